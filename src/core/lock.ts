@@ -1,0 +1,342 @@
+/**
+ * Cross-process exclusive lock of a file path, built on proper-lockfile's mkdir lock.
+ *
+ * The lock of `X` is the directory `X.lock`; `X` itself need not exist. The holder refreshes the
+ * directory's mtime every `updateMs`; a lock not refreshed for `staleMs` is stale and the next
+ * contender removes and takes it (this is how a SIGKILLed holder is recovered from).
+ *
+ * Differences from calling proper-lockfile directly:
+ * - Our own retry loop (exponential backoff with jitter, first delay of a few ms) bounded by a
+ *   total `maxWaitMs`, so contended throughput is not capped by long fixed retry delays.
+ * - Waiters in the same process queue in FIFO order in memory instead of polling the directory;
+ *   this also keeps one process from "taking over" its own lock.
+ * - A compromised lock never throws from a timer (proper-lockfile's default `onCompromised`
+ *   does, which would crash the process). The operation under it fails with
+ *   LockCompromisedError instead, once `fn` has settled.
+ * - Before removing the lock directory we check it is still ours (same mtime as our last
+ *   refresh), so a holder that stalled past the stale threshold does not delete the lock that
+ *   another process has since taken.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+export interface LockOptions {
+  /** A lock not refreshed for this long is stale and may be taken over. Min 2000 (proper-lockfile). */
+  staleMs?: number;
+  /** How often the holder refreshes its lock's mtime. Clamped to [1000, staleMs / 2]. */
+  updateMs?: number;
+  /** First retry delay when the lock is busy. */
+  minDelayMs?: number;
+  /** Cap of one retry delay. */
+  maxDelayMs?: number;
+  /** Total time to wait for the lock before LockTimeoutError. 0 means one attempt. */
+  maxWaitMs?: number;
+}
+
+export const LOCK_DEFAULTS = {
+  staleMs: 10_000,
+  minDelayMs: 1,
+  maxDelayMs: 50,
+  maxWaitMs: 10_000,
+} as const;
+
+/** proper-lockfile refuses stale thresholds below this. */
+const MIN_STALE_MS = 2000;
+/** proper-lockfile refuses refresh intervals below this. */
+const MIN_UPDATE_MS = 1000;
+
+export class LockTimeoutError extends Error {
+  readonly code = 'ELOCKTIMEOUT';
+  constructor(
+    readonly file: string,
+    /** Time since the holder last refreshed the lock directory, or null if it vanished meanwhile. */
+    readonly lockAgeMs: number | null,
+    readonly waitedMs: number,
+    heldInProcess: boolean,
+  ) {
+    const holder = heldInProcess ? 'another operation in this process' : 'another process';
+    const age =
+      lockAgeMs === null
+        ? 'the lock directory was gone when we gave up'
+        : `held by ${holder}, lock ${file}.lock last refreshed ${lockAgeMs} ms ago`;
+    super(`Timed out after ${waitedMs} ms waiting for the lock of ${file} (${age})`);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+export class LockCompromisedError extends Error {
+  readonly code = 'ELOCKCOMPROMISED';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The lock of ${file} was compromised while held (${reason}); ` +
+        'the operation may have overlapped with another writer',
+      options,
+    );
+    this.name = 'LockCompromisedError';
+  }
+}
+
+interface ResolvedLockOptions {
+  staleMs: number;
+  updateMs: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  maxWaitMs: number;
+}
+
+function checkNumber(name: string, value: number | undefined, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new RangeError(`Lock option ${name} must be a finite number >= ${min}, got ${String(value)}`);
+  }
+}
+
+/** Fills in defaults and applies proper-lockfile's own clamping, so our checks use the real values. */
+export function resolveLockOptions(options: LockOptions = {}): ResolvedLockOptions {
+  checkNumber('staleMs', options.staleMs, 0);
+  checkNumber('updateMs', options.updateMs, 0);
+  checkNumber('minDelayMs', options.minDelayMs, 0);
+  checkNumber('maxDelayMs', options.maxDelayMs, 0);
+  checkNumber('maxWaitMs', options.maxWaitMs, 0);
+  const staleMs = Math.max(options.staleMs ?? LOCK_DEFAULTS.staleMs, MIN_STALE_MS);
+  const updateMs = Math.max(Math.min(options.updateMs ?? staleMs / 2, staleMs / 2), MIN_UPDATE_MS);
+  const minDelayMs = options.minDelayMs ?? LOCK_DEFAULTS.minDelayMs;
+  const maxDelayMs = Math.max(options.maxDelayMs ?? LOCK_DEFAULTS.maxDelayMs, minDelayMs);
+  const maxWaitMs = options.maxWaitMs ?? LOCK_DEFAULTS.maxWaitMs;
+  return { staleMs, updateMs, minDelayMs, maxDelayMs, maxWaitMs };
+}
+
+// proper-lockfile's callback API and its table of held locks. The package has no `exports` map,
+// so lib/lockfile is reachable; we need the table to tell whether the directory is still ours.
+interface HeldLockState {
+  mtime: Date;
+  lastUpdate: number;
+  released?: boolean;
+  updateTimeout: ReturnType<typeof setTimeout> | null;
+}
+interface ProperLockfileLib {
+  lock(
+    file: string,
+    options: {
+      stale: number;
+      update: number;
+      realpath: boolean;
+      retries: number;
+      onCompromised: (err: Error) => void;
+    },
+    callback: (err: (Error & { code?: string }) | null, release?: (cb: (err?: Error | null) => void) => void) => void,
+  ): void;
+  getLocks(): Record<string, HeldLockState | undefined>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module, see above
+const plLib = require('proper-lockfile/lib/lockfile') as ProperLockfileLib;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** Milliseconds since the lock directory was last refreshed, or null if it does not exist. */
+export async function lockAgeMs(target: string): Promise<number | null> {
+  try {
+    const st = await fsp.stat(`${path.resolve(target)}.lock`);
+    // proper-lockfile may set an mtime slightly in the future (second-precision probing).
+    return Math.max(0, Math.round(Date.now() - st.mtimeMs));
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** In-memory FIFO of operations in this process waiting for the same path. */
+interface LocalWaiter {
+  grant(): void;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+const localQueues = new Map<string, LocalWaiter[]>();
+
+/** Resolves true once this caller owns the path within the process, false after waitMs. */
+function acquireLocal(key: string, waitMs: number): true | Promise<boolean> {
+  const queue = localQueues.get(key);
+  if (!queue) {
+    localQueues.set(key, []);
+    return true;
+  }
+  return new Promise<boolean>((resolve) => {
+    const waiter: LocalWaiter = { grant: () => resolve(true), timer: null };
+    waiter.timer = setTimeout(() => {
+      const i = queue.indexOf(waiter);
+      if (i >= 0) queue.splice(i, 1);
+      resolve(false);
+    }, waitMs);
+    queue.push(waiter);
+  });
+}
+
+function releaseLocal(key: string): void {
+  const queue = localQueues.get(key);
+  const next = queue?.shift();
+  if (!next) {
+    localQueues.delete(key);
+    return;
+  }
+  if (next.timer) clearTimeout(next.timer);
+  next.grant();
+}
+
+interface Held {
+  file: string;
+  release: (cb: (err?: Error | null) => void) => void;
+  state: HeldLockState | undefined;
+  compromised: Error | null;
+  controller: AbortController;
+}
+
+function tryLockOnce(file: string, o: ResolvedLockOptions): Promise<Held | null> {
+  return new Promise((resolve, reject) => {
+    const controller = new AbortController();
+    const held: Held = { file, release: () => undefined, state: undefined, compromised: null, controller };
+    plLib.lock(
+      file,
+      {
+        stale: o.staleMs,
+        update: o.updateMs,
+        realpath: false,
+        retries: 0,
+        // Called from a timer: must never throw. Record it; withLock reports it after fn settles.
+        onCompromised: (err) => {
+          if (held.compromised) return;
+          held.compromised = err;
+          controller.abort(new LockCompromisedError(file, err.message, { cause: err }));
+        },
+      },
+      (err, release) => {
+        if (err) {
+          if (err.code === 'ELOCKED') resolve(null);
+          else reject(err);
+          return;
+        }
+        held.release = release as Held['release'];
+        held.state = plLib.getLocks()[file];
+        resolve(held);
+      },
+    );
+  });
+}
+
+async function acquireFileLock(file: string, o: ResolvedLockOptions, startedAt: number): Promise<Held> {
+  let delay = Math.max(o.minDelayMs, 0.5);
+  for (;;) {
+    const held = await tryLockOnce(file, o);
+    if (held) return held;
+    const elapsed = performance.now() - startedAt;
+    const remaining = o.maxWaitMs - elapsed;
+    if (remaining <= 0) {
+      throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(elapsed), false);
+    }
+    // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
+    const jittered = delay / 2 + (Math.random() * delay) / 2;
+    await sleep(Math.min(remaining, jittered));
+    delay = Math.min(o.maxDelayMs, delay * 2);
+  }
+}
+
+/** Stops proper-lockfile's refresh timer without touching the directory (it is not ours any more). */
+function detach(file: string, state: HeldLockState): void {
+  if (state.updateTimeout) clearTimeout(state.updateTimeout);
+  state.released = true;
+  const locks = plLib.getLocks();
+  if (locks[file] === state) delete locks[file];
+}
+
+function releaseDir(held: Held): Promise<void> {
+  return new Promise((resolve) => {
+    // Errors here (e.g. the directory is already gone) only leave a stale lock behind, which the
+    // next contender takes over; the operation itself already completed.
+    held.release(() => resolve());
+  });
+}
+
+/**
+ * Checks that the lock directory is still the one we hold, then removes it.
+ * Returns the reason when the lock turned out to be compromised (and then leaves the directory alone).
+ */
+async function verifyAndRelease(held: Held, o: ResolvedLockOptions): Promise<string | null> {
+  const { state, file } = held;
+  if (held.compromised) return held.compromised.message;
+  if (!state) {
+    await releaseDir(held);
+    return held.compromised ? (held.compromised as Error).message : null;
+  }
+  // A refresh may be in flight (its timer handle is null until it completes); our mtime record is
+  // only comparable once it has settled. Refreshes are a stat + utimes, so this is short.
+  const waitUntil = performance.now() + o.staleMs;
+  while (state.updateTimeout === null && !state.released && performance.now() < waitUntil) {
+    await sleep(1);
+  }
+  if (held.compromised) return (held.compromised as Error).message;
+  let mtime: number;
+  try {
+    mtime = (await fsp.stat(`${file}.lock`)).mtime.getTime();
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+    detach(file, state);
+    return 'the lock directory was removed while the lock was held';
+  }
+  if (mtime !== state.mtime.getTime()) {
+    detach(file, state);
+    return 'the lock was held past its stale threshold and taken over by another process';
+  }
+  await releaseDir(held);
+  return null;
+}
+
+/**
+ * Runs `fn` while holding the lock of `target` (the directory `target.lock`).
+ *
+ * The lock is always released, also when `fn` throws. `fn` receives an AbortSignal that fires
+ * if the lock becomes compromised while it runs, so long operations can stop early; withLock
+ * then rejects with LockCompromisedError (with `fn`'s own error, if any, as `cause`).
+ * Rejects with LockTimeoutError when the lock could not be had within `maxWaitMs`.
+ */
+export async function withLock<T>(
+  target: string,
+  fn: (signal: AbortSignal) => Promise<T> | T,
+  options?: LockOptions,
+): Promise<T> {
+  const o = resolveLockOptions(options);
+  const file = path.resolve(target);
+  const startedAt = performance.now();
+
+  const local = acquireLocal(file, o.maxWaitMs);
+  if (local !== true && !(await local)) {
+    throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(performance.now() - startedAt), true);
+  }
+
+  try {
+    const remainingWait = Math.max(0, o.maxWaitMs - (performance.now() - startedAt));
+    const held = await acquireFileLock(file, { ...o, maxWaitMs: remainingWait }, performance.now());
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: await fn(held.controller.signal) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    const reason = await verifyAndRelease(held, o);
+    if (reason !== null) {
+      throw new LockCompromisedError(file, reason, outcome.ok ? undefined : { cause: outcome.error });
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  } finally {
+    releaseLocal(file);
+  }
+}
