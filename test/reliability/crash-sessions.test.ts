@@ -1,0 +1,208 @@
+// Real SIGKILLs of processes heartbeating, closing and archiving sessions, with a reader that
+// validates every record file the whole time. What must hold: no record is ever half-written,
+// every acknowledged session ends up in exactly one place (live or archived, never both, never
+// twice), locks are taken over once stale, and the temp files killed writers leave behind are
+// removed by cleanup without touching any data.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SessionStore } from '../../src/core/session-store';
+import { checkSessionRecord, isSessionId } from '../../src/core/session-record';
+import { parseArchivedName } from '../../src/core/archive-files';
+import { isTempName } from '../../src/core/write-atomic';
+import { withLock } from '../../src/core/lock';
+import { fixture } from './lib/proc';
+import { killLoop } from './lib/kill-loop';
+import { startPoller } from './lib/poller';
+import { tempDir } from './lib/tmp';
+import { scale, budgetMs } from './lib/scale';
+import { recordFigures } from './lib/figures';
+
+const worker = fixture('reliability-session-worker');
+const STALE_MS = 2000;
+const MAX_WAIT_MS = STALE_MS + 6000;
+const lock = { staleMs: STALE_MS, maxWaitMs: MAX_WAIT_MS };
+
+/** Every directory that may hold records: the sessions dir and each archive day. */
+function recordDirs(dir: string): string[] {
+  const dirs = [dir];
+  const archive = join(dir, 'archive');
+  if (existsSync(archive)) for (const day of readdirSync(archive)) dirs.push(join(archive, day));
+  return dirs;
+}
+
+/**
+ * Reads every record file as a concurrent reader would and throws if one does not parse and
+ * validate: atomic replacement means a reader sees the old or the new record, never a mix.
+ */
+function validateAllRecords(dir: string): number {
+  let n = 0;
+  for (const d of recordDirs(dir)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue; // an archive day being created or the dir being read while renamed
+    }
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      let text: string;
+      try {
+        text = readFileSync(join(d, name), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // archived between readdir and read
+        throw err;
+      }
+      const check = checkSessionRecord(JSON.parse(text));
+      if (!check.ok) throw new Error(`${d}/${name} is not a valid record: ${check.error}`);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Where each session's record and journal files are, across the live dir and the archive. */
+function locate(dir: string): Map<string, { records: string[]; journals: string[] }> {
+  const where = new Map<string, { records: string[]; journals: string[] }>();
+  for (const d of recordDirs(dir)) {
+    for (const name of readdirSync(d)) {
+      const parsed = parseArchivedName(name);
+      if (!parsed) continue;
+      let entry = where.get(parsed.id);
+      if (!entry) where.set(parsed.id, (entry = { records: [], journals: [] }));
+      (parsed.kind === 'record' ? entry.records : entry.journals).push(join(d, name));
+    }
+  }
+  return where;
+}
+
+function tempFiles(dir: string): string[] {
+  return recordDirs(dir).flatMap((d) => readdirSync(d).filter(isTempName).map((n) => join(d, n)));
+}
+
+test('SIGKILL during heartbeat: records are never half-written and never disappear', { timeout: budgetMs(180_000, 900_000) }, async () => {
+  const tmp = tempDir('crash-heartbeat');
+  try {
+    const dir = join(tmp.dir, 'sessions');
+    const store = new SessionStore(dir, { lock, cleanupOnCreate: false });
+    const ids: string[] = [];
+    // The sessions stand for this (live) test process, so nobody may judge them stale.
+    for (let i = 0; i < 5; i++) ids.push((await store.create({ label: `hb-${i}`, tool: 'reliability' })).id);
+    const errors: string[] = [];
+    let acked = 0;
+    const reader = startPoller(async () => {
+      validateAllRecords(dir);
+      const listed = new Set((await store.list()).map((s) => s.record.id));
+      for (const id of ids) if (!listed.has(id)) throw new Error(`session ${id} missing from list() during heartbeats`);
+    }, 25);
+    const slots = [0, 1].map(() =>
+      killLoop({
+        script: worker,
+        args: () => ['heartbeat', JSON.stringify({ dir, ids, staleMs: STALE_MS })],
+        kills: scale(10, 100),
+        maxDelayMs: 300,
+        onLine: (_n, line) => {
+          if (line.startsWith('hb ')) acked++;
+          else if (line.startsWith('error ')) errors.push(line);
+        },
+      }),
+    );
+    const results = await Promise.all(slots);
+    const read = await reader.stop();
+    for (const id of ids) await withLock(join(dir, `${id}.json`), () => undefined, lock);
+    const tempsLeft = tempFiles(dir).length;
+    // Cleanup an hour later: killed writers' temp files are old and their pids dead by then.
+    const later = new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 });
+    await later.cleanup();
+    const tempsAfterCleanup = tempFiles(dir);
+    const final = await store.list();
+
+    recordFigures({
+      test: 'crash-heartbeat',
+      injects: 'SIGKILL of 2 concurrent heartbeat loops over 5 sessions at random moments; reader validating every record',
+      figures: {
+        kills: results.reduce((s, r) => s + r.kills, 0),
+        heartbeatsAcknowledged: acked,
+        readerPolls: read.polls,
+        halfWrittenRecordsSeen: read.failures.length,
+        tempFilesLeftByKills: tempsLeft,
+        tempFilesAfterCleanup: tempsAfterCleanup.length,
+        writerErrors: errors.length,
+      },
+    });
+    assert.deepEqual(results.flatMap((r) => r.unexpectedExits), []);
+    assert.deepEqual(read.failures, [], 'a reader saw a half-written or missing record');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(final.map((s) => s.record.id).sort(), [...ids].sort(), 'live sessions must survive cleanup');
+    assert.ok(final.every((s) => s.state === 'active'));
+    assert.deepEqual(tempsAfterCleanup, [], 'cleanup must remove temp files of dead writers');
+  } finally {
+    tmp.dispose();
+  }
+});
+
+test('SIGKILL during create/close/archive: every session ends up in exactly one place', { timeout: budgetMs(180_000, 900_000) }, async () => {
+  const tmp = tempDir('crash-archive');
+  try {
+    const dir = join(tmp.dir, 'sessions');
+    const created = new Set<string>();
+    const errors: string[] = [];
+    const reader = startPoller(async () => {
+      validateAllRecords(dir);
+    }, 25);
+    const slots = [0, 1].map((slot) =>
+      killLoop({
+        script: worker,
+        args: (n) => ['lifecycle', JSON.stringify({ dir, tag: `s${slot}n${n}`, staleMs: STALE_MS })],
+        kills: scale(10, 125),
+        maxDelayMs: 400,
+        onLine: (_n, line) => {
+          if (line.startsWith('created ')) created.add(line.slice(8));
+          else if (line.startsWith('error ')) errors.push(line);
+        },
+      }),
+    );
+    const results = await Promise.all(slots);
+    const read = await reader.stop();
+    const tempsLeft = tempFiles(dir).length;
+    // Finish what the killed workers left: their sessions are dead (pid gone) or closed.
+    const store = new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 });
+    await store.cleanup();
+    const where = locate(dir);
+    const problems: string[] = [];
+    for (const [id, at] of where) {
+      if (at.records.length > 1) problems.push(`${id}: ${at.records.length} record files: ${at.records.join(', ')}`);
+      if (at.journals.length > 1) problems.push(`${id}: ${at.journals.length} journals: ${at.journals.join(', ')}`);
+    }
+    const lost = [...created].filter((id) => (where.get(id)?.records.length ?? 0) !== 1);
+    const live = readdirSync(dir).filter((n) => n.endsWith('.json') && isSessionId(n.slice(0, -5)));
+    const tempsAfterCleanup = tempFiles(dir);
+
+    recordFigures({
+      test: 'crash-archive',
+      injects: 'SIGKILL of 2 concurrent create/close/cleanup loops at random moments; reader validating every record',
+      figures: {
+        kills: results.reduce((s, r) => s + r.kills, 0),
+        sessionsAcknowledged: created.size,
+        sessionsLost: lost.length,
+        sessionsDuplicated: problems.length,
+        liveRecordsLeftAfterCleanup: live.length,
+        halfWrittenRecordsSeen: read.failures.length,
+        tempFilesLeftByKills: tempsLeft,
+        tempFilesAfterCleanup: tempsAfterCleanup.length,
+        writerErrors: errors.length,
+      },
+    });
+    assert.deepEqual(results.flatMap((r) => r.unexpectedExits), []);
+    assert.deepEqual(read.failures, [], 'a reader saw a half-written record');
+    assert.deepEqual(errors, []);
+    assert.ok(created.size > 0);
+    assert.deepEqual(lost, [], 'acknowledged sessions whose record is not in exactly one place');
+    assert.deepEqual(problems, [], 'a session is in more than one place');
+    assert.deepEqual(live, [], 'cleanup archives every dead or closed session');
+    assert.deepEqual(tempsAfterCleanup, [], 'cleanup must remove temp files of dead writers');
+  } finally {
+    tmp.dispose();
+  }
+});

@@ -1,0 +1,40 @@
+import { startChild, exitWithin, randomDelay } from './proc';
+
+export interface KillLoopOptions {
+  script: string;
+  /** Arguments for the n-th child (n counts from 0 within this loop). */
+  args: (n: number) => string[];
+  kills: number;
+  /** The kill lands uniformly in [0, maxDelayMs) after the child said "ready". */
+  maxDelayMs: number;
+  /** Every stdout line of the n-th child, in order. */
+  onLine: (n: number, line: string) => void;
+  /** Stops early (e.g. another lane failed). */
+  stop?: () => boolean;
+}
+
+export interface KillLoopResult {
+  kills: number;
+  /** Children that exited before we killed them: a crash of the code under test. */
+  unexpectedExits: string[];
+}
+
+/**
+ * Starts a worker, lets it run for a random time, SIGKILLs it, waits until it is gone, and
+ * starts the next one, `kills` times. One loop is one "slot"; run several loops at once to
+ * have killed writers contend with live ones.
+ */
+export async function killLoop(o: KillLoopOptions): Promise<KillLoopResult> {
+  const unexpectedExits: string[] = [];
+  let kills = 0;
+  for (let n = 0; kills < o.kills && !o.stop?.(); n++) {
+    const child = startChild(o.script, o.args(n), { onLine: (line) => o.onLine(n, line) });
+    await child.waitForLine((l) => l === 'ready', 60000);
+    await randomDelay(o.maxDelayMs);
+    child.proc.kill('SIGKILL');
+    const { code, signal } = await exitWithin(child, 30000);
+    if (signal === 'SIGKILL') kills++;
+    else unexpectedExits.push(`child ${n} exited by itself (code ${code}, signal ${signal}): ${child.stderr().slice(-1500)}`);
+  }
+  return { kills, unexpectedExits };
+}
