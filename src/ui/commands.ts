@@ -1,0 +1,139 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { SessionInfo, SessionStore } from '../core/session-store';
+import { describeError, type Log } from './log';
+import { revealPath } from './reveal';
+import { sessionLabel } from './session-text';
+import type { SessionNode } from './session-tree-items';
+import type { SessionsModel } from './sessions-model';
+import { formatAge } from './relative-time';
+
+export interface CommandServices {
+  model: SessionsModel;
+  log: Log;
+  /** The store of a sessions folder shown (main or extra). */
+  storeFor(dir: string): Pick<SessionStore, 'archive'>;
+  mainDir(): string;
+  selfId(): string | undefined;
+  refresh(): Promise<void>;
+  /** Called after a repair so the editor's diagnostics follow the file on disk. */
+  afterRepair(uri: vscode.Uri): void;
+}
+
+interface Picked {
+  dir: string;
+  info: SessionInfo;
+}
+
+function fromNode(arg: unknown): Picked | undefined {
+  const node = arg as SessionNode | undefined;
+  return node && typeof node === 'object' && node.kind === 'session' ? { dir: node.dir, info: node.info } : undefined;
+}
+
+/** From the palette there is no tree node: let the person pick a session. */
+async function pickSession(s: CommandServices, placeHolder: string, filter: (i: SessionInfo) => boolean): Promise<Picked | undefined> {
+  const snap = s.model.snapshot;
+  const all = [snap.main, ...snap.extras].flatMap((d) => d.sessions.filter((i) => !i.archivedOn && filter(i)).map((info) => ({ dir: d.dir, info })));
+  if (all.length === 0) {
+    void vscode.window.showInformationMessage('Session Keeper: no matching sessions.');
+    return undefined;
+  }
+  const items = all.map((p) => ({
+    label: sessionLabel(p.info),
+    description: `${p.info.state} · pid ${p.info.record.pid} · ${formatAge(p.info.heartbeatAgeMs)}${p.info.record.id === s.selfId() ? ' · this window' : ''}`,
+    detail: p.info.record.id,
+    session: p,
+  }));
+  return (await vscode.window.showQuickPick(items, { placeHolder, matchOnDetail: true }))?.session;
+}
+
+async function archiveOne(s: CommandServices, p: Picked): Promise<boolean> {
+  try {
+    await s.storeFor(p.dir).archive(p.info.record.id);
+    s.log.info(`Archived session ${p.info.record.id} ("${sessionLabel(p.info)}", ${p.info.state}) from ${p.dir}`);
+    return true;
+  } catch (err) {
+    s.log.error(`Could not archive session ${p.info.record.id}: ${describeError(err)}`);
+    void vscode.window.showErrorMessage(`Could not archive "${sessionLabel(p.info)}": ${describeError(err)}`);
+    return false;
+  }
+}
+
+export function registerCommands(s: CommandServices): vscode.Disposable[] {
+  const reg = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
+  return [
+    reg('sessionKeeper.refresh', () => s.refresh()),
+
+    reg('sessionKeeper.archiveSession', async (arg) => {
+      const p = fromNode(arg) ?? (await pickSession(s, 'Session to archive', (i) => i.record.id !== s.selfId()));
+      if (!p) return false;
+      if (p.info.record.id === s.selfId()) {
+        void vscode.window.showInformationMessage('This window is a live session; it is archived when the window closes and the folder is cleaned up.');
+        return false;
+      }
+      if (p.info.state === 'active' || p.info.state === 'unresponsive') {
+        const yes = 'Archive';
+        const choice = await vscode.window.showWarningMessage(
+          `"${sessionLabel(p.info)}" is ${p.info.state} (last heartbeat ${formatAge(p.info.heartbeatAgeMs)}).`,
+          { modal: true, detail: 'If its process is still running it registers again with its next heartbeat.' },
+          yes,
+        );
+        if (choice !== yes) return false;
+      }
+      const ok = await archiveOne(s, p);
+      await s.refresh();
+      return ok;
+    }),
+
+    reg('sessionKeeper.archiveAllStale', async () => {
+      const snap = s.model.snapshot;
+      const targets = [snap.main, ...snap.extras].flatMap((d) =>
+        d.sessions.filter((i) => !i.archivedOn && (i.state === 'stale' || i.state === 'closed')).map((info) => ({ dir: d.dir, info })),
+      );
+      if (targets.length === 0) {
+        void vscode.window.showInformationMessage('Session Keeper: no stale or closed sessions to archive.');
+        return 0;
+      }
+      let archived = 0;
+      for (const p of targets) if (await archiveOne(s, p)) archived++;
+      await s.refresh();
+      void vscode.window.showInformationMessage(`Session Keeper: archived ${archived} stale or closed session${archived === 1 ? '' : 's'}.`);
+      return archived;
+    }),
+
+    reg('sessionKeeper.openJournal', async (arg) => {
+      const p = fromNode(arg) ?? (await pickSession(s, 'Session whose journal to open', () => true));
+      if (!p) return;
+      if (!fs.existsSync(p.info.journal)) {
+        void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal yet.`);
+        return;
+      }
+      await vscode.window.showTextDocument(vscode.Uri.file(p.info.journal), { preview: true });
+    }),
+
+    reg('sessionKeeper.revealSession', async (arg) => {
+      const p = fromNode(arg);
+      if (!p) return undefined;
+      return revealPath(p.info.file, false);
+    }),
+
+    reg('sessionKeeper.revealSessionsFolder', async () => {
+      const dir = s.mainDir();
+      if (!fs.existsSync(dir)) {
+        void vscode.window.showInformationMessage(`The sessions folder does not exist yet: ${dir}`);
+        return undefined;
+      }
+      return revealPath(dir, true);
+    }),
+
+    reg('sessionKeeper.copySessionId', async (arg) => {
+      const p = fromNode(arg) ?? (await pickSession(s, 'Session whose id to copy', () => true));
+      if (!p) return undefined;
+      await vscode.env.clipboard.writeText(p.info.record.id);
+      vscode.window.setStatusBarMessage(`Copied session id ${p.info.record.id}`, 3000);
+      return p.info.record.id;
+    }),
+
+    reg('sessionKeeper.showLog', () => s.log.show()),
+  ];
+}

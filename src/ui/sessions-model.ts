@@ -1,0 +1,141 @@
+import * as vscode from 'vscode';
+import * as fsp from 'node:fs/promises';
+import type { SessionInfo, SessionProblem, SessionStore } from '../core/session-store';
+import { describeError, type Log } from './log';
+
+/** What one sessions directory held at the last look. */
+export interface DirSnapshot {
+  dir: string;
+  /** Live and closed sessions, then archived ones (archivedOn set). */
+  sessions: SessionInfo[];
+  /** Why the directory could not be read; null when it could (or simply does not exist yet). */
+  error: string | null;
+  /** False when the folder does not exist (yet). */
+  exists: boolean;
+}
+
+export interface ModelSnapshot {
+  main: DirSnapshot;
+  extras: DirSnapshot[];
+  takenAt: number;
+}
+
+export interface StoreRef {
+  dir: string;
+  store: Pick<SessionStore, 'list'>;
+}
+
+/**
+ * The latest listing of every sessions directory shown. Readers (tree, status bar) take
+ * `snapshot` and listen to `onDidChange`; `reload()` coalesces: callers that arrive while a
+ * listing runs share the next one instead of stacking file reads.
+ */
+export class SessionsModel implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ModelSnapshot>();
+  readonly onDidChange = this.changed.event;
+  private readonly becameStale = new vscode.EventEmitter<SessionInfo[]>();
+  /** Sessions seen alive that are now stale: for the optional notification. */
+  readonly onDidBecomeStale = this.becameStale.event;
+
+  private current: ModelSnapshot;
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private readonly loggedErrors = new Map<string, string>();
+  private readonly loggedProblems = new Set<string>();
+  private disposed = false;
+
+  constructor(
+    private stores: () => { main: StoreRef; extras: StoreRef[] },
+    private readonly log: Log,
+  ) {
+    const { main } = stores();
+    this.current = { main: { dir: main.dir, sessions: [], error: null, exists: false }, extras: [], takenAt: 0 };
+  }
+
+  get snapshot(): ModelSnapshot {
+    return this.current;
+  }
+
+  /** True once a listing finished; before that the tree shows nothing rather than "no sessions". */
+  get loaded(): boolean {
+    return this.current.takenAt > 0;
+  }
+
+  reload(): Promise<void> {
+    if (!this.running) {
+      this.running = this.load().finally(() => (this.running = null));
+      return this.running;
+    }
+    // One listing runs; at most one more is queued behind it, shared by every later caller.
+    this.queued ??= this.running.then(() => {
+      this.queued = null;
+      return this.reload();
+    });
+    return this.queued;
+  }
+
+  private async load(): Promise<void> {
+    const { main, extras } = this.stores();
+    const [mainSnap, ...extraSnaps] = await Promise.all([main, ...extras].map((ref) => this.list(ref)));
+    if (this.disposed || !mainSnap) return;
+    const previous = this.current;
+    this.current = { main: mainSnap, extras: extraSnaps, takenAt: Date.now() };
+    if (previous.takenAt > 0 && previous.main.dir === mainSnap.dir) {
+      const wasAlive = new Set(
+        previous.main.sessions.filter((s) => !s.archivedOn && (s.state === 'active' || s.state === 'unresponsive')).map((s) => s.record.id),
+      );
+      const nowStale = mainSnap.sessions.filter((s) => !s.archivedOn && s.state === 'stale' && wasAlive.has(s.record.id));
+      if (nowStale.length > 0) this.becameStale.fire(nowStale);
+    }
+    this.changed.fire(this.current);
+  }
+
+  private async list(ref: StoreRef): Promise<DirSnapshot> {
+    try {
+      const sessions = await ref.store.list({ includeArchived: true, onProblem: (p) => this.skipped(p) });
+      if (this.loggedErrors.delete(ref.dir)) this.log.info(`Sessions folder readable again: ${ref.dir}`);
+      // An empty listing may mean "no folder": the tree hides extra folders that are not there.
+      const exists = sessions.length > 0 || (await isDirectory(ref.dir));
+      return { dir: ref.dir, sessions, error: null, exists };
+    } catch (err) {
+      // A folder that does not exist yet is normal: nothing has registered there.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], error: null, exists: false };
+      const message = describeError(err);
+      // Polling would repeat the same failure every few seconds; log each new one once.
+      if (this.loggedErrors.get(ref.dir) !== message) {
+        this.loggedErrors.set(ref.dir, message);
+        this.log.error(`Cannot read sessions folder ${ref.dir}: ${message}`);
+      }
+      return { dir: ref.dir, sessions: [], error: message, exists: true };
+    }
+  }
+
+  /** Logs each skipped file once, not on every poll. */
+  private skipped(problem: SessionProblem): void {
+    const key = `${problem.file}\0${problem.kind}`;
+    if (this.loggedProblems.has(key)) return;
+    // Bounded: a folder full of junk must not grow this set without limit.
+    if (this.loggedProblems.size > 1000) this.loggedProblems.clear();
+    this.loggedProblems.add(key);
+    this.log.warn(`Skipped ${problem.file} (${problem.kind}): ${problem.message}`);
+  }
+
+  /** Points the model at other directories (settings changed); the next reload uses them. */
+  setStores(stores: () => { main: StoreRef; extras: StoreRef[] }): void {
+    this.stores = stores;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.changed.dispose();
+    this.becameStale.dispose();
+  }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import type * as vscode from 'vscode';
+import type { Log } from './log';
+
+export interface RefreshTimings {
+  /** Quiet time after the last file event before reloading: a heartbeat touches several files. */
+  debounceMs: number;
+  /** Reload period while the view is visible, so ages and liveness changes show. */
+  visibleIntervalMs: number;
+  /** Reload period while hidden: only the status bar needs it, and staleness has no file event. */
+  hiddenIntervalMs: number;
+}
+
+export const DEFAULT_TIMINGS: RefreshTimings = { debounceMs: 300, visibleIntervalMs: 5000, hiddenIntervalMs: 30000 };
+
+/**
+ * Decides when the sessions listing is read again: file events in the watched folders (debounced;
+ * only while the view is visible), a light timer, and explicit requests. A folder that does not
+ * exist yet, or whose watch breaks, is watched again on a later tick; nothing here throws.
+ */
+export class TreeRefresher implements vscode.Disposable {
+  private readonly watchers = new Map<string, fs.FSWatcher>();
+  private dirs: string[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private visible = false;
+  private disposed = false;
+
+  constructor(
+    private readonly reload: () => Promise<void>,
+    private readonly log: Log,
+    private readonly timings: RefreshTimings = DEFAULT_TIMINGS,
+  ) {}
+
+  /** Sets the folders to watch (the sessions folder and its archive, extra folders). */
+  watch(dirs: string[]): void {
+    this.dirs = [...new Set(dirs)];
+    for (const [dir, watcher] of this.watchers) {
+      if (!this.dirs.includes(dir)) {
+        watcher.close();
+        this.watchers.delete(dir);
+      }
+    }
+    if (this.visible) this.attachMissing();
+  }
+
+  setVisible(visible: boolean): void {
+    if (this.disposed) return;
+    const becameVisible = visible && !this.visible;
+    this.visible = visible;
+    if (visible) this.attachMissing();
+    // Hidden, file events are ignored: with many windows heartbeating they would mean constant reads.
+    else this.closeWatchers();
+    this.restartTimer();
+    if (becameVisible) this.now();
+  }
+
+  /** Reloads soon (debounced). */
+  poke(): void {
+    if (this.disposed) return;
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.now(), this.timings.debounceMs);
+  }
+
+  /** Reloads right away; failures are the model's to log. */
+  now(): void {
+    if (this.disposed) return;
+    clearTimeout(this.debounce);
+    this.debounce = undefined;
+    this.reload().catch((err: unknown) => this.log.error(`Refresh failed: ${String(err)}`));
+  }
+
+  private restartTimer(): void {
+    clearInterval(this.timer);
+    const period = this.visible ? this.timings.visibleIntervalMs : this.timings.hiddenIntervalMs;
+    this.timer = setInterval(() => {
+      if (this.visible) this.attachMissing();
+      this.now();
+    }, period);
+    // The timer must never keep a host process alive on its own.
+    this.timer.unref?.();
+  }
+
+  private attachMissing(): void {
+    for (const dir of this.dirs) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const watcher = fs.watch(dir, { persistent: false }, () => this.poke());
+        watcher.on('error', () => {
+          // Folder deleted or renamed: drop the watch; the timer attaches a new one when it is back.
+          watcher.close();
+          if (this.watchers.get(dir) === watcher) this.watchers.delete(dir);
+          this.poke();
+        });
+        this.watchers.set(dir, watcher);
+      } catch {
+        // Not there yet (nothing registered) or not readable: the model reports the latter.
+      }
+    }
+  }
+
+  private closeWatchers(): void {
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.debounce);
+    clearInterval(this.timer);
+    this.closeWatchers();
+  }
+}

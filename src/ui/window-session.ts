@@ -1,0 +1,155 @@
+import * as vscode from 'vscode';
+import type { SessionStore } from '../core/session-store';
+import { describeError, type Log } from './log';
+
+/** What this window writes into its session record. */
+export interface WindowIdentity {
+  label: string;
+  workspaceFolders: string[];
+  tool: string;
+  pid: number;
+}
+
+/** This window's identity: the workspace's name and every folder of a multi-root workspace. */
+export function windowIdentity(): WindowIdentity {
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => (f.uri.scheme === 'file' ? f.uri.fsPath : f.uri.toString()));
+  return {
+    label: vscode.workspace.name ?? (folders.length === 0 ? 'Empty window' : 'VS Code window'),
+    workspaceFolders: folders,
+    tool: 'vscode',
+    // The extension host is the process that lives exactly as long as this window's session.
+    pid: process.pid,
+  };
+}
+
+type Store = Pick<SessionStore, 'create' | 'heartbeat' | 'close'>;
+
+/**
+ * This window as a session: registers it, heartbeats on an interval, closes it. Nothing here
+ * throws into VS Code: failures go to the log (once per streak, not once per heartbeat) and
+ * the next heartbeat tries again — the store re-registers a record that went missing.
+ */
+export class WindowSession {
+  private id: string | undefined;
+  private registering: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private beating = false;
+  private failing = false;
+  private stopped = false;
+
+  constructor(
+    private store: Store,
+    private dir: string,
+    private intervalMs: number,
+    private readonly identity: () => WindowIdentity,
+    private readonly log: Log,
+    private readonly onChange: () => void,
+  ) {}
+
+  get sessionId(): string | undefined {
+    return this.id;
+  }
+
+  get sessionsDir(): string {
+    return this.dir;
+  }
+
+  /** Registers (once) and starts heartbeating. Resolves when registration finished or failed. */
+  start(): Promise<void> {
+    this.stopped = false;
+    this.registering ??= this.register();
+    return this.registering;
+  }
+
+  private async register(): Promise<void> {
+    const who = this.identity();
+    try {
+      const record = await this.store.create(who);
+      this.id = record.id;
+      this.log.info(`Registered this window as session ${record.id} ("${who.label}", pid ${who.pid}) in ${this.dir}`);
+      this.onChange();
+    } catch (err) {
+      this.log.error(`Could not register this window in ${this.dir}: ${describeError(err)}; will retry with the next heartbeat`);
+    }
+    if (!this.stopped) this.startTimer();
+  }
+
+  private startTimer(): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+  }
+
+  /** One heartbeat; skipped while the previous one still runs (a slow disk must not pile them up). */
+  async beat(): Promise<void> {
+    if (this.beating || this.stopped) return;
+    this.beating = true;
+    try {
+      if (!this.id) {
+        const record = await this.store.create(this.identity());
+        this.id = record.id;
+        this.log.info(`Registered this window as session ${record.id} in ${this.dir}`);
+        this.onChange();
+      } else {
+        try {
+          await this.store.heartbeat(this.id);
+        } catch (err) {
+          // Someone closed our record (a CLI `close`, a clean-up that raced us) or it vanished
+          // without an archived copy: this window is still open, so it registers again.
+          const name = (err as Error).name;
+          if (name !== 'SessionClosedError' && name !== 'SessionNotFoundError') throw err;
+          const old = this.id;
+          const record = await this.store.create(this.identity());
+          this.id = record.id;
+          this.log.warn(`Session ${old} was closed or removed by someone else; registered again as ${record.id}`);
+          this.onChange();
+        }
+      }
+      if (this.failing) this.log.info(`Heartbeat of session ${this.id} works again`);
+      this.failing = false;
+    } catch (err) {
+      if (!this.failing) this.log.warn(`Heartbeat of session ${this.id ?? '(unregistered)'} failed: ${describeError(err)}; retrying every ${this.intervalMs / 1000} s`);
+      this.failing = true;
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** Same folder, new store options (settings changed). */
+  setStore(store: Store): void {
+    this.store = store;
+  }
+
+  /** A new interval takes effect now, without re-registering. */
+  setInterval(intervalMs: number): void {
+    if (intervalMs === this.intervalMs) return;
+    this.intervalMs = intervalMs;
+    if (this.timer) this.startTimer();
+  }
+
+  /** Stops heartbeating and marks the session closed. The returned promise is what deactivate waits for. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.registering;
+    const id = this.id;
+    if (!id) return;
+    try {
+      await this.store.close(id);
+      this.log.info(`Closed session ${id}`);
+    } catch (err) {
+      this.log.error(`Could not close session ${id}: ${describeError(err)}`);
+    }
+  }
+
+  /** Moves this window to another sessions folder: closes the old record, registers anew. */
+  async moveTo(store: Store, dir: string): Promise<void> {
+    await this.stop();
+    this.store = store;
+    this.dir = dir;
+    this.id = undefined;
+    this.registering = null;
+    this.failing = false;
+    await this.start();
+  }
+}

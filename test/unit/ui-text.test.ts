@@ -1,0 +1,117 @@
+// The text rules of the extension's UI (src/ui/text-safety, relative-time, session-text): pure
+// functions, tested under Node. Labels come from files other processes wrote, so these are the
+// guards between a hostile label and the tree, status bar and tooltips.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { escapeMarkdown, sanitizeText, truncate } from '../../src/ui/text-safety';
+import { formatAge } from '../../src/ui/relative-time';
+import { describeSession } from '../../src/ui/session-text';
+import type { SessionInfo } from '../../src/core/session-store';
+
+function info(overrides: Partial<SessionInfo['record']> = {}, rest: Partial<SessionInfo> = {}): SessionInfo {
+  const record = {
+    version: 1 as const,
+    id: '01890a5d-ac96-774b-bcce-b302099a8057',
+    pid: 4242,
+    processStartedAt: null,
+    hostname: 'build-01',
+    user: 'ann',
+    label: 'api server',
+    workspaceFolders: ['/home/ann/api'],
+    tool: 'vscode',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    heartbeatAt: '2025-01-01T00:00:00.000Z',
+    heartbeatIntervalMs: 10000,
+    closedAt: null,
+    ...overrides,
+  };
+  return { record, state: 'active', reason: 'heartbeat 12 s ago', heartbeatAgeMs: 12_000, file: '/s/x.json', journal: '/s/x.jsonl', archivedOn: null, ...rest };
+}
+
+describe('sanitizeText', () => {
+  test('removes C0, C1 and DEL controls, keeping words apart', () => {
+    assert.equal(sanitizeText('a\u0000b\u001bc\u007fd\u0085e\nf\tg'), 'a b c d e f g');
+  });
+
+  test('removes bidi overrides and isolates (Trojan Source)', () => {
+    const text = 'ok\u202eexe.txt\u202c \u2066x\u2069 \u200fy';
+    const clean = sanitizeText(text);
+    assert.doesNotMatch(clean, /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/);
+    assert.equal(clean, 'ok exe.txt x y');
+  });
+
+  test('truncates long text with an ellipsis, never splitting a surrogate pair', () => {
+    assert.equal(sanitizeText('x'.repeat(500), 10), `${'x'.repeat(9)}…`);
+    assert.equal(truncate('😀😀😀', 2), '😀…');
+    assert.equal(sanitizeText('short', 10), 'short');
+  });
+
+  test('turns non-strings into text and null into empty', () => {
+    assert.equal(sanitizeText(null), '');
+    assert.equal(sanitizeText(undefined), '');
+    assert.equal(sanitizeText(42), '42');
+  });
+});
+
+describe('escapeMarkdown', () => {
+  test('escapes every Markdown and HTML special character', () => {
+    const hostile = '**bold** [link](command:workbench.action.quit) <img src=x onerror=alert(1)> `code` # h | t &amp;';
+    const escaped = escapeMarkdown(hostile, 1000);
+    // With every backslash pair removed, no special character is left over.
+    assert.doesNotMatch(escaped.replace(/\\[\s\S]/g, ''), /[\\`*_[\]()#<>|&!]/);
+    assert.ok(escaped.includes('\\[link\\]\\(command\\:workbench\\.action\\.quit\\)'));
+    assert.ok(escaped.includes('\\<img'));
+  });
+
+  test('sanitizes before escaping: no newline can start a new Markdown block', () => {
+    assert.equal(escapeMarkdown('a\n# b'), 'a \\# b');
+  });
+});
+
+describe('formatAge', () => {
+  test('reads like a person would say it', () => {
+    assert.equal(formatAge(-5000), 'just now');
+    assert.equal(formatAge(500), 'just now');
+    assert.equal(formatAge(12_400), '12 s ago');
+    assert.equal(formatAge(5 * 60_000 + 10), '5 min ago');
+    assert.equal(formatAge(3 * 3_600_000), '3 h ago');
+    assert.equal(formatAge(3 * 86_400_000), '3 days ago');
+    assert.equal(formatAge(Number.NaN), 'just now');
+  });
+});
+
+describe('describeSession', () => {
+  test('description is host · pid · age, with "this window" first for our own session', () => {
+    assert.equal(describeSession(info(), { self: false }).description, 'build-01 · pid 4242 · 12 s ago');
+    assert.equal(describeSession(info(), { self: true }).description, 'this window · build-01 · pid 4242 · 12 s ago');
+  });
+
+  test('a closed session says when it closed', () => {
+    const now = Date.parse('2025-01-01T00:10:00.000Z');
+    const text = describeSession(info({ closedAt: '2025-01-01T00:05:00.000Z' }, { state: 'closed' }), { self: false, now });
+    assert.equal(text.description, 'build-01 · pid 4242 · closed 5 min ago');
+  });
+
+  test('a hostile label is sanitized in the row and escaped in the tooltip', () => {
+    const label = '\u202e<script>alert(1)</script> [x](command:rm)\n**bold**';
+    const text = describeSession(info({ label, hostname: 'h<b>ost' }), { self: false });
+    assert.doesNotMatch(text.label, /[\u202e\n]/);
+    assert.doesNotMatch(text.tooltip, /(^|[^\\])<script/);
+    assert.doesNotMatch(text.tooltip, /(^|[^\\])\[x\]/);
+    assert.doesNotMatch(text.tooltip, /\u202e/);
+    assert.ok(text.tooltip.includes('h\\<b\\>ost'));
+  });
+
+  test('the tooltip carries every field', () => {
+    const tooltip = describeSession(info(), { self: false }).tooltip;
+    for (const field of ['State', 'Id', 'Tool', 'Host', 'User', 'PID', 'Process started', 'Created', 'Last heartbeat', 'Heartbeat interval', 'Closed', 'Workspace folders', 'Session file', 'Journal']) {
+      assert.ok(tooltip.includes(`${field}:`), `tooltip lacks ${field}`);
+    }
+    assert.ok(tooltip.includes('4242'));
+    assert.ok(tooltip.includes('\\/home\\/ann\\/api') || tooltip.includes('/home/ann/api'));
+  });
+
+  test('an empty label still gives a readable row', () => {
+    assert.equal(describeSession(info({ label: '\u0000\u202e' }), { self: false }).label, '(no label)');
+  });
+});
