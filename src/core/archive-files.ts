@@ -1,0 +1,105 @@
+// Moves a session's files into `archive/YYYY-MM-DD/` without ever overwriting or deleting data.
+// A hard link is the no-overwrite "rename": link() fails with EEXIST instead of replacing, and
+// only after the new name exists is the old one removed.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { ARCHIVE_DIR_NAME, safeJoin } from './paths';
+import { isSessionId } from './session-record';
+
+export interface MovedFile {
+  from: string;
+  to: string;
+}
+
+/** `<id>.json`, `<id>.jsonl`, and on name clashes `<id>.2.json`, `<id>.2.jsonl`, … */
+const ARCHIVED_NAME_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(\d+))?\.(json|jsonl)$/;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function parseArchivedName(name: string): { id: string; copy: number; kind: 'record' | 'journal' } | null {
+  const m = ARCHIVED_NAME_RE.exec(name);
+  if (!m?.[1] || !isSessionId(m[1])) return null;
+  return { id: m[1], copy: m[2] ? Number(m[2]) : 1, kind: m[3] === 'json' ? 'record' : 'journal' };
+}
+
+export function isArchiveDayName(name: string): boolean {
+  return DAY_RE.test(name);
+}
+
+/** Creates `dir` owner-only when missing; returns true if it was created here. */
+export async function ensurePrivateDir(dir: string): Promise<boolean> {
+  const created = await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode passes through umask; set it exactly, but only on a directory we made.
+  if (created !== undefined && process.platform !== 'win32') await fs.chmod(dir, 0o700);
+  return created !== undefined;
+}
+
+/**
+ * Moves the existing ones of `files` (same session, same stem) into `dayDir` under names that
+ * are free there for all of them, keeping their stems paired.
+ */
+export async function moveIntoArchive(sessionsDir: string, dayDir: string, id: string, files: string[]): Promise<MovedFile[]> {
+  await ensurePrivateDir(path.join(sessionsDir, ARCHIVE_DIR_NAME));
+  await ensurePrivateDir(dayDir);
+  const present: string[] = [];
+  for (const f of files) {
+    if (await exists(f)) present.push(f);
+  }
+  if (present.length === 0) return [];
+  for (let copy = 1; copy < 10_000; copy++) {
+    const targets = present.map((f) => safeJoin(dayDir, archivedName(id, copy, path.extname(f))));
+    if ((await Promise.all(targets.map(exists))).some(Boolean)) continue;
+    const moved: MovedFile[] = [];
+    let clash = false;
+    for (let i = 0; i < present.length; i++) {
+      const from = present[i] as string;
+      const to = targets[i] as string;
+      if (!(await linkNoOverwrite(from, to))) {
+        clash = true; // someone took the name since we looked; undo nothing, try the next copy number
+        break;
+      }
+      await fs.unlink(from);
+      moved.push({ from, to });
+    }
+    if (!clash) return moved;
+    // Files moved under this copy number stay there; move the rest under a fresh number.
+    const remaining = present.filter((f) => !moved.some((m) => m.from === f));
+    return [...moved, ...(await moveIntoArchive(sessionsDir, dayDir, id, remaining))];
+  }
+  throw new Error(`no free archive name for session ${id} in ${dayDir}`);
+}
+
+function archivedName(id: string, copy: number, ext: string): string {
+  return copy === 1 ? `${id}${ext}` : `${id}.${copy}${ext}`;
+}
+
+/** Creates `to` as `from`'s content without replacing anything; false if `to` exists. */
+async function linkNoOverwrite(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // Some file systems (FAT, some network shares) have no hard links: copy exclusively instead.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV' || code === 'EOPNOTSUPP') {
+      try {
+        await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
+        return true;
+      } catch (copyErr) {
+        if ((copyErr as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw copyErr;
+      }
+    }
+    throw err;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,200 @@
+// The on-disk session record (format version 1): its schema, limits and validation.
+// Records are written by this package and by other tools (possibly buggy ones), so everything
+// read from disk is validated before anyone trusts it. See docs/format.md.
+
+export const FORMAT_VERSION = 1;
+
+export type SessionState = 'active' | 'unresponsive' | 'stale' | 'closed';
+
+export interface SessionRecord {
+  version: 1;
+  id: string;
+  pid: number;
+  /** Start time of process `pid` (ISO 8601) so a reused pid can be told apart; null if unknown. */
+  processStartedAt: string | null;
+  hostname: string;
+  user: string;
+  label: string;
+  workspaceFolders: string[];
+  tool: string;
+  createdAt: string;
+  heartbeatAt: string;
+  heartbeatIntervalMs: number;
+  closedAt: string | null;
+}
+
+/** Limits keep one bad record from costing every reader memory and time. */
+export const LIMITS = {
+  /** Record files larger than this are not read at all. */
+  recordBytes: 1024 * 1024,
+  label: 1000,
+  tool: 200,
+  hostname: 255,
+  user: 256,
+  workspaceFolders: 256,
+  workspaceFolder: 4096,
+  /** The largest pid any supported OS hands out fits in a signed 32-bit int. */
+  pid: 0x7fffffff,
+  minHeartbeatIntervalMs: 100,
+  maxHeartbeatIntervalMs: 24 * 60 * 60 * 1000,
+} as const;
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+
+/** Lowercase RFC 4122/9562 textual form. Only such ids ever become file names. */
+const SESSION_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * ISO 8601 date-time with an explicit offset, as produced by Date#toISOString and most
+ * libraries. Field ranges are checked here so no Date.parse is needed per record.
+ */
+const ISO_RE =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+export class InvalidSessionIdError extends Error {
+  constructor(readonly id: unknown) {
+    super(`invalid session id ${describeValue(id)}: expected a lowercase UUID such as 01890a5d-ac96-774b-bcce-b302099a8057`);
+    this.name = 'InvalidSessionIdError';
+  }
+}
+
+export class InvalidRecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRecordError';
+  }
+}
+
+export function isSessionId(id: unknown): id is string {
+  return typeof id === 'string' && SESSION_ID_RE.test(id);
+}
+
+/** Throws InvalidSessionIdError unless `id` is safe to use as a file name stem. */
+export function assertSessionId(id: unknown): asserts id is string {
+  if (!isSessionId(id)) throw new InvalidSessionIdError(id);
+}
+
+export function isIsoTimestamp(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 40 && ISO_RE.test(value);
+}
+
+export type RecordCheck = { ok: true; record: SessionRecord } | { ok: false; error: string };
+
+/**
+ * Validates a parsed JSON value as a version-1 session record. Unknown extra fields are allowed
+ * (forward compatibility). Returns the first problem found as a readable sentence.
+ */
+export function checkSessionRecord(value: unknown): RecordCheck {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(`record is ${describeType(value)}, expected an object`);
+  }
+  const v = value as Record<string, unknown>;
+  if (v.version !== FORMAT_VERSION) {
+    if (typeof v.version === 'number' && v.version > FORMAT_VERSION) {
+      return fail(`format version ${v.version} is newer than this reader supports (${FORMAT_VERSION})`);
+    }
+    return fail(`"version" is ${describeValue(v.version)}, expected ${FORMAT_VERSION}`);
+  }
+  if (!isSessionId(v.id)) return fail(`"id" is ${describeValue(v.id)}, expected a lowercase UUID`);
+  if (!isPid(v.pid)) return fail(`"pid" is ${describeValue(v.pid)}, expected an integer from 1 to ${LIMITS.pid}`);
+  if (v.processStartedAt !== null && !isIsoTimestamp(v.processStartedAt)) {
+    return fail(`"processStartedAt" is ${describeValue(v.processStartedAt)}, expected an ISO 8601 time or null`);
+  }
+  const text =
+    checkString(v, 'hostname', LIMITS.hostname, false) ??
+    checkString(v, 'user', LIMITS.user, true) ??
+    checkString(v, 'label', LIMITS.label, true) ??
+    checkString(v, 'tool', LIMITS.tool, true);
+  if (text) return fail(text);
+  const folders = checkFolders(v.workspaceFolders);
+  if (folders) return fail(folders);
+  for (const key of ['createdAt', 'heartbeatAt'] as const) {
+    if (!isIsoTimestamp(v[key])) return fail(`"${key}" is ${describeValue(v[key])}, expected an ISO 8601 time`);
+  }
+  if (v.closedAt !== null && !isIsoTimestamp(v.closedAt)) {
+    return fail(`"closedAt" is ${describeValue(v.closedAt)}, expected an ISO 8601 time or null`);
+  }
+  if (!isHeartbeatInterval(v.heartbeatIntervalMs)) {
+    return fail(
+      `"heartbeatIntervalMs" is ${describeValue(v.heartbeatIntervalMs)}, expected an integer from ` +
+        `${LIMITS.minHeartbeatIntervalMs} to ${LIMITS.maxHeartbeatIntervalMs}`,
+    );
+  }
+  // The validated object itself (no copy: list() validates thousands per call). Extra fields of
+  // newer writers stay on it.
+  return { ok: true, record: v as unknown as SessionRecord };
+}
+
+/** Like checkSessionRecord but throws InvalidRecordError. */
+export function parseSessionRecord(value: unknown): SessionRecord {
+  const result = checkSessionRecord(value);
+  if (!result.ok) throw new InvalidRecordError(result.error);
+  return result.record;
+}
+
+export function isPid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= LIMITS.pid;
+}
+
+export function isHeartbeatInterval(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= LIMITS.minHeartbeatIntervalMs &&
+    value <= LIMITS.maxHeartbeatIntervalMs
+  );
+}
+
+/** Validates caller input for a new session (labels, folders, tool) with the same limits. */
+export function checkSessionInput(input: { label: unknown; workspaceFolders?: unknown; tool?: unknown }): string | null {
+  const probe: Record<string, unknown> = { label: input.label, tool: input.tool ?? '' };
+  return (
+    checkString(probe, 'label', LIMITS.label, true) ??
+    checkString(probe, 'tool', LIMITS.tool, true) ??
+    checkFolders(input.workspaceFolders ?? [])
+  );
+}
+
+function checkString(v: Record<string, unknown>, key: string, max: number, emptyOk: boolean): string | null {
+  const s = v[key];
+  if (typeof s !== 'string') return `"${key}" is ${describeValue(s)}, expected a string`;
+  if (!emptyOk && s.length === 0) return `"${key}" is empty`;
+  if (s.length > max) return `"${key}" is ${s.length} characters long, the limit is ${max}`;
+  if (s.includes('\0')) return `"${key}" contains a NUL character`;
+  return null;
+}
+
+function checkFolders(value: unknown): string | null {
+  if (!Array.isArray(value)) return `"workspaceFolders" is ${describeValue(value)}, expected an array of strings`;
+  if (value.length > LIMITS.workspaceFolders) {
+    return `"workspaceFolders" has ${value.length} entries, the limit is ${LIMITS.workspaceFolders}`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const f: unknown = value[i];
+    if (typeof f !== 'string' || f.length === 0 || f.length > LIMITS.workspaceFolder || f.includes('\0')) {
+      return `"workspaceFolders[${i}]" is ${describeValue(f)}, expected a non-empty path of at most ${LIMITS.workspaceFolder} characters`;
+    }
+  }
+  return null;
+}
+
+function fail(error: string): RecordCheck {
+  return { ok: false, error };
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** A short, printable rendering of an untrusted value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') {
+    const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+    return value.length > 60 ? `${shown} (${value.length} characters)` : shown;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return describeType(value);
+}

@@ -1,0 +1,572 @@
+// The session registry over one sessions directory: create, heartbeat, close, list with states,
+// archive and cleanup. Layout and rules: docs/format.md.
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { v7 as uuidv7 } from 'uuid';
+import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
+import { judgeLiveness, needsProcessCheck } from './liveness';
+import type { LockOptions } from './lock';
+import { withLock } from './lock';
+import { ARCHIVE_DIR_NAME, archiveDayDir, journalPath, recordPath, utcDay } from './paths';
+import { ProcessProbe, type ProcessFacts, type StartTimeMethod } from './process-info';
+import { readRegularFile, readRegularFileSync, RegularFileReadError } from './regular-file-read';
+import { appendSessionEvent, sessionEvent, type SessionEventName } from './session-journal';
+import {
+  assertSessionId,
+  checkSessionInput,
+  checkSessionRecord,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  FORMAT_VERSION,
+  InvalidRecordError,
+  isHeartbeatInterval,
+  isPid,
+  LIMITS,
+  type SessionRecord,
+  type SessionState,
+} from './session-record';
+import { writeFileAtomic } from './write-atomic';
+
+export type { SessionRecord, SessionState } from './session-record';
+
+export interface SessionInfo {
+  record: SessionRecord;
+  state: SessionState;
+  reason: string;
+  heartbeatAgeMs: number;
+  /** The record file. */
+  file: string;
+  /** The session's JSONL journal (may not exist, e.g. for records written by other tools). */
+  journal: string;
+  /** YYYY-MM-DD (UTC) of the archive day directory when archived, else null. */
+  archivedOn: string | null;
+}
+
+export type SessionProblemKind =
+  | 'bad-name'
+  | 'symlink'
+  | 'not-a-file'
+  | 'too-large'
+  | 'unreadable'
+  | 'invalid-json'
+  | 'invalid-record'
+  | 'id-mismatch';
+
+/** An entry of the sessions directory that looks like a record but was skipped. */
+export interface SessionProblem {
+  file: string;
+  kind: SessionProblemKind;
+  message: string;
+}
+
+export interface ListOptions {
+  /** Also list records in archive/YYYY-MM-DD/ (with archivedOn set). */
+  includeArchived?: boolean;
+  /** Called for each skipped entry. */
+  onProblem?(problem: SessionProblem): void;
+}
+
+export interface ArchiveResult {
+  id: string;
+  /** YYYY-MM-DD (UTC) day directory the files went to. */
+  archivedOn: string;
+  /** State and reason at the time of archiving. */
+  state: SessionState | null;
+  reason: string;
+  moved: MovedFile[];
+}
+
+export interface CreateInput {
+  label: string;
+  workspaceFolders?: string[];
+  tool?: string;
+  /** The process the session stands for; default this process. Must be alive on this host. */
+  pid?: number;
+  heartbeatIntervalMs?: number;
+}
+
+export interface StoreOptions {
+  /** This host's name; default $SESSION_KEEPER_HOSTNAME, else os.hostname(). */
+  hostname?: string;
+  /** Clock in epoch ms (tests). */
+  now?: () => number;
+  user?: string;
+  /** Tool name recorded when create() is given none. */
+  tool?: string;
+  /** Heartbeat interval of new sessions; default 10 s. */
+  heartbeatIntervalMs?: number;
+  /** Override of "3 heartbeat intervals" (unresponsive after). */
+  staleAfterMs?: number;
+  /** No heartbeat for this long means stale; default 24 h. */
+  expireAfterMs?: number;
+  lock?: LockOptions;
+  /** Run cleanup in the background after each create(); default true. */
+  cleanupOnCreate?: boolean;
+  /** Errors of background work (cleanup) and per-session cleanup failures. */
+  onError?(error: unknown, context: string): void;
+  /** Start-time lookup method (tests); default by platform. */
+  startTimeMethod?: StartTimeMethod;
+}
+
+export class SessionNotFoundError extends Error {
+  constructor(readonly id: string, dir: string) {
+    super(`no session ${id} in ${dir}`);
+    this.name = 'SessionNotFoundError';
+  }
+}
+
+export class SessionClosedError extends Error {
+  constructor(readonly id: string) {
+    super(`session ${id} is closed`);
+    this.name = 'SessionClosedError';
+  }
+}
+
+export class ProcessNotRunningError extends Error {
+  constructor(readonly pid: number) {
+    super(`process ${pid} is not running on this host`);
+    this.name = 'ProcessNotRunningError';
+  }
+}
+
+/** Longest stretch list() reads synchronously before yielding to the event loop. */
+const LIST_SLICE_MS = 8;
+
+const RECORD_NAME_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+
+interface Candidate {
+  file: string;
+  /** Id from the file name. */
+  id: string;
+  archivedOn: string | null;
+}
+
+/** A record read from disk with the raw object (to keep fields of newer writers on rewrite). */
+interface LoadedRecord {
+  raw: Record<string, unknown>;
+  record: SessionRecord;
+}
+
+/** Why a record file was rejected, with the problem kind list() reports. */
+class RecordLoadError extends InvalidRecordError {
+  constructor(
+    readonly kind: 'invalid-json' | 'invalid-record' | 'id-mismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class SessionStore {
+  readonly dir: string;
+  readonly hostname: string;
+  private readonly options: StoreOptions;
+  private readonly now: () => number;
+  /** Records this store created or heartbeated: what to re-register from if the file vanishes. */
+  private readonly known = new Map<string, SessionRecord>();
+  private readonly background = new Set<Promise<void>>();
+  private cleanupRunning: Promise<ArchiveResult[]> | null = null;
+
+  constructor(dir: string, options: StoreOptions = {}) {
+    this.dir = path.resolve(dir);
+    this.options = options;
+    this.hostname = options.hostname ?? (process.env.SESSION_KEEPER_HOSTNAME || os.hostname());
+    this.now = options.now ?? Date.now;
+  }
+
+  async create(input: CreateInput): Promise<SessionRecord> {
+    const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });
+    if (inputError) throw new InvalidRecordError(inputError);
+    const interval = input.heartbeatIntervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    if (!isHeartbeatInterval(interval)) {
+      throw new RangeError(
+        `heartbeat interval ${interval} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`,
+      );
+    }
+    const pid = input.pid ?? process.pid;
+    if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
+    const probe = this.probe();
+    if (!probe.isAlive(pid)) throw new ProcessNotRunningError(pid);
+    const startedAt = await probe.startTime(pid);
+
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const record: SessionRecord = {
+      version: FORMAT_VERSION,
+      id: uuidv7(),
+      pid,
+      processStartedAt: startedAt === null ? null : new Date(startedAt).toISOString(),
+      hostname: this.hostname,
+      user: this.options.user ?? currentUser(),
+      label: input.label,
+      workspaceFolders: [...(input.workspaceFolders ?? [])],
+      tool: input.tool ?? this.options.tool ?? 'session-keeper',
+      createdAt: at,
+      heartbeatAt: at,
+      heartbeatIntervalMs: interval,
+      closedAt: null,
+    };
+    await ensurePrivateDir(this.dir);
+    const file = recordPath(this.dir, record.id);
+    await withLock(file, () => writeRecord(file, record), this.options.lock);
+    this.known.set(record.id, record);
+    await this.journal(record.id, 'created', now);
+    if (this.options.cleanupOnCreate ?? true) this.cleanupInBackground();
+    return record;
+  }
+
+  /**
+   * Refreshes heartbeatAt: one atomic write under the record's lock. If the record was archived
+   * or removed meanwhile, the session registers itself again under the same id.
+   */
+  async heartbeat(id: string): Promise<SessionRecord> {
+    const file = recordPath(this.dir, id);
+    const now = this.now();
+    let reregistered = false;
+    const record = await withLock(
+      file,
+      async () => {
+        const current = await this.load(file, id).catch((err: unknown) => {
+          // Our own record damaged by someone else: rewrite it from what we know.
+          if (err instanceof InvalidRecordError && this.known.has(id)) return null;
+          throw err;
+        });
+        let base: Record<string, unknown>;
+        if (current) {
+          if (current.record.closedAt !== null) throw new SessionClosedError(id);
+          base = current.raw;
+        } else {
+          const previous = this.known.get(id) ?? (await this.findArchived(id))?.record;
+          if (!previous) throw new SessionNotFoundError(id, this.dir);
+          if (previous.closedAt !== null) throw new SessionClosedError(id);
+          base = { ...previous };
+          reregistered = true;
+          await ensurePrivateDir(this.dir);
+        }
+        const next = { ...base, heartbeatAt: new Date(now).toISOString(), closedAt: null };
+        const checked = checkSessionRecord(next);
+        if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
+        await writeRecord(file, next);
+        return checked.record;
+      },
+      this.options.lock,
+    );
+    this.known.set(id, record);
+    if (reregistered) await this.journal(id, 're-registered', now, 'record was archived or missing at heartbeat');
+    return record;
+  }
+
+  /** Sets closedAt. Closing a closed or already archived session does nothing. */
+  async close(id: string): Promise<void> {
+    const file = recordPath(this.dir, id);
+    const now = this.now();
+    const closed = await withLock(
+      file,
+      async () => {
+        const current = await this.load(file, id);
+        if (!current) {
+          if (this.known.has(id) || (await this.findArchived(id))) return false;
+          throw new SessionNotFoundError(id, this.dir);
+        }
+        if (current.record.closedAt !== null) return false;
+        await writeRecord(file, { ...current.raw, closedAt: new Date(now).toISOString() });
+        return true;
+      },
+      this.options.lock,
+    );
+    this.known.delete(id);
+    if (closed) await this.journal(id, 'closed', now);
+  }
+
+  /**
+   * Sessions with their states. Never takes locks: records are replaced atomically, so a read
+   * sees a whole old or a whole new record. Files are read in short synchronous slices with a
+   * yield to the event loop in between (see readRegularFileSync), and each distinct pid is
+   * probed once.
+   */
+  async list(options: ListOptions = {}): Promise<SessionInfo[]> {
+    const onProblem = options.onProblem ?? (() => undefined);
+    const candidates = await this.candidates(this.dir, null, onProblem);
+    if (options.includeArchived) {
+      for (const day of await this.archiveDays()) {
+        for (const c of await this.candidates(path.join(this.dir, ARCHIVE_DIR_NAME, day), day, onProblem)) candidates.push(c);
+      }
+    }
+    const loaded: Array<{ c: Candidate; record: SessionRecord }> = [];
+    const scratch = Buffer.allocUnsafe(64 * 1024);
+    let sliceEnd = performance.now() + LIST_SLICE_MS;
+    for (const c of candidates) {
+      if (performance.now() > sliceEnd) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + LIST_SLICE_MS;
+      }
+      const record = this.readCandidate(c, scratch, onProblem);
+      if (record) loaded.push({ c, record });
+    }
+    const now = this.now();
+    const judged = await this.judgeAll(loaded, this.probe(), now);
+    // Live before archived (a re-registered session shows its live entry first), newest first.
+    judged.sort(
+      (a, b) =>
+        Number(a.archivedOn !== null) - Number(b.archivedOn !== null) ||
+        (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
+        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+    );
+    return judged;
+  }
+
+  /** Moves a session's record and journal to archive/YYYY-MM-DD/, whatever its state. */
+  async archive(id: string): Promise<ArchiveResult> {
+    assertSessionId(id);
+    const result = await this.archiveIf(id, null);
+    if (!result) throw new SessionNotFoundError(id, this.dir);
+    return result;
+  }
+
+  /**
+   * Archives every stale and closed session (never unresponsive ones). Each session's state is
+   * judged again under its lock, so one that heartbeated meanwhile stays. Failures of single
+   * sessions go to `onError` and do not stop the others.
+   */
+  cleanup(): Promise<ArchiveResult[]> {
+    // Concurrent calls in one process share one run instead of racing for the same locks.
+    this.cleanupRunning ??= this.runCleanup().finally(() => (this.cleanupRunning = null));
+    return this.cleanupRunning;
+  }
+
+  /** Resolves when background work started by this store (cleanup after create) has finished. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
+
+  private async runCleanup(): Promise<ArchiveResult[]> {
+    const sessions = await this.list();
+    const results: ArchiveResult[] = [];
+    for (const info of sessions) {
+      if (info.state !== 'stale' && info.state !== 'closed') continue;
+      try {
+        const result = await this.archiveIf(info.record.id, (s) => s === 'stale' || s === 'closed');
+        if (result) results.push(result);
+      } catch (err) {
+        this.report(err, `cleanup: archiving session ${info.record.id}`);
+      }
+    }
+    return results;
+  }
+
+  private cleanupInBackground(): void {
+    // Fire and forget: create() neither waits for this nor fails because of it.
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.cleanup())
+      .then(
+        () => undefined,
+        (err: unknown) => this.report(err, 'cleanup after create'),
+      )
+      .finally(() => this.background.delete(run));
+    this.background.add(run);
+  }
+
+  private report(err: unknown, context: string): void {
+    try {
+      this.options.onError?.(err, context);
+    } catch {
+      // A failing error callback must not turn background work into an unhandled rejection.
+    }
+  }
+
+  /** Archives under the record's lock when `condition` (given the current state) holds. */
+  private async archiveIf(id: string, condition: ((state: SessionState) => boolean) | null): Promise<ArchiveResult | null> {
+    const file = recordPath(this.dir, id);
+    const journal = journalPath(this.dir, id);
+    return withLock(
+      file,
+      async () => {
+        let liveness: SessionInfo | undefined;
+        try {
+          const current = await this.load(file, id);
+          if (!current) {
+            // No record; an explicit archive still moves a leftover journal.
+            if (condition || !(await pathExists(journal))) return null;
+          } else {
+            [liveness] = await this.judgeAll([{ c: { file, id, archivedOn: null }, record: current.record }], this.probe(), this.now());
+          }
+        } catch (err) {
+          // An unreadable or invalid record can be archived explicitly, never by cleanup.
+          if (condition) return null;
+          if (!(err instanceof InvalidRecordError || err instanceof RegularFileReadError)) throw err;
+        }
+        if (condition && (!liveness || !condition(liveness.state))) return null;
+        const now = this.now();
+        const reason = liveness ? liveness.reason : 'record missing or invalid';
+        await this.journal(id, 'archived', now, liveness ? `${liveness.state}: ${reason}` : reason);
+        const moved = await withLock(
+          journal,
+          () => moveIntoArchive(this.dir, archiveDayDir(this.dir, now), id, [file, journal]),
+          this.options.lock,
+        );
+        this.known.delete(id);
+        return { id, archivedOn: utcDay(now), state: liveness?.state ?? null, reason, moved };
+      },
+      this.options.lock,
+    );
+  }
+
+  /** Gathers process facts once per distinct pid, then judges each record. */
+  private async judgeAll(items: Array<{ c: Candidate; record: SessionRecord }>, probe: ProcessProbe, now: number): Promise<SessionInfo[]> {
+    const ctx = { now, hostname: this.hostname, staleAfterMs: this.options.staleAfterMs, expireAfterMs: this.options.expireAfterMs };
+    // pid -> whether some record of it has a start time to compare (else the lookup is skipped).
+    const pids = new Map<number, boolean>();
+    const checked = items.map(({ record }) => {
+      const needs = needsProcessCheck(record, ctx);
+      if (needs) pids.set(record.pid, (pids.get(record.pid) ?? false) || record.processStartedAt !== null);
+      return needs;
+    });
+    const known = new Map<number, ProcessFacts>();
+    await Promise.all([...pids].map(async ([pid, needStart]) => known.set(pid, await probe.facts(pid, needStart))));
+    return items.map(({ c, record }, i): SessionInfo => {
+      const { state, reason, heartbeatAgeMs } = judgeLiveness(record, {
+        now,
+        hostname: this.hostname,
+        staleAfterMs: this.options.staleAfterMs,
+        expireAfterMs: this.options.expireAfterMs,
+        process: checked[i] ? known.get(record.pid) : undefined,
+      });
+      // <stem>.json -> <stem>.jsonl
+      return { record, state, reason, heartbeatAgeMs, file: c.file, journal: `${c.file}l`, archivedOn: c.archivedOn };
+    });
+  }
+
+  /** Record-like entries of one directory; other names (journals, locks, temp files) are not ours to judge. */
+  private async candidates(dir: string, archivedOn: string | null, onProblem: (p: SessionProblem) => void): Promise<Candidate[]> {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: Candidate[] = [];
+    for (const e of entries) {
+      if (!e.name.endsWith('.json')) continue;
+      const file = dir + path.sep + e.name; // path.join per entry shows up in profiles of big directories
+      const id = archivedOn === null ? RECORD_NAME_RE.exec(e.name)?.[1] : parseArchivedName(e.name)?.id;
+      if (!id) {
+        onProblem({ file, kind: 'bad-name', message: `${e.name} is not named <session id>.json` });
+      } else if (e.isSymbolicLink()) {
+        onProblem({ file, kind: 'symlink', message: `${file} is a symbolic link; not followed` });
+      } else if (!e.isFile()) {
+        onProblem({ file, kind: 'not-a-file', message: `${file} is not a regular file` });
+      } else {
+        out.push({ file, id, archivedOn });
+      }
+    }
+    return out;
+  }
+
+  private async archiveDays(): Promise<string[]> {
+    try {
+      const entries = await fsp.readdir(path.join(this.dir, ARCHIVE_DIR_NAME), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && isArchiveDayName(e.name)).map((e) => e.name).sort().reverse();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw err;
+    }
+  }
+
+  private readCandidate(c: Candidate, scratch: Buffer, onProblem: (p: SessionProblem) => void): SessionRecord | null {
+    try {
+      return this.parse(c.file, c.id, readRegularFileSync(c.file, LIMITS.recordBytes, scratch)).record;
+    } catch (err) {
+      if (err instanceof RegularFileReadError) {
+        // Gone since readdir: archived or closed-and-cleaned by someone else; not a problem.
+        if (err.kind !== 'missing') onProblem({ file: c.file, kind: err.kind, message: err.message });
+      } else if (err instanceof RecordLoadError) {
+        onProblem({ file: c.file, kind: err.kind, message: err.message });
+      } else {
+        onProblem({ file: c.file, kind: 'unreadable', message: `cannot read ${c.file}: ${(err as Error).message}` });
+      }
+      return null;
+    }
+  }
+
+  /** Reads and validates a record file; null when it does not exist. */
+  private async load(file: string, id: string): Promise<LoadedRecord | null> {
+    let data: Buffer;
+    try {
+      data = await readRegularFile(file, LIMITS.recordBytes);
+    } catch (err) {
+      if (err instanceof RegularFileReadError && err.kind === 'missing') return null;
+      throw err;
+    }
+    return this.parse(file, id, data.toString('utf8'));
+  }
+
+  private parse(file: string, id: string, text: string): LoadedRecord {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new RecordLoadError('invalid-json', `${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    const checked = checkSessionRecord(raw);
+    if (!checked.ok) throw new RecordLoadError('invalid-record', `${file}: ${checked.error}`);
+    if (checked.record.id !== id) {
+      throw new RecordLoadError('id-mismatch', `${file} holds session ${checked.record.id}, not ${id}`);
+    }
+    return { raw: raw as Record<string, unknown>, record: checked.record };
+  }
+
+  /** The newest archived record of `id`, if any. */
+  private async findArchived(id: string): Promise<LoadedRecord | null> {
+    for (const day of await this.archiveDays()) {
+      const dayDir = path.join(this.dir, ARCHIVE_DIR_NAME, day);
+      let names: string[];
+      try {
+        names = await fsp.readdir(dayDir);
+      } catch {
+        continue;
+      }
+      const copies = names
+        .map((n) => ({ n, parsed: parseArchivedName(n) }))
+        .filter((x) => x.parsed?.id === id && x.parsed.kind === 'record')
+        .sort((a, b) => (b.parsed?.copy ?? 0) - (a.parsed?.copy ?? 0));
+      for (const { n } of copies) {
+        const loaded = await this.load(path.join(dayDir, n), id).catch(() => null);
+        if (loaded) return loaded;
+      }
+    }
+    return null;
+  }
+
+  private async journal(id: string, event: SessionEventName, at: number, reason?: string): Promise<void> {
+    await appendSessionEvent(journalPath(this.dir, id), sessionEvent(event, id, at, this.hostname, reason), this.options.lock);
+  }
+
+  private probe(): ProcessProbe {
+    return new ProcessProbe(this.options.startTimeMethod ? { method: this.options.startTimeMethod } : {});
+  }
+}
+
+function writeRecord(file: string, record: object): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): fall back to what the environment says.
+    return process.env.USER ?? process.env.USERNAME ?? String(process.getuid?.() ?? '');
+  }
+}
+
+async function pathExists(file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
