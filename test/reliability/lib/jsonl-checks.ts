@@ -1,0 +1,135 @@
+// Properties of the JSONL reader, checked on one input. Each returns a list of violations (empty
+// when all hold) instead of throwing, so a property failure names every broken rule at once.
+import { isUtf8 } from 'node:buffer';
+import { isDeepStrictEqual } from 'node:util';
+import { JsonlParser, type JsonlProblem } from '../../../src/core/jsonl-reader';
+
+export interface Parsed {
+  records: Array<{ value: unknown; line: number; offset: number; length: number; recovered: boolean }>;
+  problems: JsonlProblem[];
+  stats: ReturnType<JsonlParser['end']>;
+}
+
+/** Feeds `bytes` to the parser in pieces of the given sizes (cycled). */
+export function parseInChunks(bytes: Buffer, chunkSizes: readonly number[], maxLineBytes: number): Parsed {
+  const records: Parsed['records'] = [];
+  const problems: JsonlProblem[] = [];
+  const parser = new JsonlParser(
+    {
+      record: (value, line, offset, length, recovered) => records.push({ value, line, offset, length, recovered }),
+      problem: (p) => problems.push(p),
+    },
+    { maxLineBytes },
+  );
+  let i = 0;
+  for (let at = 0; at < bytes.length; i++) {
+    const size = Math.max(1, chunkSizes[i % chunkSizes.length] ?? bytes.length);
+    // A copy: the parser must not keep references into a buffer the caller reuses.
+    const piece = Buffer.from(bytes.subarray(at, at + size));
+    parser.push(piece);
+    piece.fill(0xaa);
+    at += size;
+  }
+  return { records, problems, stats: parser.end() };
+}
+
+const FORMATTING = new Set([0x20, 0x09, 0x0d, 0x0a]);
+
+/** Every byte is in exactly one record or problem span, or is documented formatting. */
+export function checkPartition(bytes: Buffer, parsed: Parsed): string[] {
+  const out: string[] = [];
+  const owner = new Int32Array(bytes.length).fill(-1);
+  const spans = [
+    ...parsed.records.map((r, i) => ({ what: `record ${i}`, offset: r.offset, length: r.length })),
+    ...parsed.problems.map((p, i) => ({ what: `problem ${i} (${p.kind})`, offset: p.offset, length: p.length })),
+  ];
+  spans.forEach((s, idx) => {
+    if (s.length <= 0 || s.offset < 0 || s.offset + s.length > bytes.length) {
+      out.push(`${s.what}: span [${s.offset}, +${s.length}) outside the file of ${bytes.length} bytes`);
+      return;
+    }
+    for (let b = s.offset; b < s.offset + s.length; b++) {
+      if (owner[b] !== -1) {
+        out.push(`byte ${b} is in two spans (${s.what} and span ${owner[b]})`);
+        return;
+      }
+      owner[b] = idx;
+    }
+  });
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  for (let b = 0; b < bytes.length; b++) {
+    if (owner[b] !== -1) continue;
+    if (bom && b < 3) continue;
+    if (!FORMATTING.has(bytes[b] as number)) {
+      out.push(`byte ${b} (0x${(bytes[b] as number).toString(16)}) is in no record or problem and is not formatting`);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Records are exactly what their bytes say; problems are of the kind their bytes show. */
+export function checkSpans(bytes: Buffer, parsed: Parsed): string[] {
+  const out: string[] = [];
+  for (const r of parsed.records) {
+    const slice = bytes.subarray(r.offset, r.offset + r.length);
+    if (!isUtf8(slice)) out.push(`record at ${r.offset} is not valid UTF-8`);
+    let value: unknown;
+    try {
+      value = JSON.parse(slice.toString('utf8'));
+    } catch {
+      out.push(`record at ${r.offset} does not parse on its own`);
+      continue;
+    }
+    if (!isDeepStrictEqual(value, r.value)) out.push(`record at ${r.offset}: value differs from its bytes`);
+  }
+  for (const p of parsed.problems) {
+    const slice = bytes.subarray(p.offset, p.offset + p.length);
+    if (p.kind === 'nul-bytes' && slice.some((c) => c !== 0)) out.push(`nul-bytes problem at ${p.offset} holds other bytes`);
+    if (p.kind === 'invalid-utf8' && isUtf8(slice)) out.push(`invalid-utf8 problem at ${p.offset} is valid UTF-8`);
+    if (p.kind === 'torn-tail' && (p.offset + p.length !== bytes.length && bytes.indexOf(0x0a, p.offset + p.length) >= 0)) {
+      out.push(`torn-tail problem at ${p.offset} is not at the end of the file`);
+    }
+    if (typeof p.message !== 'string' || p.message.length === 0 || /[\r\n]/.test(p.message)) out.push(`problem at ${p.offset}: message must be one non-empty line`);
+  }
+  return out;
+}
+
+/** The statistics agree with what was reported. */
+export function checkStats(bytes: Buffer, parsed: Parsed): string[] {
+  const out: string[] = [];
+  const s = parsed.stats;
+  if (s.bytes !== bytes.length) out.push(`stats.bytes ${s.bytes} != ${bytes.length}`);
+  if (s.records !== parsed.records.length) out.push(`stats.records ${s.records} != ${parsed.records.length}`);
+  if (s.recovered !== parsed.records.filter((r) => r.recovered).length) out.push('stats.recovered disagrees');
+  if (s.problemCount !== parsed.problems.length) out.push(`stats.problemCount ${s.problemCount} != ${parsed.problems.length}`);
+  let newlines = 0;
+  for (const c of bytes) if (c === 0x0a) newlines++;
+  const tail = bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a ? 1 : 0;
+  if (s.lines !== newlines + tail) out.push(`stats.lines ${s.lines} != ${newlines + tail}`);
+  if (s.corrupted > s.lines - s.blank) out.push('more corrupted lines than non-blank lines');
+  if (!(s.corruptionRatio >= 0 && s.corruptionRatio <= 1)) out.push(`corruptionRatio ${s.corruptionRatio} out of [0, 1]`);
+  if (s.warn !== s.corruptionRatio > 0.1) out.push('warn disagrees with the ratio');
+  for (let i = 1; i < parsed.records.length; i++) {
+    const a = parsed.records[i - 1];
+    const b = parsed.records[i];
+    if (a && b && !(b.offset > a.offset && b.line >= a.line)) out.push(`records out of order at ${i}`);
+  }
+  return out;
+}
+
+/** What a different chunking of the same bytes changed (must be nothing). */
+export function diffParsed(a: Parsed, b: Parsed): string[] {
+  const strip = (p: Parsed): unknown => ({ records: p.records, problems: p.problems, stats: p.stats });
+  return isDeepStrictEqual(strip(a), strip(b)) ? [] : ['chunk boundaries changed the result'];
+}
+
+/** A clean file reads back as exactly the values written, with no problems. */
+export function checkOracle(values: unknown[], parsed: Parsed): string[] {
+  const out: string[] = [];
+  if (parsed.problems.length > 0) out.push(`clean file reported problems: ${parsed.problems.map((p) => p.kind).join(', ')}`);
+  const got = parsed.records.map((r) => r.value);
+  if (!isDeepStrictEqual(got, values)) out.push(`clean file read back as ${got.length} values, wrote ${values.length}`);
+  if (parsed.records.some((r) => r.recovered)) out.push('clean records marked recovered');
+  return out;
+}
