@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { SessionInfo, SessionStore } from '../core/session-store';
+import { checkCommand } from './check-command';
 import { describeError, type Log } from './log';
 import { revealPath } from './reveal';
 import { sessionLabel } from './session-text';
@@ -110,6 +111,8 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       }
       await vscode.window.showTextDocument(vscode.Uri.file(p.info.journal), { preview: true });
     }),
+
+    reg('sessionKeeper.checkJsonlFile', (arg) => checkCommand(arg, s.log)),
 
     reg('sessionKeeper.revealSession', async (arg) => {
       const p = fromNode(arg);

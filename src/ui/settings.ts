@@ -38,7 +38,7 @@ export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const heartbeatSeconds = finiteAtLeast(config.get('heartbeatIntervalSeconds'), 1, 10);
   const staleSeconds = finiteAtLeast(config.get('staleAfterSeconds'), 0, 30);
-  const expireHours = finiteAtLeast(config.get('expireAfterHours'), 0, 24);
+  const expireHours = finiteAtLeast(config.get('expireAfterHours'), 0.05, 24);
   const dir = userValue<unknown>(config, 'sessionsDirectory', '');
   const extras = userValue<unknown>(config, 'extraDirectories', []);
   return {

@@ -1,0 +1,61 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { scanJsonl } from '../core/jsonl-reader';
+import { describeError, type Log } from './log';
+import { pickJsonlFile } from './jsonl-target';
+
+export interface CheckSummary {
+  file: string;
+  records: number;
+  recovered: number;
+  corrupted: number;
+  corruptionRatio: number;
+}
+
+/**
+ * Reads a JSONL file on disk with the core's reader and says what it found; offers Repair when
+ * lines are corrupted and opens the file so its problems show in the Problems panel.
+ */
+export async function checkCommand(arg: unknown, log: Log): Promise<CheckSummary | undefined> {
+  const uri = await pickJsonlFile(arg, 'Check JSONL File');
+  if (!uri) return undefined;
+  const file = uri.fsPath;
+  const name = path.basename(file);
+  try {
+    const stats = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Checking ${name}` },
+      () => scanJsonl(file, { maxProblems: 0 }),
+    );
+    const summary: CheckSummary = {
+      file,
+      records: stats.records,
+      recovered: stats.recovered,
+      corrupted: stats.corrupted,
+      corruptionRatio: stats.corruptionRatio,
+    };
+    log.info(`Checked ${file}: ${stats.records} records, ${stats.recovered} recovered, ${stats.corrupted} corrupted lines`);
+    if (stats.corrupted === 0) {
+      void vscode.window.showInformationMessage(
+        `${name} is intact: ${stats.records} records${stats.recovered > 0 ? ` (${stats.recovered} readable after recovery)` : ''}.`,
+      );
+      return summary;
+    }
+    const pct = (stats.corruptionRatio * 100).toFixed(stats.corruptionRatio < 0.01 ? 2 : 0);
+    const repair = 'Repair';
+    const show = 'Show Problems';
+    void vscode.window
+      .showWarningMessage(`${name}: ${stats.corrupted} corrupted line${stats.corrupted === 1 ? '' : 's'} (${pct} %) and ${stats.records} good records.`, repair, show)
+      .then(async (choice) => {
+        if (choice === repair) await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
+        else if (choice === show) {
+          await vscode.window.showTextDocument(uri, { preview: true });
+          await vscode.commands.executeCommand('workbench.actions.view.problems');
+        }
+      });
+    return summary;
+  } catch (err) {
+    log.error(`Check of ${file} failed: ${describeError(err)}`);
+    void vscode.window.showErrorMessage(`Could not check ${name}: ${describeError(err)}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,23 @@
+import * as vscode from 'vscode';
+import { DIAGNOSTIC_SOURCE } from './jsonl-diagnostics';
+
+/** "Repair file" as a Quick Fix on Session Keeper's JSONL diagnostics. */
+export class JsonlRepairCodeActions implements vscode.CodeActionProvider {
+  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.code !== 'truncated');
+    if (ours.length === 0) return [];
+    const action = new vscode.CodeAction('Repair file', vscode.CodeActionKind.QuickFix);
+    action.diagnostics = ours;
+    action.isPreferred = true;
+    action.command = { command: 'sessionKeeper.repairJsonlFile', title: 'Repair file', arguments: [doc.uri] };
+    return [action];
+  }
+}
+
+/** Where the Quick Fix applies: JSONL files on disk, by extension or by VS Code's `jsonl` language. */
+export const JSONL_SELECTOR: vscode.DocumentSelector = [
+  { scheme: 'file', language: 'jsonl' },
+  { scheme: 'file', pattern: '**/*.{jsonl,ndjson,JSONL,NDJSON}' },
+];
