@@ -1,6 +1,7 @@
 // Moves a session's files into `archive/YYYY-MM-DD/` without ever overwriting or deleting data.
 // A hard link is the no-overwrite "rename": link() fails with EEXIST instead of replacing, and
 // only after the new name exists is the old one removed.
+import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ARCHIVE_DIR_NAME, safeJoin } from './paths';
@@ -35,37 +36,73 @@ export async function ensurePrivateDir(dir: string): Promise<boolean> {
 
 /**
  * Moves the existing ones of `files` (same session, same stem) into `dayDir` under names that
- * are free there for all of them, keeping their stems paired.
+ * are free there for all of them, keeping their stems paired. A file that is already linked
+ * into the archive (a move interrupted between link and unlink) only loses its old name.
  */
 export async function moveIntoArchive(sessionsDir: string, dayDir: string, id: string, files: string[]): Promise<MovedFile[]> {
-  await ensurePrivateDir(path.join(sessionsDir, ARCHIVE_DIR_NAME));
+  const archiveRoot = path.join(sessionsDir, ARCHIVE_DIR_NAME);
+  await ensurePrivateDir(archiveRoot);
   await ensurePrivateDir(dayDir);
+  const moved: MovedFile[] = [];
   const present: string[] = [];
-  for (const f of files) {
-    if (await exists(f)) present.push(f);
+  for (const from of files) {
+    const st = await lstatOrNull(from);
+    if (!st) continue;
+    const earlier = st.nlink > 1 ? await findLinkInArchive(archiveRoot, id, st) : null;
+    if (earlier) {
+      await fs.unlink(from);
+      moved.push({ from, to: earlier });
+    } else {
+      present.push(from);
+    }
   }
+  return [...moved, ...(await moveFresh(dayDir, id, present))];
+}
+
+async function moveFresh(dayDir: string, id: string, present: string[]): Promise<MovedFile[]> {
   if (present.length === 0) return [];
   for (let copy = 1; copy < 10_000; copy++) {
     const targets = present.map((f) => safeJoin(dayDir, archivedName(id, copy, path.extname(f))));
-    if ((await Promise.all(targets.map(exists))).some(Boolean)) continue;
+    if ((await Promise.all(targets.map(lstatOrNull))).some((st) => st !== null)) continue;
     const moved: MovedFile[] = [];
-    let clash = false;
     for (let i = 0; i < present.length; i++) {
       const from = present[i] as string;
       const to = targets[i] as string;
       if (!(await linkNoOverwrite(from, to))) {
-        clash = true; // someone took the name since we looked; undo nothing, try the next copy number
-        break;
+        // Someone took the name since we looked: what moved stays, the rest gets a fresh number.
+        return [...moved, ...(await moveFresh(dayDir, id, present.slice(i)))];
       }
       await fs.unlink(from);
       moved.push({ from, to });
     }
-    if (!clash) return moved;
-    // Files moved under this copy number stay there; move the rest under a fresh number.
-    const remaining = present.filter((f) => !moved.some((m) => m.from === f));
-    return [...moved, ...(await moveIntoArchive(sessionsDir, dayDir, id, remaining))];
+    return moved;
   }
   throw new Error(`no free archive name for session ${id} in ${dayDir}`);
+}
+
+/** An archived name of session `id` that is the same file as `st` (same device and inode). */
+async function findLinkInArchive(archiveRoot: string, id: string, st: Stats): Promise<string | null> {
+  let days: string[];
+  try {
+    days = (await fs.readdir(archiveRoot)).filter(isArchiveDayName).sort().reverse();
+  } catch {
+    return null;
+  }
+  for (const day of days) {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(archiveRoot, day));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (parseArchivedName(name)?.id !== id) continue;
+      const candidate = path.join(archiveRoot, day, name);
+      const other = await lstatOrNull(candidate);
+      if (other && other.ino === st.ino && other.dev === st.dev) return candidate;
+    }
+  }
+  return null;
 }
 
 function archivedName(id: string, copy: number, ext: string): string {
@@ -82,6 +119,9 @@ async function linkNoOverwrite(from: string, to: string): Promise<boolean> {
     if (code === 'EEXIST') return false;
     // Some file systems (FAT, some network shares) have no hard links: copy exclusively instead.
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV' || code === 'EOPNOTSUPP') {
+      // Never copy a FIFO or device: opening one could block or read forever.
+      const st = await fs.lstat(from);
+      if (!st.isFile()) throw new Error(`cannot archive ${from}: not a regular file, and this file system refuses hard links (${code})`);
       try {
         await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
         return true;
@@ -94,12 +134,11 @@ async function linkNoOverwrite(from: string, to: string): Promise<boolean> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+async function lstatOrNull(file: string): Promise<Stats | null> {
   try {
-    await fs.lstat(file);
-    return true;
+    return await fs.lstat(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
 }

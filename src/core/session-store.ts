@@ -27,7 +27,7 @@ import {
   type SessionRecord,
   type SessionState,
 } from './session-record';
-import { writeFileAtomic } from './write-atomic';
+import { isTempName, writeFileAtomic } from './write-atomic';
 
 export type { SessionRecord, SessionState } from './session-record';
 
@@ -124,12 +124,23 @@ export class SessionClosedError extends Error {
   }
 }
 
+/** The sessions directory is not safe to act on: others could plant records and symlinks there. */
+export class UnsafeDirectoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeDirectoryError';
+  }
+}
+
 export class ProcessNotRunningError extends Error {
   constructor(readonly pid: number) {
     super(`process ${pid} is not running on this host`);
     this.name = 'ProcessNotRunningError';
   }
 }
+
+/** Temp files older than this have no live writer: an atomic write of a record takes milliseconds. */
+const ABANDONED_TEMP_AGE_MS = 60_000;
 
 /** Longest stretch list() reads synchronously before yielding to the event loop. */
 const LIST_SLICE_MS = 8;
@@ -208,6 +219,7 @@ export class SessionStore {
       heartbeatIntervalMs: interval,
       closedAt: null,
     };
+    await this.checkDir();
     await ensurePrivateDir(this.dir);
     const file = recordPath(this.dir, record.id);
     await withLock(file, () => writeRecord(file, record), this.options.lock);
@@ -223,6 +235,7 @@ export class SessionStore {
    */
   async heartbeat(id: string): Promise<SessionRecord> {
     const file = recordPath(this.dir, id);
+    await this.checkDir();
     const now = this.now();
     let reregistered = false;
     const record = await withLock(
@@ -261,6 +274,7 @@ export class SessionStore {
   /** Sets closedAt. Closing a closed or already archived session does nothing. */
   async close(id: string): Promise<void> {
     const file = recordPath(this.dir, id);
+    await this.checkDir();
     const now = this.now();
     const closed = await withLock(
       file,
@@ -287,7 +301,10 @@ export class SessionStore {
    * probed once.
    */
   async list(options: ListOptions = {}): Promise<SessionInfo[]> {
-    const onProblem = options.onProblem ?? (() => undefined);
+    const report = options.onProblem;
+    // Messages quote names from the directory: keep them one short, printable line.
+    const onProblem = report ? (p: SessionProblem): void => report({ ...p, message: oneLine(p.message) }) : () => undefined;
+    if (!(await this.checkDir())) return [];
     const candidates = await this.candidates(this.dir, null, onProblem);
     if (options.includeArchived) {
       for (const day of await this.archiveDays()) {
@@ -320,6 +337,7 @@ export class SessionStore {
   /** Moves a session's record and journal to archive/YYYY-MM-DD/, whatever its state. */
   async archive(id: string): Promise<ArchiveResult> {
     assertSessionId(id);
+    await this.checkDir();
     const result = await this.archiveIf(id, null);
     if (!result) throw new SessionNotFoundError(id, this.dir);
     return result;
@@ -342,7 +360,7 @@ export class SessionStore {
   }
 
   private async runCleanup(): Promise<ArchiveResult[]> {
-    const sessions = await this.list();
+    const sessions = await this.list(); // checks the directory first
     const results: ArchiveResult[] = [];
     for (const info of sessions) {
       if (info.state !== 'stale' && info.state !== 'closed') continue;
@@ -353,7 +371,62 @@ export class SessionStore {
         this.report(err, `cleanup: archiving session ${info.record.id}`);
       }
     }
+    await this.removeAbandonedTempFiles();
     return results;
+  }
+
+  /**
+   * Temp files of atomic writes whose writer died (killed between create and rename). They are
+   * never the only copy of anything: the record they were to replace is still in place.
+   */
+  private async removeAbandonedTempFiles(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch {
+      return;
+    }
+    const now = this.now();
+    for (const name of names) {
+      if (!isTempName(name)) continue;
+      const file = path.join(this.dir, name);
+      try {
+        const st = await fsp.lstat(file);
+        if (st.isFile() && now - st.mtimeMs > ABANDONED_TEMP_AGE_MS) await fsp.unlink(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.report(err, `cleanup: removing temp file ${file}`);
+      }
+    }
+  }
+
+  /**
+   * Refuses a sessions directory others could write (world-writable, or owned by someone else,
+   * as ssh does for ~/.ssh): they could plant records, symlinks and locks for us to act on.
+   * Returns false when the directory does not exist yet.
+   */
+  private async checkDir(): Promise<boolean> {
+    let st: fs.Stats;
+    try {
+      st = await fsp.stat(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    if (!st.isDirectory()) throw new UnsafeDirectoryError(`sessions directory ${this.dir} is not a directory`);
+    if (process.platform === 'win32') return true;
+    if (st.mode & 0o002) {
+      const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+      throw new UnsafeDirectoryError(
+        `sessions directory ${this.dir} is world-writable (mode ${mode}); refusing to use it. Fix: chmod 700 '${this.dir}'`,
+      );
+    }
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) {
+      throw new UnsafeDirectoryError(
+        `sessions directory ${this.dir} is owned by uid ${st.uid}, not by this user (uid ${uid}); refusing to use it`,
+      );
+    }
+    return true;
   }
 
   private cleanupInBackground(): void {
@@ -400,10 +473,11 @@ export class SessionStore {
         if (condition && (!liveness || !condition(liveness.state))) return null;
         const now = this.now();
         const reason = liveness ? liveness.reason : 'record missing or invalid';
-        await this.journal(id, 'archived', now, liveness ? `${liveness.state}: ${reason}` : reason);
+        await this.journal(id, 'archived', now, liveness ? `${liveness.state}: ${reason}` : reason, true);
         const moved = await withLock(
           journal,
-          () => moveIntoArchive(this.dir, archiveDayDir(this.dir, now), id, [file, journal]),
+          // Journal first: a crash in between leaves the record, so cleanup finishes the job.
+          () => moveIntoArchive(this.dir, archiveDayDir(this.dir, now), id, [journal, file]),
           this.options.lock,
         );
         this.known.delete(id);
@@ -540,8 +614,19 @@ export class SessionStore {
     return null;
   }
 
-  private async journal(id: string, event: SessionEventName, at: number, reason?: string): Promise<void> {
-    await appendSessionEvent(journalPath(this.dir, id), sessionEvent(event, id, at, this.hostname, reason), this.options.lock);
+  /**
+   * Appends a lifecycle event. The record is the source of truth and the journal a history, so
+   * a failed append is reported through onError and never fails the operation.
+   */
+  private async journal(id: string, event: SessionEventName, at: number, reason?: string, onlyIfExists = false): Promise<void> {
+    try {
+      await appendSessionEvent(journalPath(this.dir, id), sessionEvent(event, id, at, this.hostname, reason), {
+        lock: this.options.lock,
+        onlyIfExists,
+      });
+    } catch (err) {
+      this.report(err, `journal of session ${id}: '${event}' event`);
+    }
   }
 
   private probe(): ProcessProbe {
@@ -569,4 +654,11 @@ async function pathExists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** One printable line of at most `max` characters: control, line-break and bidi characters escaped. */
+export function oneLine(text: string, max = 500): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
 }
