@@ -95,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     sessionId: () => session.sessionId,
     refresh: () => model.reload(),
     snapshot: () => provider.describe(),
+    sessionNode: (id) => provider.findSession(id),
     statusBarText: () => statusBar.text,
   };
 }

@@ -1,4 +1,5 @@
 import type { TreeRow } from './session-tree-provider';
+import type { SessionNode } from './session-tree-items';
 
 /**
  * What activate() returns: enough for integration tests (and other extensions) to observe the
@@ -16,6 +17,8 @@ export interface SessionKeeperApi {
   refresh(): Promise<void>;
   /** The tree as a person would read it, every group expanded. */
   snapshot(): Promise<TreeRow[]>;
+  /** A session's tree node, as the tree passes it to a command (tests invoke item commands with it). */
+  sessionNode(id: string): SessionNode | undefined;
   /** The status bar entry's text, e.g. "$(pulse) 3 · 1 stale". */
   statusBarText(): string;
 }

@@ -73,6 +73,22 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     return roots;
   }
 
+  /** The tree node of a session (what the tree passes to its commands), searching every group. */
+  findSession(id: string): SessionNode | undefined {
+    const search = (nodes: SessionNode[]): SessionNode | undefined => {
+      for (const n of nodes) {
+        if (n.kind === 'session') {
+          if (n.info.record.id === id) return n;
+        } else {
+          const hit = search(this.getChildren(n));
+          if (hit) return hit;
+        }
+      }
+      return undefined;
+    };
+    return search(this.getChildren());
+  }
+
   /** The whole tree, every group expanded, as text: what the integration tests compare. */
   async describe(): Promise<TreeRow[]> {
     const walk = async (nodes: SessionNode[]): Promise<TreeRow[]> =>
