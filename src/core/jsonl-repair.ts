@@ -1,0 +1,317 @@
+/**
+ * Lossless JSONL repair: keeps every record, moves every damaged byte to a quarantine file.
+ *
+ * Under the file's lock the file is streamed through the reader's parser. Output:
+ * - the repaired file: every record (valid and recovered, in file order), each written
+ *   byte-for-byte as its span appeared, followed by '\n';
+ * - `FILE.quarantine` (appended to, mode 0600): every problem span byte-for-byte, one per line
+ *   (a span never contains '\n', so the separators are unambiguous);
+ * - dropped as formatting: a UTF-8 BOM at offset 0, the '\r' of CRLF line endings, blank and
+ *   whitespace-only lines, JSON whitespace between fused values and around damaged bytes, and
+ *   the '\n' of lines that held no record (a newline is added after a final record that had none).
+ * Hence original bytes = record spans + quarantined spans + those formatting bytes, exactly
+ * (see the reader's header for the classification).
+ *
+ * Writing is lazy: while the output would equal the input, nothing is written. A clean file is
+ * therefore never rewritten (same inode, same mtime). Once a difference shows up, the identical
+ * prefix is copied and the rest streamed to a temp file beside the original, which is fsynced,
+ * the quarantine appended and fsynced, and only then the temp file renamed over the original and
+ * the directory fsynced. A crash before the rename leaves the original as it was (at worst its
+ * damaged bytes are quarantined twice by the next repair); after it, the new file is complete.
+ */
+import { promises as fsp, constants as fsConstants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { withLock, type LockOptions } from './lock';
+import {
+  JsonlParser,
+  parseFileChunks,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_MAX_PROBLEMS,
+  type JsonlProblem,
+  type JsonlStats,
+  type ParseSink,
+} from './jsonl-reader';
+
+export interface RepairOptions {
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+  lock?: LockOptions;
+  /** Passed to the reader: longer lines are quarantined as 'too-long'. */
+  maxLineBytes?: number;
+  chunkBytes?: number;
+  /** Cap of `problems` in the result. Default 1000. */
+  maxProblems?: number;
+}
+
+export interface RepairResult {
+  file: string;
+  /** Records in the repaired file (including recovered ones). */
+  kept: number;
+  /** Records salvaged from damaged lines. */
+  recovered: number;
+  /** Quarantined segments (= problems found). */
+  quarantined: number;
+  quarantinedBytes: number;
+  /** Null when nothing was quarantined by this run. */
+  quarantinePath: string | null;
+  /** False when the file was already clean and was left untouched. */
+  changed: boolean;
+  /** The problems found, up to maxProblems. */
+  problems: JsonlProblem[];
+  /** The reader's statistics of the file as it was before the repair. */
+  before: JsonlStats;
+}
+
+const LF = 0x0a;
+
+/** Accumulates output between flushes; grows as needed, reused afterwards. */
+class ByteBuffer {
+  buf = Buffer.allocUnsafe(64 * 1024);
+  length = 0;
+
+  append(src: Buffer, start: number, end: number): void {
+    this.reserve(end - start);
+    src.copy(this.buf, this.length, start, end);
+    this.length += end - start;
+  }
+
+  appendByte(byte: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = byte;
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
+}
+
+/** Turns parser events into repaired-file bytes and quarantine bytes. */
+class RepairSink implements ParseSink {
+  /** While clean: the output so far equals input bytes [0, cleanUpTo). */
+  cleanUpTo = 0;
+  dirty = false;
+  /** Input offset up to which the output is a verbatim copy, fixed when we turned dirty. */
+  prefixLength = 0;
+  kept = 0;
+  recovered = 0;
+  quarantined = 0;
+  quarantinedBytes = 0;
+  readonly problems: JsonlProblem[] = [];
+  readonly out = new ByteBuffer();
+  readonly quarantine = new ByteBuffer();
+
+  constructor(private readonly maxProblems: number) {}
+
+  private turnDirty(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.prefixLength = this.cleanUpTo;
+  }
+
+  record(
+    _value: unknown,
+    _line: number,
+    offset: number,
+    length: number,
+    recovered: boolean,
+    bytes: Buffer,
+    start: number,
+    lineEnd: number,
+  ): void {
+    this.kept++;
+    if (recovered) this.recovered++;
+    if (!this.dirty) {
+      // Canonical: directly after the previous record, whole line, plain '\n' ending.
+      if (!recovered && offset === this.cleanUpTo && lineEnd === offset + length) {
+        this.cleanUpTo = lineEnd + 1;
+        return;
+      }
+      this.turnDirty();
+    }
+    this.out.append(bytes, start, start + length);
+    this.out.appendByte(LF);
+  }
+
+  problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void {
+    this.turnDirty();
+    this.quarantined++;
+    this.quarantinedBytes += problem.length;
+    if (this.problems.length < this.maxProblems) this.problems.push(problem);
+    if (bytes) this.quarantine.append(bytes, start, start + problem.length);
+    this.quarantine.appendByte(LF);
+  }
+
+  tooLongBytes(bytes: Buffer, start: number, end: number): void {
+    this.turnDirty();
+    this.quarantine.append(bytes, start, end);
+  }
+
+  /** Trailing formatting (blank lines, a missing final newline...) also makes the file dirty. */
+  finish(size: number): void {
+    if (!this.dirty && this.cleanUpTo !== size) this.turnDirty();
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await fh.write(buf, done, length - done);
+    done += bytesWritten;
+  }
+}
+
+/** Copies bytes [0, length) of `src` to the end of `dest`. */
+async function copyPrefix(src: FileHandle, dest: FileHandle, length: number, chunkBytes: number): Promise<void> {
+  const buf = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(length, 1)));
+  let pos = 0;
+  while (pos < length) {
+    const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, length - pos), pos);
+    if (bytesRead === 0) throw new Error(`File shrank while being repaired (expected ${length} bytes)`);
+    await writeAll(dest, buf, bytesRead);
+    pos += bytesRead;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await fsp.open(dir, fsConstants.O_RDONLY);
+    await fh.sync();
+  } catch (err) {
+    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EACCES' && code !== 'EINVAL') throw err;
+  } finally {
+    await fh?.close();
+  }
+}
+
+function tempName(file: string, what: string): string {
+  const dir = path.dirname(file);
+  return path.join(dir, `.${path.basename(file)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Repairs `file` in place (see the module header). Rejects with the signal's reason when aborted
+ * before the rename, leaving the original untouched and no temp files behind.
+ */
+export async function repairJsonl(file: string, options: RepairOptions = {}): Promise<RepairResult> {
+  const target = path.resolve(file);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  return withLock(
+    target,
+    async (lockSignal) => {
+      const st = await fsp.lstat(target);
+      if (st.isSymbolicLink()) {
+        throw new Error(`${target} is a symbolic link; repair the file it points to instead`);
+      }
+      if (!st.isFile()) throw new Error(`${target} is not a regular file`);
+
+      const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+      const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
+      const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined });
+      const quarantinePath = `${target}.quarantine`;
+      const tmpPath = tempName(target, 'repair');
+      const qTmpPath = tempName(target, 'quarantine');
+      let tmp: FileHandle | undefined;
+      let qTmp: FileHandle | undefined;
+      let src: FileHandle | undefined;
+      let committed = false;
+
+      const flush = async (): Promise<void> => {
+        if (!sink.dirty) return;
+        if (!tmp) {
+          tmp = await fsp.open(tmpPath, 'wx', 0o600);
+          src = await fsp.open(target, 'r');
+          await copyPrefix(src, tmp, sink.prefixLength, chunkBytes);
+        }
+        if (sink.out.length > 0) {
+          await writeAll(tmp, sink.out.buf, sink.out.length);
+          sink.out.length = 0;
+        }
+        if (sink.quarantine.length > 0) {
+          qTmp ??= await fsp.open(qTmpPath, 'wx', 0o600);
+          await writeAll(qTmp, sink.quarantine.buf, sink.quarantine.length);
+          sink.quarantine.length = 0;
+        }
+      };
+
+      try {
+        const chunks = parseFileChunks(target, parser, {
+          chunkBytes,
+          ...(signal ? { signal } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
+        let step = await chunks.next();
+        while (!step.done) {
+          await flush();
+          if (lockSignal.aborted) throw lockSignal.reason;
+          step = await chunks.next();
+        }
+        const before = step.value;
+        sink.finish(before.bytes);
+        await flush();
+
+        const result: RepairResult = {
+          file: target,
+          kept: sink.kept,
+          recovered: sink.recovered,
+          quarantined: sink.quarantined,
+          quarantinedBytes: sink.quarantinedBytes,
+          quarantinePath: sink.quarantined > 0 ? quarantinePath : null,
+          changed: sink.dirty,
+          problems: sink.problems,
+          before,
+        };
+        if (!tmp) return result;
+
+        await tmp.chmod(st.mode & 0o7777);
+        await tmp.sync();
+        await tmp.close();
+        tmp = undefined;
+        // Last moment to back out with the original untouched.
+        signal?.throwIfAborted();
+        if (lockSignal.aborted) throw lockSignal.reason;
+
+        if (qTmp) {
+          await qTmp.close();
+          qTmp = undefined;
+          const created = !(await fsp.stat(quarantinePath).then(
+            () => true,
+            () => false,
+          ));
+          const dest = await fsp.open(quarantinePath, 'a', 0o600);
+          try {
+            const qSrc = await fsp.open(qTmpPath, 'r');
+            try {
+              await copyPrefix(qSrc, dest, (await qSrc.stat()).size, chunkBytes);
+            } finally {
+              await qSrc.close();
+            }
+            await dest.sync();
+          } finally {
+            await dest.close();
+          }
+          if (created) await fsyncDir(path.dirname(target));
+        }
+        await fsp.rename(tmpPath, target);
+        committed = true;
+        await fsyncDir(path.dirname(target));
+        return result;
+      } finally {
+        await src?.close();
+        await tmp?.close();
+        await qTmp?.close();
+        if (!committed) await fsp.rm(tmpPath, { force: true });
+        await fsp.rm(qTmpPath, { force: true });
+      }
+    },
+    options.lock,
+  );
+}
