@@ -1,3 +1,128 @@
-// Placeholder; the CLI is built in issue 2.
-process.stdout.write('session-keeper: not yet implemented\n');
-process.exit(2);
+// The `session-keeper` command. main() is the testable core; the bottom of this file runs it
+// when this module is the program (dist/cli.js or out/src/cli/main.js).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { defaultSessionsDir } from '../core/paths';
+import { parseGlobal } from './args';
+import { appendCommand } from './commands/append';
+import { archiveCommand } from './commands/archive';
+import { checkCommand } from './commands/check';
+import { closeCommand, heartbeatCommand } from './commands/heartbeat';
+import { listCommand } from './commands/list';
+import { registerCommand } from './commands/register';
+import { repairCommand } from './commands/repair';
+import { runCommand } from './commands/run';
+import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CliIo, type CommandContext } from './context';
+import { commandHelp, globalHelp } from './help';
+
+type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  list: listCommand,
+  register: registerCommand,
+  heartbeat: heartbeatCommand,
+  close: closeCommand,
+  run: runCommand,
+  archive: archiveCommand,
+  append: appendCommand,
+  check: checkCommand,
+  repair: repairCommand,
+};
+
+export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext, 'storeOptions'> = {}): Promise<number> {
+  try {
+    const global = parseGlobal(argv);
+    if (global.version) {
+      io.stdout(`${packageVersion()}\n`);
+      return EXIT_OK;
+    }
+    let { command } = global;
+    let rest = global.rest;
+    if (command === 'help') {
+      command = rest[0];
+      rest = ['--help'];
+    }
+    if (command === undefined) {
+      if (global.help) {
+        io.stdout(globalHelp());
+        return EXIT_OK;
+      }
+      throw new UsageError('expected a command; see session-keeper --help');
+    }
+    const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; see session-keeper --help`);
+    if (global.help || wantsHelp(command, rest)) {
+      io.stdout(commandHelp(command) ?? globalHelp());
+      return EXIT_OK;
+    }
+    const dir = commandDir(rest) ?? global.dir;
+    const ctx: CommandContext = {
+      ...io,
+      ...extra,
+      dir: dir !== undefined ? path.resolve(io.cwd, dir) : defaultSessionsDir(io.env),
+    };
+    return await run(ctx, rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      printError(io, err.message);
+      if (err.command) io.stderr(`Try: session-keeper ${err.command} --help\n`);
+      return EXIT_ERROR;
+    }
+    // Errors are expected here (missing files, locks held, bad ids): one line, no stack.
+    printError(io, (err as Error)?.message ?? String(err));
+    return EXIT_ERROR;
+  }
+}
+
+/** --help/-h among a command's own options (for `run`, only before the child's command). */
+function wantsHelp(command: string, args: string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+    if (command === 'run' && !a.startsWith('-')) return false;
+  }
+  return false;
+}
+
+/** --dir given after the command wins over one given before it. */
+function commandDir(args: string[]): string | undefined {
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') break;
+    if (a === '--dir') dir = args[++i];
+    else if (a.startsWith('--dir=')) dir = a.slice('--dir='.length);
+  }
+  return dir;
+}
+
+function packageVersion(): string {
+  // dist/cli.js and out/src/cli/main.js sit at different depths below package.json.
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'session-keeper' && pkg.version) return pkg.version;
+    } catch {
+      // not here; go up
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`session-keeper: ${String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

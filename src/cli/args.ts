@@ -1,0 +1,94 @@
+// Command-line parsing: global options, then the command and its own options (node:util
+// parseArgs, strict). Every mistake becomes a UsageError with one clear line.
+import { parseArgs } from 'node:util';
+import { UsageError } from './context';
+
+export interface GlobalArgs {
+  dir: string | undefined;
+  help: boolean;
+  version: boolean;
+  command: string | undefined;
+  rest: string[];
+}
+
+/** Options before the command: --dir DIR, --help/-h, --version. */
+export function parseGlobal(argv: string[]): GlobalArgs {
+  const out: GlobalArgs = { dir: undefined, help: false, version: false, command: undefined, rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--dir') {
+      const value = argv[i + 1];
+      if (value === undefined) throw new UsageError('option --dir needs a directory');
+      out.dir = value;
+      i++;
+    } else if (a.startsWith('--dir=')) {
+      out.dir = a.slice('--dir='.length);
+    } else if (a === '--help' || a === '-h') {
+      out.help = true;
+    } else if (a === '--version' || a === '-V') {
+      out.version = true;
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown option ${a} (options of a command go after the command name)`);
+    } else {
+      out.command = a;
+      out.rest = argv.slice(i + 1);
+      break;
+    }
+  }
+  if (out.dir === '') throw new UsageError('option --dir needs a non-empty directory');
+  return out;
+}
+
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+export interface ParsedCommand {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** Parses a command's arguments; --dir and --help are accepted by every command. */
+export function parseCommand(command: string, args: string[], options: OptionSpec): ParsedCommand {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...options, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as ParsedCommand['values'], positionals };
+  } catch (err) {
+    // parseArgs' messages are clear but long; keep the first sentence.
+    const message = /^[^\n]*?\.(?=\s|$)/.exec((err as Error).message)?.[0] ?? (err as Error).message;
+    throw new UsageError(`${command}: ${message}`, command);
+  }
+}
+
+/** For `run`: splits "[options] -- CMD ARGS…" (the `--` may be left out before CMD). */
+export function splitRunArgs(args: string[], valueOptions: Set<string>): { options: string[]; command: string[] } {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return { options: args.slice(0, i), command: args.slice(i + 1) };
+    if (!a.startsWith('-')) return { options: args.slice(0, i), command: args.slice(i) };
+    if (valueOptions.has(a)) i++; // its value may look like anything
+  }
+  return { options: args, command: [] };
+}
+
+export function stringOption(values: ParsedCommand['values'], name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A positive integer option within [min, max]. */
+export function intOption(command: string, values: ParsedCommand['values'], name: string, min: number, max: number): number | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`${command}: --${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`, command);
+  }
+  return Number(raw);
+}
+
+export function noPositionals(command: string, positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[0])}`, command);
+}

@@ -1,0 +1,32 @@
+// `register [--label L] [--pid PID] [--tool T] [--workspace DIR]... [--interval MS]`
+import * as path from 'node:path';
+import { LIMITS } from '../../core/session-record';
+import { intOption, noPositionals, parseCommand, stringOption } from '../args';
+import { EXIT_OK, type CommandContext } from '../context';
+import { openStore } from './store';
+
+export async function registerCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand('register', args, {
+    label: { type: 'string' },
+    pid: { type: 'string' },
+    tool: { type: 'string' },
+    workspace: { type: 'string', multiple: true },
+    interval: { type: 'string' },
+  });
+  noPositionals('register', positionals);
+  const pid = intOption('register', values, 'pid', 1, LIMITS.pid) ?? process.ppid;
+  const interval = intOption('register', values, 'interval', LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs);
+  const workspaces = (values.workspace as string[] | undefined) ?? [];
+  const store = openStore(ctx);
+  const record = await store.create({
+    label: stringOption(values, 'label') ?? '',
+    pid,
+    tool: stringOption(values, 'tool') ?? 'session-keeper-cli',
+    workspaceFolders: workspaces.map((w) => path.resolve(ctx.cwd, w)),
+    ...(interval !== undefined ? { heartbeatIntervalMs: interval } : {}),
+  });
+  ctx.stdout(`${record.id}\n`);
+  // Let the cleanup that create() started finish, so exiting never interrupts an archive move.
+  await store.idle();
+  return EXIT_OK;
+}

@@ -1,0 +1,117 @@
+// `run [options] -- CMD [ARGS...]`: a child process as a session.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, LIMITS } from '../../core/session-record';
+import { ProcessNotRunningError } from '../../core/session-store';
+import { intOption, parseCommand, splitRunArgs, stringOption } from '../args';
+import { EXIT_ERROR, printError, printWarning, UsageError, type CommandContext } from '../context';
+import { openStore } from './store';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--interval', '--dir']);
+
+export async function runCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const split = splitRunArgs(args, VALUE_OPTIONS);
+  const { values, positionals } = parseCommand('run', split.options, {
+    label: { type: 'string' },
+    tool: { type: 'string' },
+    workspace: { type: 'string', multiple: true },
+    interval: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`, 'run');
+  const [cmd, ...cmdArgs] = split.command;
+  if (cmd === undefined || cmd === '') throw new UsageError('run: expected a command after --', 'run');
+  const interval =
+    intOption('run', values, 'interval', LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs) ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const label = stringOption(values, 'label') ?? [cmd, ...cmdArgs].join(' ').slice(0, LIMITS.label);
+  const workspaces = ((values.workspace as string[] | undefined) ?? []).map((w) => path.resolve(ctx.cwd, w));
+
+  // Signals that arrive while the child starts are forwarded as soon as it exists.
+  let child: ChildProcess | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    else if (!child) pending.push(signal);
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: ctx.cwd, env: ctx.env, windowsHide: false });
+    const started = await new Promise<Error | null>((resolve) => {
+      child?.once('spawn', () => resolve(null));
+      child?.once('error', (err) => resolve(err));
+    });
+    if (started) {
+      const code = (started as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'command not found' : code === 'EACCES' ? 'permission denied' : started.message;
+      printError(ctx, `run: cannot start ${JSON.stringify(cmd)}: ${why}`);
+      return EXIT_ERROR;
+    }
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child?.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    for (const s of pending.splice(0)) child.kill(s);
+
+    // Resolves after the child exited and its session was closed.
+    await superviseSession(ctx, child.pid as number, exited, {
+      label,
+      tool: stringOption(values, 'tool') ?? 'session-keeper-run',
+      workspaceFolders: workspaces,
+      heartbeatIntervalMs: interval,
+    });
+    const { code, signal } = await exited;
+    if (signal) return 128 + (os.constants.signals[signal] ?? 0);
+    return code ?? EXIT_ERROR;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+}
+
+/**
+ * Registers the child's session, heartbeats until it exits, then closes it. Failures are
+ * warnings: the child's work matters more than its registration, so it is never killed for them.
+ * Resolves once the child has exited and the session is closed (or could not be).
+ */
+async function superviseSession(
+  ctx: CommandContext,
+  pid: number,
+  exited: Promise<unknown>,
+  input: { label: string; tool: string; workspaceFolders: string[]; heartbeatIntervalMs: number },
+): Promise<void> {
+  const store = openStore(ctx);
+  let done = false;
+  void exited.then(() => (done = true));
+  let id: string;
+  try {
+    id = (await store.create({ ...input, pid })).id;
+  } catch (err) {
+    // A child that finished before it could be registered needs no session.
+    if (!(done && err instanceof ProcessNotRunningError)) printWarning(ctx, `run: could not register the session: ${(err as Error).message}`);
+    await store.idle();
+    return;
+  }
+  const warned = new Set<string>();
+  const beat = async (): Promise<void> => {
+    try {
+      await store.heartbeat(id);
+    } catch (err) {
+      const message = (err as Error).message;
+      // Once per distinct error: a heartbeat every few seconds must not flood the terminal.
+      if (!warned.has(message)) printWarning(ctx, `run: heartbeat of session ${id} failed: ${message}`);
+      warned.add(message);
+    }
+  };
+  let inFlight: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    inFlight = inFlight.then(beat);
+  }, input.heartbeatIntervalMs);
+  await exited;
+  clearInterval(timer);
+  await inFlight;
+  try {
+    await store.close(id);
+  } catch (err) {
+    printWarning(ctx, `run: could not close session ${id}: ${(err as Error).message}`);
+  }
+  await store.idle();
+}

@@ -1,0 +1,72 @@
+// How sessions look on stdout: a stable flat JSON object per session, and a table for people.
+import { formatDuration } from '../core/liveness';
+import { oneLine } from '../core/one-line';
+import type { SessionInfo } from '../core/session-store';
+
+/** The JSON shape of `list --json` elements. Add fields freely; never rename or remove one. */
+export interface SessionJson {
+  id: string;
+  state: string;
+  reason: string;
+  pid: number;
+  hostname: string;
+  user: string;
+  label: string;
+  tool: string;
+  workspaceFolders: string[];
+  createdAt: string;
+  heartbeatAt: string;
+  heartbeatAgeMs: number;
+  heartbeatIntervalMs: number;
+  closedAt: string | null;
+  processStartedAt: string | null;
+  archivedOn: string | null;
+  file: string;
+  journal: string;
+}
+
+export function sessionJson(info: SessionInfo): SessionJson {
+  const r = info.record;
+  return {
+    id: r.id,
+    state: info.state,
+    reason: info.reason,
+    pid: r.pid,
+    hostname: r.hostname,
+    user: r.user,
+    label: r.label,
+    tool: r.tool,
+    workspaceFolders: r.workspaceFolders,
+    createdAt: r.createdAt,
+    heartbeatAt: r.heartbeatAt,
+    heartbeatAgeMs: info.heartbeatAgeMs,
+    heartbeatIntervalMs: r.heartbeatIntervalMs,
+    closedAt: r.closedAt,
+    processStartedAt: r.processStartedAt,
+    archivedOn: info.archivedOn,
+    file: info.file,
+    journal: info.journal,
+  };
+}
+
+/** Left-aligned columns separated by two spaces; cells are made printable and cut. */
+export function table(header: string[], rows: string[][], maxWidths: number[] = []): string {
+  const cells = [header, ...rows].map((row) => row.map((c, i) => cut(oneLine(c, 1000), maxWidths[i] ?? 60)));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function sessionsTable(sessions: SessionInfo[], withArchive: boolean): string {
+  const header = ['ID', 'STATE', 'PID', 'HOST', 'HEARTBEAT', 'LABEL'];
+  if (withArchive) header.splice(5, 0, 'ARCHIVED');
+  const rows = sessions.map((s) => {
+    const row = [s.record.id, s.state, String(s.record.pid), s.record.hostname, `${formatDuration(s.heartbeatAgeMs)} ago`, s.record.label];
+    if (withArchive) row.splice(5, 0, s.archivedOn ?? '-');
+    return row;
+  });
+  return table(header, rows, [36, 12, 10, 30, 12, 10, 60]);
+}
