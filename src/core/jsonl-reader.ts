@@ -94,6 +94,8 @@ export const WARN_RATIO = 0.1;
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_PROBLEMS = 1000;
+/** Lines are UTF-8-validated in blocks of about this size (see push()). */
+const UTF8_BLOCK_BYTES = 64 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -286,13 +288,18 @@ export class JsonlParser {
     }
 
     const last = chunk.lastIndexOf(LF);
-    if (last >= p) {
-      // One vectorised check per chunk spares the per-line UTF-8 validation in the common case.
+    const base = this.base;
+    while (p <= last) {
+      // One vectorised UTF-8 check per block of lines spares the per-line check in the common
+      // case; blocks keep one bad byte from sending a whole chunk down the per-line path.
       // A '\n' never occurs inside a multi-byte sequence, so lines split cleanly.
-      const region = chunk.subarray(p, last);
-      const utf8Ok = isUtf8(region);
-      const base = this.base;
-      while (p <= last) {
+      let blockEnd = last;
+      if (last - p > UTF8_BLOCK_BYTES) {
+        blockEnd = chunk.lastIndexOf(LF, p + UTF8_BLOCK_BYTES);
+        if (blockEnd < p) blockEnd = chunk.indexOf(LF, p + UTF8_BLOCK_BYTES);
+      }
+      const utf8Ok = isUtf8(chunk.subarray(p, blockEnd));
+      while (p <= blockEnd) {
         const nl = chunk.indexOf(LF, p);
         this.line(chunk, p, nl, base + p, base + nl, utf8Ok);
         p = nl + 1;
