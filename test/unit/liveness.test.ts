@@ -1,0 +1,230 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { formatDuration, heartbeatAge, judgeLiveness, needsProcessCheck } from '../../src/core/liveness';
+import type { SessionRecord } from '../../src/core/session-record';
+import { SessionStore } from '../../src/core/session-store';
+
+const NOW = Date.parse('2025-03-01T12:00:00.000Z');
+const HOST = 'this-host';
+
+function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    version: 1,
+    id: uuidv7(),
+    pid: 4242,
+    processStartedAt: '2025-03-01T08:00:00.000Z',
+    hostname: HOST,
+    user: 'ada',
+    label: 'x',
+    workspaceFolders: [],
+    tool: 't',
+    createdAt: '2025-03-01T08:00:01.000Z',
+    heartbeatAt: new Date(NOW - 5000).toISOString(),
+    heartbeatIntervalMs: 10_000,
+    closedAt: null,
+    ...overrides,
+  };
+}
+
+const alive = { alive: true, startedAt: Date.parse('2025-03-01T08:00:00.400Z') };
+const ago = (ms: number): string => new Date(NOW - ms).toISOString();
+
+describe('judgeLiveness (pure)', () => {
+  test('closedAt set: closed, whatever else holds', () => {
+    const l = judgeLiveness(rec({ closedAt: ago(120_000), heartbeatAt: ago(48 * 3600_000) }), { now: NOW, hostname: HOST, process: { alive: false, startedAt: null } });
+    assert.equal(l.state, 'closed');
+    assert.equal(l.reason, 'closed 2 min ago');
+  });
+
+  test('fresh heartbeat and live process: active', () => {
+    const l = judgeLiveness(rec(), { now: NOW, hostname: HOST, process: alive });
+    assert.equal(l.state, 'active');
+    assert.equal(l.heartbeatAgeMs, 5000);
+    assert.equal(l.reason, 'heartbeat 5 s ago');
+  });
+
+  test('process gone on this host: stale even with a fresh heartbeat', () => {
+    const l = judgeLiveness(rec(), { now: NOW, hostname: HOST, process: { alive: false, startedAt: null } });
+    assert.equal(l.state, 'stale');
+    assert.equal(l.reason, 'process 4242 is gone');
+  });
+
+  test('pid reused (start time differs): stale', () => {
+    const l = judgeLiveness(rec(), { now: NOW, hostname: HOST, process: { alive: true, startedAt: Date.parse('2025-03-01T11:00:00Z') } });
+    assert.equal(l.state, 'stale');
+    assert.equal(l.reason, 'pid 4242 now belongs to another process');
+  });
+
+  test('start times within the tolerance are the same process', () => {
+    const l = judgeLiveness(rec(), { now: NOW, hostname: HOST, process: { alive: true, startedAt: Date.parse('2025-03-01T08:00:01.900Z') } });
+    assert.equal(l.state, 'active');
+  });
+
+  test('unknown start time (either side) never claims reuse', () => {
+    assert.equal(judgeLiveness(rec(), { now: NOW, hostname: HOST, process: { alive: true, startedAt: null } }).state, 'active');
+    assert.equal(judgeLiveness(rec({ processStartedAt: null }), { now: NOW, hostname: HOST, process: { alive: true, startedAt: 1 } }).state, 'active');
+  });
+
+  test('no heartbeat for 3 intervals, process alive: unresponsive (a sleeping laptop is not a dead one)', () => {
+    const l = judgeLiveness(rec({ heartbeatAt: ago(120_000) }), { now: NOW, hostname: HOST, process: alive });
+    assert.equal(l.state, 'unresponsive');
+    assert.equal(l.reason, 'no heartbeat for 2 min; process alive');
+    // Exactly 3 intervals is still active; the threshold follows the record's own interval.
+    assert.equal(judgeLiveness(rec({ heartbeatAt: ago(30_000) }), { now: NOW, hostname: HOST, process: alive }).state, 'active');
+    assert.equal(judgeLiveness(rec({ heartbeatAt: ago(30_000), heartbeatIntervalMs: 5000 }), { now: NOW, hostname: HOST, process: alive }).state, 'unresponsive');
+  });
+
+  test('staleAfterMs and expireAfterMs overrides', () => {
+    const r = rec({ heartbeatAt: ago(60_000) });
+    assert.equal(judgeLiveness(r, { now: NOW, hostname: HOST, process: alive, staleAfterMs: 120_000 }).state, 'active');
+    assert.equal(judgeLiveness(r, { now: NOW, hostname: HOST, process: alive, expireAfterMs: 50_000 }).state, 'stale');
+  });
+
+  test('no heartbeat for more than 24 h: stale even if the process is alive', () => {
+    const l = judgeLiveness(rec({ heartbeatAt: ago(25 * 3600_000) }), { now: NOW, hostname: HOST, process: alive });
+    assert.equal(l.state, 'stale');
+    assert.match(l.reason, /^no heartbeat for 25 h/);
+  });
+
+  test('another host: never pid-checked; fresh is active, old is unresponsive, very old is stale', () => {
+    const other = (ms: number): SessionRecord => rec({ hostname: 'other-host', heartbeatAt: ago(ms) });
+    const dead = { alive: false, startedAt: null };
+    assert.equal(needsProcessCheck(other(0), { now: NOW, hostname: HOST }), false);
+    assert.equal(judgeLiveness(other(1000), { now: NOW, hostname: HOST, process: dead }).state, 'active');
+    const l = judgeLiveness(other(600_000), { now: NOW, hostname: HOST, process: dead });
+    assert.equal(l.state, 'unresponsive');
+    assert.equal(l.reason, 'no heartbeat for 10 min; on host other-host, process not checked');
+    assert.equal(judgeLiveness(other(30 * 3600_000), { now: NOW, hostname: HOST, process: dead }).state, 'stale');
+  });
+
+  test('host names compare case-insensitively', () => {
+    assert.equal(needsProcessCheck(rec({ hostname: 'THIS-HOST' }), { now: NOW, hostname: HOST }), true);
+  });
+
+  test('heartbeat from the future (clock skew): age 0, active, never stale for that reason', () => {
+    const r = rec({ heartbeatAt: new Date(NOW + 3 * 3600_000).toISOString() });
+    assert.equal(heartbeatAge(r, NOW), 0);
+    const l = judgeLiveness(r, { now: NOW, hostname: HOST, process: alive });
+    assert.equal(l.state, 'active');
+    assert.equal(l.heartbeatAgeMs, 0);
+  });
+
+  test('durations read well', () => {
+    assert.deepEqual([0, 45_000, 120_000, 3 * 3600_000, 72 * 3600_000].map(formatDuration), ['0 s', '45 s', '2 min', '3 h', '3 d']);
+  });
+});
+
+/** Real processes, real files: what list() says about them. */
+describe('liveness of real sessions', () => {
+  const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'sk-liveness-'));
+
+  test('a session of a process that died is stale; reason names the pid', async () => {
+    const dir = tmp();
+    try {
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      await once(child, 'spawn');
+      const store = new SessionStore(dir, { cleanupOnCreate: false });
+      const r = await store.create({ label: 'child', pid: child.pid as number });
+      assert.equal((await store.list())[0]?.state, 'active');
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      const [info] = await store.list();
+      assert.equal(info?.record.id, r.id);
+      assert.equal(info?.state, 'stale');
+      assert.equal(info?.reason, `process ${child.pid} is gone`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a record with the right pid but another start time (pid reused) is stale', { skip: process.platform === 'win32' }, async () => {
+    const dir = tmp();
+    try {
+      const store = new SessionStore(dir, { cleanupOnCreate: false });
+      const r = await store.create({ label: 'me' });
+      assert.notEqual(r.processStartedAt, null);
+      // What a previous owner of this pid would have recorded: a start a day earlier.
+      const file = path.join(dir, `${r.id}.json`);
+      const earlier = new Date(Date.parse(r.processStartedAt as string) - 86_400_000).toISOString();
+      fs.writeFileSync(file, JSON.stringify({ ...r, processStartedAt: earlier }));
+      const [info] = await store.list();
+      assert.equal(info?.state, 'stale');
+      assert.equal(info?.reason, `pid ${process.pid} now belongs to another process`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a session of another host is never pid-checked: a dead pid there is not stale', async () => {
+    const dir = tmp();
+    try {
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      await once(child, 'spawn');
+      const there = new SessionStore(dir, { hostname: 'far-away', cleanupOnCreate: false });
+      await there.create({ label: 'remote', pid: child.pid as number });
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      const here = new SessionStore(dir, { hostname: 'right-here', cleanupOnCreate: false });
+      assert.equal((await here.list())[0]?.state, 'active');
+      const later = new SessionStore(dir, { hostname: 'right-here', now: () => Date.now() + 5 * 60_000 });
+      const [info] = await later.list();
+      assert.equal(info?.state, 'unresponsive');
+      assert.match(info?.reason ?? '', /on host far-away, process not checked/);
+      assert.deepEqual(await later.cleanup(), [], 'unresponsive sessions are never archived');
+      // The same record judged on its own host: the process is gone.
+      assert.equal((await there.list())[0]?.state, 'stale');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('SESSION_KEEPER_HOSTNAME simulates a second host', async () => {
+    const dir = tmp();
+    const saved = process.env.SESSION_KEEPER_HOSTNAME;
+    try {
+      process.env.SESSION_KEEPER_HOSTNAME = 'simulated-host';
+      const store = new SessionStore(dir, { cleanupOnCreate: false });
+      assert.equal(store.hostname, 'simulated-host');
+      assert.equal((await store.create({ label: 'x' })).hostname, 'simulated-host');
+    } finally {
+      if (saved === undefined) delete process.env.SESSION_KEEPER_HOSTNAME;
+      else process.env.SESSION_KEEPER_HOSTNAME = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a live process that stopped heartbeating is unresponsive, then stale after 24 h', async () => {
+    const dir = tmp();
+    try {
+      await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'quiet' });
+      const at = (ms: number): SessionStore => new SessionStore(dir, { now: () => Date.now() + ms, cleanupOnCreate: false });
+      assert.equal((await at(0).list())[0]?.state, 'active');
+      const [u] = await at(90_000).list();
+      assert.equal(u?.state, 'unresponsive');
+      assert.match(u?.reason ?? '', /no heartbeat for 1 min; process alive/);
+      assert.equal((await at(25 * 3600_000).list())[0]?.state, 'stale');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a heartbeat written in the future is active, not stale', async () => {
+    const dir = tmp();
+    try {
+      const store = new SessionStore(dir, { cleanupOnCreate: false });
+      const r = await store.create({ label: 'skewed' });
+      fs.writeFileSync(path.join(dir, `${r.id}.json`), JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 3600_000).toISOString() }));
+      const [info] = await store.list();
+      assert.equal(info?.state, 'active');
+      assert.equal(info?.heartbeatAgeMs, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
