@@ -62,11 +62,15 @@ function cut(text: string, max: number): string {
 
 export function sessionsTable(sessions: SessionInfo[], withArchive: boolean): string {
   const header = ['ID', 'STATE', 'PID', 'HOST', 'HEARTBEAT', 'LABEL'];
-  if (withArchive) header.splice(5, 0, 'ARCHIVED');
+  const widths = [36, 12, 10, 30, 12, 60];
+  if (withArchive) {
+    header.splice(5, 0, 'ARCHIVED');
+    widths.splice(5, 0, 10);
+  }
   const rows = sessions.map((s) => {
     const row = [s.record.id, s.state, String(s.record.pid), s.record.hostname, `${formatDuration(s.heartbeatAgeMs)} ago`, s.record.label];
     if (withArchive) row.splice(5, 0, s.archivedOn ?? '-');
     return row;
   });
-  return table(header, rows, [36, 12, 10, 30, 12, 10, 60]);
+  return table(header, rows, widths);
 }
