@@ -28,6 +28,7 @@ import {
   type SessionState,
 } from './session-record';
 import { isTempName, writeFileAtomic } from './write-atomic';
+import { oneLine } from './one-line';
 
 export type { SessionRecord, SessionState } from './session-record';
 
@@ -654,11 +655,4 @@ async function pathExists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** One printable line of at most `max` characters: control, line-break and bidi characters escaped. */
-export function oneLine(text: string, max = 500): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
 }
