@@ -18,6 +18,10 @@ export interface AppendRun {
   file: string;
   durationMs: number;
   startAt: number; // epoch ms: every writer starts at this instant
+  /** LockOptions passed to appendJsonl (default: none, i.e. the library defaults). */
+  lock?: Record<string, number>;
+  /** Keep going this long between appends (ms), as an application that does other work would. */
+  thinkMs?: number;
 }
 
 export interface AppendWorkerResult {
@@ -85,7 +89,7 @@ async function runOnce(writer: number, run: AppendRun, append: AppendModule['app
         await fsp.appendFile(run.file, JSON.stringify(rec) + '\n');
       } else if (run.mode === 'appendJsonl') {
         if (!append) throw new Error('src/core/jsonl-append is not built');
-        await append(run.file, rec);
+        await append(run.file, rec, run.lock ? { lock: run.lock } : {});
         const wait = probe?.lastWait() ?? null;
         if (wait === null) result.waitExact = false;
         result.waitMs.push(wait ?? performance.now() - t0);
@@ -105,6 +109,7 @@ async function runOnce(writer: number, run: AppendRun, append: AppendModule['app
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
       result.failed[code] = (result.failed[code] ?? 0) + 1;
     }
+    if (run.thinkMs) await new Promise((r) => setTimeout(r, run.thinkMs));
   }
   return result;
 }
