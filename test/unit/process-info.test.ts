@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   isProcessAlive,
   parseProcStatBootTime,
@@ -38,9 +41,33 @@ describe('isProcessAlive', () => {
     assert.equal(isProcessAlive(child.pid as number), false);
   });
 
-  test('pid 1 (init, usually another user) counts as alive: EPERM is alive', { skip: process.platform === 'win32' }, () => {
+  test('pid 1 (init) is alive', { skip: process.platform === 'win32' }, () => {
     assert.equal(isProcessAlive(1), true);
   });
+
+  test(
+    'another user\u2019s process (kill gives EPERM) counts as alive',
+    { skip: (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/setpriv')) && 'needs root and setpriv to act as another user' },
+    () => {
+      // process-info.js needs only Node built-ins, so a copy in a world-readable dir is enough
+      // for user "nobody" to load it.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-eperm-'));
+      try {
+        fs.chmodSync(dir, 0o755);
+        fs.copyFileSync(path.join(__dirname, '..', '..', 'src', 'core', 'process-info.js'), path.join(dir, 'process-info.js'));
+        const probe = `
+          const { isProcessAlive } = require(${JSON.stringify(path.join(dir, 'process-info.js'))});
+          let code = null;
+          try { process.kill(${process.pid}, 0); } catch (e) { code = e.code; }
+          process.stdout.write(JSON.stringify({ code, alive: isProcessAlive(${process.pid}) }));`;
+        const r = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', probe], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout), { code: 'EPERM', alive: true });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('pid 0 and negative pids (process groups) are never signalled and count as dead', () => {
     for (const pid of [0, -1, -process.pid, 1.5, Number.NaN, 2 ** 40]) assert.equal(isProcessAlive(pid), false, String(pid));
@@ -101,9 +128,8 @@ describe('parsers', () => {
     assert.equal(parseProcStatStartTicks('no parenthesis'), null);
   });
 
-  test('the real /proc/self/stat parses', { skip: !linux }, async () => {
-    const { readFileSync } = await import('node:fs');
-    const ticks = parseProcStatStartTicks(readFileSync('/proc/self/stat', 'latin1'));
+  test('the real /proc/self/stat parses', { skip: !linux }, () => {
+    const ticks = parseProcStatStartTicks(fs.readFileSync('/proc/self/stat', 'latin1'));
     assert.ok(ticks !== null && ticks > 0);
   });
 
