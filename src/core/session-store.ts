@@ -238,13 +238,17 @@ export class SessionStore {
     const file = recordPath(this.dir, id);
     await this.checkDir();
     const now = this.now();
-    let reregistered = false;
+    let reregistered: string | null = null;
     const record = await withLock(
       file,
       async () => {
+        let damaged = false;
         const current = await this.load(file, id).catch((err: unknown) => {
           // Our own record damaged by someone else: rewrite it from what we know.
-          if (err instanceof InvalidRecordError && this.known.has(id)) return null;
+          if (err instanceof InvalidRecordError && this.known.has(id)) {
+            damaged = true;
+            return null;
+          }
           throw err;
         });
         let base: Record<string, unknown>;
@@ -252,11 +256,15 @@ export class SessionStore {
           if (current.record.closedAt !== null) throw new SessionClosedError(id);
           base = current.raw;
         } else {
-          const previous = this.known.get(id) ?? (await this.findArchived(id))?.record;
+          // The archive has the latest word: a session closed (by anyone) and then archived
+          // must not come back, even if this store still remembers it open.
+          const archived = damaged ? null : await this.findArchived(id);
+          if (archived?.record.closedAt) throw new SessionClosedError(id);
+          const previous = this.known.get(id) ?? archived?.record;
           if (!previous) throw new SessionNotFoundError(id, this.dir);
           if (previous.closedAt !== null) throw new SessionClosedError(id);
           base = { ...previous };
-          reregistered = true;
+          reregistered = damaged ? 'record was damaged' : archived ? 'record was archived' : 'record was missing';
           await ensurePrivateDir(this.dir);
         }
         const next = { ...base, heartbeatAt: new Date(now).toISOString(), closedAt: null };
@@ -268,7 +276,7 @@ export class SessionStore {
       this.options.lock,
     );
     this.known.set(id, record);
-    if (reregistered) await this.journal(id, 're-registered', now, 'record was archived or missing at heartbeat');
+    if (reregistered) await this.journal(id, 're-registered', now, `${reregistered} at heartbeat`);
     return record;
   }
 

@@ -247,12 +247,15 @@ describe('archive and re-registration', () => {
     assert.equal((await s.list()).length, 1);
   });
 
-  test('a closed and archived session does not come back', async () => {
+  test('a closed and archived session does not come back, even to the store that created it', async () => {
     const dir = sessionsDir();
-    const r = await store(dir).create({ label: 'done' });
-    await store(dir).close(r.id);
+    const owner = store(dir);
+    const r = await owner.create({ label: 'done' });
+    await store(dir).close(r.id); // closed by someone else (e.g. the CLI)
     await store(dir).archive(r.id);
     await assert.rejects(store(dir).heartbeat(r.id), SessionClosedError);
+    await assert.rejects(owner.heartbeat(r.id), SessionClosedError);
+    assert.equal(fs.existsSync(path.join(dir, `${r.id}.json`)), false);
     await store(dir).close(r.id); // closing an archived session does nothing
   });
 
