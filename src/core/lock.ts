@@ -17,7 +17,7 @@
  *   refresh), so a holder that stalled past the stale threshold does not delete the lock that
  *   another process has since taken.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -127,6 +127,7 @@ interface ProperLockfileLib {
       update: number;
       realpath: boolean;
       retries: number;
+      fs: object;
       onCompromised: (err: Error) => void;
     },
     callback: (err: (Error & { code?: string }) | null, release?: (cb: (err?: Error | null) => void) => void) => void,
@@ -135,10 +136,16 @@ interface ProperLockfileLib {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module, see above
 const plLib = require('proper-lockfile/lib/lockfile') as ProperLockfileLib;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/**
+ * proper-lockfile's own adapter that runs its fs calls synchronously (what lockSync uses).
+ * Lock-directory operations are single metadata syscalls; doing them synchronously keeps each
+ * acquisition attempt and the release inside one event-loop turn instead of two to four thread
+ * pool round trips, which is most of the lock's hold time under contention. Created once:
+ * proper-lockfile caches its mtime-precision probe on this object.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module, see above
+const plAdapter = require('proper-lockfile/lib/adapter') as { toSyncOptions(o: object): { fs: object } };
+const SYNC_FS = plAdapter.toSyncOptions({}).fs;
 
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
@@ -200,42 +207,71 @@ interface Held {
   controller: AbortController;
 }
 
-function tryLockOnce(file: string, o: ResolvedLockOptions): Promise<Held | null> {
-  return new Promise((resolve, reject) => {
-    const controller = new AbortController();
-    const held: Held = { file, release: () => undefined, state: undefined, compromised: null, controller };
-    plLib.lock(
-      file,
-      {
-        stale: o.staleMs,
-        update: o.updateMs,
-        realpath: false,
-        retries: 0,
-        // Called from a timer: must never throw. Record it; withLock reports it after fn settles.
-        onCompromised: (err) => {
-          if (held.compromised) return;
-          held.compromised = err;
-          controller.abort(new LockCompromisedError(file, err.message, { cause: err }));
-        },
+/** One attempt (synchronous, see SYNC_FS): the held lock, or null when someone else holds it. */
+function tryLockOnce(file: string, o: ResolvedLockOptions): Held | null {
+  const controller = new AbortController();
+  const held: Held = { file, release: () => undefined, state: undefined, compromised: null, controller };
+  let outcome: Held | null = null;
+  let failure: Error | null = null;
+  plLib.lock(
+    file,
+    {
+      stale: o.staleMs,
+      update: o.updateMs,
+      realpath: false,
+      retries: 0,
+      fs: SYNC_FS,
+      // Called from a timer: must never throw. Record it; withLock reports it after fn settles.
+      onCompromised: (err) => {
+        if (held.compromised) return;
+        held.compromised = err;
+        controller.abort(new LockCompromisedError(file, err.message, { cause: err }));
       },
-      (err, release) => {
-        if (err) {
-          if (err.code === 'ELOCKED') resolve(null);
-          else reject(err);
-          return;
-        }
-        held.release = release as Held['release'];
-        held.state = plLib.getLocks()[file];
-        resolve(held);
-      },
-    );
+    },
+    (err, release) => {
+      if (err) {
+        if (err.code !== 'ELOCKED') failure = err;
+        return;
+      }
+      held.release = release as Held['release'];
+      held.state = plLib.getLocks()[file];
+      outcome = held;
+    },
+  );
+  if (failure) throw failure;
+  return outcome;
+}
+
+/**
+ * Sleeps up to `ms`, waking early when the lock directory changes or goes away. Without the
+ * wake-up, a holder that releases and immediately re-acquires (an append loop) wins nearly every
+ * time against waiters asleep in backoff, and their waits grow long. The timer stays the
+ * fallback (stale takeover, file systems without change notification).
+ */
+function waitForChange(lockDir: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: FSWatcher | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    try {
+      watcher = watch(lockDir, { persistent: false }, done);
+      watcher.on('error', done);
+    } catch (err) {
+      // ENOENT: released between our attempt and now, so retry at once. Anything else (e.g. the
+      // system's watch limit is reached): just sleep.
+      if (errorCode(err) === 'ENOENT') done();
+    }
   });
 }
 
 async function acquireFileLock(file: string, o: ResolvedLockOptions, startedAt: number): Promise<Held> {
   let delay = Math.max(o.minDelayMs, 0.5);
   for (;;) {
-    const held = await tryLockOnce(file, o);
+    const held = tryLockOnce(file, o);
     if (held) return held;
     const elapsed = performance.now() - startedAt;
     const remaining = o.maxWaitMs - elapsed;
@@ -244,7 +280,7 @@ async function acquireFileLock(file: string, o: ResolvedLockOptions, startedAt: 
     }
     // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
     const jittered = delay / 2 + (Math.random() * delay) / 2;
-    await sleep(Math.min(remaining, jittered));
+    await waitForChange(`${file}.lock`, Math.min(remaining, jittered));
     delay = Math.min(o.maxDelayMs, delay * 2);
   }
 }
@@ -257,45 +293,42 @@ function detach(file: string, state: HeldLockState): void {
   if (locks[file] === state) delete locks[file];
 }
 
-function releaseDir(held: Held): Promise<void> {
-  return new Promise((resolve) => {
-    // Errors here (e.g. the directory is already gone) only leave a stale lock behind, which the
-    // next contender takes over; the operation itself already completed.
-    held.release(() => resolve());
-  });
+function releaseDir(held: Held): void {
+  // Synchronous with SYNC_FS. Errors (e.g. the directory is already gone) only leave a stale lock
+  // behind, which the next contender takes over; the operation itself already completed.
+  held.release(() => undefined);
 }
 
 /**
- * Checks that the lock directory is still the one we hold, then removes it.
- * Returns the reason when the lock turned out to be compromised (and then leaves the directory alone).
+ * Checks that the lock directory is still the one we hold, then removes it; both synchronously,
+ * so nothing runs in between. Returns the reason when the lock turned out to be compromised
+ * (and then leaves the directory alone).
  */
-async function verifyAndRelease(held: Held, o: ResolvedLockOptions): Promise<string | null> {
+function verifyAndRelease(held: Held): string | null {
   const { state, file } = held;
   if (held.compromised) return held.compromised.message;
   if (!state) {
-    await releaseDir(held);
-    return held.compromised ? (held.compromised as Error).message : null;
+    releaseDir(held);
+    return null;
   }
-  // A refresh may be in flight (its timer handle is null until it completes); our mtime record is
-  // only comparable once it has settled. Refreshes are a stat + utimes, so this is short.
-  const waitUntil = performance.now() + o.staleMs;
-  while (state.updateTimeout === null && !state.released && performance.now() < waitUntil) {
-    await sleep(1);
-  }
-  if (held.compromised) return (held.compromised as Error).message;
   let mtime: number;
   try {
-    mtime = (await fsp.stat(`${file}.lock`)).mtime.getTime();
+    mtime = statSync(`${file}.lock`).mtime.getTime();
   } catch (err) {
-    if (errorCode(err) !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') {
+      // Cannot verify (e.g. permissions changed): release as proper-lockfile would.
+      releaseDir(held);
+      return null;
+    }
     detach(file, state);
     return 'the lock directory was removed while the lock was held';
   }
+  // proper-lockfile refreshes synchronously too (SYNC_FS), so state.mtime is never stale here.
   if (mtime !== state.mtime.getTime()) {
     detach(file, state);
     return 'the lock was held past its stale threshold and taken over by another process';
   }
-  await releaseDir(held);
+  releaseDir(held);
   return null;
 }
 
@@ -330,7 +363,7 @@ export async function withLock<T>(
     } catch (error) {
       outcome = { ok: false, error };
     }
-    const reason = await verifyAndRelease(held, o);
+    const reason = verifyAndRelease(held);
     if (reason !== null) {
       throw new LockCompromisedError(file, reason, outcome.ok ? undefined : { cause: outcome.error });
     }
