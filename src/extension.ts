@@ -9,12 +9,13 @@ import { registerCommands } from './ui/commands';
 import { JSONL_SELECTOR, JsonlRepairCodeActions } from './ui/jsonl-code-actions';
 import { JsonlDiagnostics } from './ui/jsonl-diagnostics';
 import { createLog } from './ui/log';
-import { affectsSettings, readSettings } from './ui/settings';
+import { RuntimeConfig } from './ui/runtime-config';
+import { affectsSettings } from './ui/settings';
 import { SessionsModel } from './ui/sessions-model';
 import { SessionTreeProvider } from './ui/session-tree-provider';
 import { StaleNotifier } from './ui/stale-notifier';
 import { SessionStatusBar, VIEW_ID, countSessions } from './ui/status-bar';
-import { buildStores, sessionsDir } from './ui/store-factory';
+import { sessionsDir, type Stores } from './ui/store-factory';
 import { TreeRefresher } from './ui/tree-refresh';
 import { WindowSession, windowIdentity } from './ui/window-session';
 
@@ -23,19 +24,22 @@ let windowSession: WindowSession | undefined;
 export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const started = performance.now();
   const log = createLog();
-  let settings = readSettings();
-  let stores = buildStores(settings, log);
+  const config = new RuntimeConfig(log);
+  const stores = (): Stores => config.stores;
 
-  const model = new SessionsModel(() => stores, log);
+  const model = new SessionsModel(stores, log);
   const refresher = new TreeRefresher(() => model.reload(), log);
-  const session = new WindowSession(stores.main.store, stores.main.dir, settings.heartbeatIntervalMs, windowIdentity, log, () => refresher.now());
-  windowSession = session;
-  const provider = new SessionTreeProvider(model, () => session.sessionId);
+  // Created after activate() returns, with the settings it needs.
+  let session: WindowSession | undefined;
+  const provider = new SessionTreeProvider(model, () => session?.sessionId);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const statusBar = new SessionStatusBar(model);
-  const notifier = new StaleNotifier(model, () => settings.notifyOnStale);
+  const notifier = new StaleNotifier(model, () => config.settings.notifyOnStale);
   const diagnostics = new JsonlDiagnostics(log);
-  const watchedDirs = (): string[] => [stores.main.dir, path.join(stores.main.dir, 'archive'), ...stores.extras.map((e) => e.dir)];
+  const watchedDirs = (): string[] => {
+    const { main, extras } = stores();
+    return [main.dir, path.join(main.dir, 'archive'), ...extras.map((e) => e.dir)];
+  };
 
   context.subscriptions.push(
     log,
@@ -56,29 +60,32 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     ...registerCommands({
       model,
       log,
-      storeFor: (dir) => stores.extras.find((e) => e.dir === dir)?.store ?? stores.main.store,
-      mainDir: () => stores.main.dir,
-      selfId: () => session.sessionId,
+      storeFor: (dir) => stores().extras.find((e) => e.dir === dir)?.store ?? stores().main.store,
+      mainDir: () => stores().main.dir,
+      selfId: () => session?.sessionId,
       refresh: () => model.reload(),
       afterRepair: () => refresher.now(),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
-      const next = readSettings();
-      const moved = sessionsDir(next) !== sessionsDir(settings);
-      settings = next;
-      stores = buildStores(settings, log);
-      log.info(`Settings changed; sessions folder ${stores.main.dir}, heartbeat every ${settings.heartbeatIntervalMs / 1000} s`);
-      session.setInterval(settings.heartbeatIntervalMs);
-      if (moved) void session.moveTo(stores.main.store, stores.main.dir);
-      else session.setStore(stores.main.store);
+      const { before, after } = config.reload();
+      const { main } = stores();
+      log.info(`Settings changed; sessions folder ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
+      if (session) {
+        session.setInterval(after.heartbeatIntervalMs);
+        if (sessionsDir(after) !== sessionsDir(before)) void session.moveTo(main.store, main.dir);
+        else session.setStore(main.store);
+      }
       refresher.watch(watchedDirs());
       refresher.now();
     }),
   );
 
-  // Everything that touches the disk happens after activate() has returned.
+  // Everything that reads settings or touches the disk happens after activate() has returned.
   const ready = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+    const { main } = stores();
+    session = new WindowSession(main.store, main.dir, config.settings.heartbeatIntervalMs, windowIdentity, log, () => refresher.now());
+    windowSession = session;
     refresher.watch(watchedDirs());
     refresher.setVisible(view.visible);
     diagnostics.start();
@@ -91,8 +98,8 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   return {
     activateMs,
     ready,
-    sessionsDir: () => stores.main.dir,
-    sessionId: () => session.sessionId,
+    sessionsDir: () => stores().main.dir,
+    sessionId: () => session?.sessionId,
     refresh: () => model.reload(),
     snapshot: () => provider.describe(),
     sessionNode: (id) => provider.findSession(id),

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { SessionInfo, SessionStore } from '../core/session-store';
 import { checkCommand } from './check-command';
 import { describeError, type Log } from './log';
+import { repairCommand } from './repair-command';
 import { revealPath } from './reveal';
 import { sessionLabel } from './session-text';
 import type { SessionNode } from './session-tree-items';
@@ -112,6 +113,17 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       await vscode.window.showTextDocument(vscode.Uri.file(p.info.journal), { preview: true });
     }),
 
+    reg('sessionKeeper.repairSessionJournal', async (arg) => {
+      const p = fromNode(arg);
+      if (!p) return undefined;
+      if (!fs.existsSync(p.info.journal)) {
+        void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal to repair.`);
+        return undefined;
+      }
+      return repairCommand(vscode.Uri.file(p.info.journal), s.log, (uri) => s.afterRepair(uri));
+    }),
+
+    reg('sessionKeeper.repairJsonlFile', (arg) => repairCommand(arg, s.log, (uri) => s.afterRepair(uri))),
     reg('sessionKeeper.checkJsonlFile', (arg) => checkCommand(arg, s.log)),
 
     reg('sessionKeeper.revealSession', async (arg) => {

@@ -48,8 +48,8 @@ export class SessionsModel implements vscode.Disposable {
     private stores: () => { main: StoreRef; extras: StoreRef[] },
     private readonly log: Log,
   ) {
-    const { main } = stores();
-    this.current = { main: { dir: main.dir, sessions: [], error: null, exists: false }, extras: [], takenAt: 0 };
+    // Nothing is read here (not even settings): the first reload() fills this in.
+    this.current = { main: { dir: '', sessions: [], error: null, exists: false }, extras: [], takenAt: 0 };
   }
 
   get snapshot(): ModelSnapshot {

@@ -83,11 +83,12 @@ export function recordsIn(dir: string): RecordOnDisk[] {
   return names.map((n) => readRecord(path.join(dir, n))).filter((r): r is RecordOnDisk => r !== undefined);
 }
 
-/** Registers a session for `pid` with the CLI and returns its id (found by pid in the folder). */
+/** Registers a session for `pid` with the CLI (as another tool would) and returns its id. */
 export async function registerOther(dir: string, label: string, pid: number): Promise<string> {
-  cli(['register', '--dir', dir, '--label', label, '--pid', String(pid)]);
-  const record = await until(() => recordsIn(dir).find((r) => r.pid === pid && r.label === label), `a record for pid ${pid}`);
-  return record.id;
+  const id = cli(['--dir', dir, 'register', '--label', label, '--pid', String(pid)]).trim();
+  const record = readRecord(path.join(dir, `${id}.json`));
+  assert.equal(record?.pid, pid, `the CLI wrote a record for pid ${pid}`);
+  return id;
 }
 
 /** Every row of the tree, flattened, with the path of group labels above it. */
