@@ -65,6 +65,7 @@ export interface RepairResult {
 }
 
 const LF = 0x0a;
+const BACKGROUND_SYNC_BYTES = 16 * 1024 * 1024;
 
 /** Accumulates output between flushes; grows as needed, reused afterwards. */
 class ByteBuffer {
@@ -223,6 +224,8 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
       let qTmp: FileHandle | undefined;
       let src: FileHandle | undefined;
       let committed = false;
+      let unsynced = 0;
+      let backgroundSync: Promise<void> | undefined;
 
       const flush = async (): Promise<void> => {
         if (!sink.dirty) return;
@@ -233,7 +236,15 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         }
         if (sink.out.length > 0) {
           await writeAll(tmp, sink.out.buf, sink.out.length);
+          unsynced += sink.out.length;
           sink.out.length = 0;
+          // Flush to disk in the background while parsing goes on, so the final fsync does not
+          // have the whole file to write at once (the disk and the CPU then work in parallel).
+          if (unsynced >= BACKGROUND_SYNC_BYTES) {
+            if (backgroundSync) await backgroundSync;
+            backgroundSync = tmp.datasync();
+            unsynced = 0;
+          }
         }
         if (sink.quarantine.length > 0) {
           qTmp ??= await fsp.open(qTmpPath, 'wx', 0o600);
@@ -272,6 +283,8 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         if (!tmp) return result;
 
         await tmp.chmod(st.mode & 0o7777);
+        await backgroundSync;
+        backgroundSync = undefined;
         await tmp.sync();
         await tmp.close();
         tmp = undefined;
@@ -305,6 +318,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         await fsyncDir(path.dirname(target));
         return result;
       } finally {
+        await backgroundSync?.catch(() => undefined);
         await src?.close();
         await tmp?.close();
         await qTmp?.close();
