@@ -283,6 +283,8 @@ export class JsonlParser {
         const len = this.pendingLen;
         this.pendingLen = 0;
         this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false);
+        // Do not keep a buffer grown for one huge line for the rest of the file.
+        if (this.pending.length > 4 * DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
       }
       p = nl + 1;
     }
