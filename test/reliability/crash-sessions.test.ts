@@ -91,6 +91,7 @@ test('SIGKILL during heartbeat: records are never half-written and never disappe
     for (let i = 0; i < 5; i++) ids.push((await store.create({ label: `hb-${i}`, tool: 'reliability' })).id);
     const errors: string[] = [];
     let acked = 0;
+    let killsLeavingTemp = 0;
     const reader = startPoller(async () => {
       validateAllRecords(dir);
       const listed = new Set((await store.list()).map((s) => s.record.id));
@@ -102,6 +103,9 @@ test('SIGKILL during heartbeat: records are never half-written and never disappe
         args: () => ['heartbeat', JSON.stringify({ dir, ids, staleMs: STALE_MS })],
         kills: scale(10, 100),
         maxDelayMs: 300,
+        afterKill: () => {
+          if (tempFiles(dir).length > 0) killsLeavingTemp++;
+        },
         onLine: (_n, line) => {
           if (line.startsWith('hb ')) acked++;
           else if (line.startsWith('error ')) errors.push(line);
@@ -123,6 +127,7 @@ test('SIGKILL during heartbeat: records are never half-written and never disappe
       injects: 'SIGKILL of 2 concurrent heartbeat loops over 5 sessions at random moments; reader validating every record',
       figures: {
         kills: results.reduce((s, r) => s + r.kills, 0),
+        killsDuringAtomicWrite: killsLeavingTemp,
         heartbeatsAcknowledged: acked,
         readerPolls: read.polls,
         halfWrittenRecordsSeen: read.failures.length,

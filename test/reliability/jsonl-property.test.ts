@@ -1,10 +1,11 @@
 // Property-based tests of the JSONL reader over clean, damaged and random inputs: it never
-// throws or hangs, accounts for every byte, and chunk boundaries change nothing.
+// throws or hangs, accounts for every byte, and chunk boundaries change nothing; and of repair:
+// lossless to the byte and idempotent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runInWorker } from './lib/in-worker';
-import type { RunSummary } from './lib/jsonl-properties';
+import type { RunSummary, RepairSummary } from './lib/jsonl-properties';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -33,5 +34,16 @@ test('reader: damaged and random bytes never throw or hang, and every byte is ac
     test: 'property-reader-damaged',
     injects: 'NULs, truncation, fused lines, invalid UTF-8, CRLF, BOMs, over-long lines, random bytes, flips, duplicated and cut segments',
     figures: { cases: s.cases, records: s.records, problems: s.problems, ...Object.fromEntries(Object.entries(s.byKind).map(([k, v]) => [`problems.${k}`, v])), seed: seed + 1 },
+  });
+});
+
+test('repair: lossless to the byte (kept + quarantined + formatting = original) and idempotent', { timeout: budgetMs(120_000, 900_000) }, async () => {
+  const numRuns = scale(400, 20_000);
+  const s = await runInWorker<RepairSummary>(properties, 'repairProperties', { numRuns, seed: seed + 2 }, STALL_MS);
+  assert.equal(s.cases, numRuns);
+  recordFigures({
+    test: 'property-repair',
+    injects: 'the same damaged and random inputs, repaired twice on real files',
+    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, bytesLost: 0, seed: seed + 2 },
   });
 });

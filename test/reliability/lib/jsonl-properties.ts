@@ -2,9 +2,13 @@
 // (so a hang is detected and the thread terminated). Each function throws fast-check's report,
 // with seed and shrunk counterexample, when a property fails.
 import fc from 'fast-check';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { cleanDoc, anyJsonlBytes } from './jsonl-arbitraries';
-import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle } from './jsonl-checks';
-import { DEFAULT_MAX_LINE_BYTES } from '../../../src/core/jsonl-reader';
+import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair } from './jsonl-checks';
+import { DEFAULT_MAX_LINE_BYTES, scanJsonl } from '../../../src/core/jsonl-reader';
+import { repairJsonl } from '../../../src/core/jsonl-repair';
 
 export interface RunArgs {
   numRuns: number;
@@ -69,5 +73,66 @@ export function readerDamaged(args: RunArgs, progress: (n: number) => void): Run
     }),
     { numRuns: args.numRuns, seed: args.seed },
   );
+  return summary;
+}
+
+export interface RepairSummary {
+  cases: number;
+  changed: number;
+  kept: number;
+  quarantined: number;
+  quarantinedBytes: number;
+  formattingBytes: number;
+}
+
+/**
+ * Repair on real files: lossless (kept records + quarantine + formatting = every original byte,
+ * checked against the parser and by a byte histogram that does not trust it) and idempotent.
+ * Files live in /dev/shm when there is one: fsync there is free, and durability is not the
+ * point of this test (the crash tests cover it).
+ */
+export async function repairProperties(args: RunArgs, progress: (n: number) => void): Promise<RepairSummary> {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'sk-rel-repair-'));
+  const summary: RepairSummary = { cases: 0, changed: 0, kept: 0, quarantined: 0, quarantinedBytes: 0, formattingBytes: 0 };
+  try {
+    await fc.assert(
+      fc.asyncProperty(anyJsonlBytes, fc.constantFrom(100, 4096, DEFAULT_MAX_LINE_BYTES), async (bytes, maxLineBytes) => {
+        const file = join(dir, `case-${summary.cases}.jsonl`);
+        writeFileSync(file, bytes);
+        try {
+          const first = await repairJsonl(file, { maxLineBytes });
+          const after = readFileSync(file);
+          const qPath = `${file}.quarantine`;
+          const quarantine = existsSync(qPath) ? readFileSync(qPath) : Buffer.alloc(0);
+          const expected = parseInChunks(bytes, [1 << 30], maxLineBytes);
+          const violations = checkRepair(bytes, expected, after, quarantine, first);
+          const second = await repairJsonl(file, { maxLineBytes });
+          if (second.changed) violations.push('a second repair changed the file again');
+          if (!readFileSync(file).equals(after)) violations.push('a second repair altered the bytes');
+          const q2 = existsSync(qPath) ? readFileSync(qPath) : Buffer.alloc(0);
+          if (!q2.equals(quarantine)) violations.push('a second repair added to the quarantine');
+          const rescan = await scanJsonl(file, { maxLineBytes });
+          if (rescan.problemCount !== 0) violations.push(`the repaired file still has ${rescan.problemCount} problems`);
+          if (rescan.records !== first.kept) violations.push(`repaired file has ${rescan.records} records, repair kept ${first.kept}`);
+          const leftovers = readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+          if (leftovers.length > 0) violations.push(`temp files left: ${leftovers.join(', ')}`);
+          if (violations.length > 0) throw new Error(violations.join('\n'));
+          summary.changed += first.changed ? 1 : 0;
+          summary.kept += first.kept;
+          summary.quarantined += first.quarantined;
+          summary.quarantinedBytes += first.quarantinedBytes;
+          summary.formattingBytes += bytes.length - expected.records.reduce((s, r) => s + r.length, 0) - expected.problems.reduce((s, p) => s + p.length, 0);
+        } finally {
+          rmSync(file, { force: true });
+          rmSync(`${file}.quarantine`, { force: true });
+        }
+        if (++summary.cases % 200 === 0) progress(summary.cases);
+      }),
+      { numRuns: args.numRuns, seed: args.seed },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return summary;
 }

@@ -10,6 +10,16 @@ interface Job {
 }
 
 const job = workerData as Job;
+
+/** The error with its chain of causes: fast-check puts the property's own error in `cause`. */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
+    parts.push(String((e as Error)?.stack ?? e));
+    e = (e as { cause?: unknown })?.cause;
+  }
+  return parts.join('\ncaused by: ');
+}
 const progress = (done: number): void => parentPort?.postMessage({ type: 'progress', done });
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is chosen at run time
 const mod = require(job.module) as Record<string, (args: unknown, progress: (done: number) => void) => unknown>;
@@ -21,5 +31,5 @@ Promise.resolve()
   })
   .then(
     (result) => parentPort?.postMessage({ type: 'done', result }),
-    (err: unknown) => parentPort?.postMessage({ type: 'error', error: String((err as Error)?.stack ?? err) }),
+    (err: unknown) => parentPort?.postMessage({ type: 'error', error: describe(err) }),
   );
