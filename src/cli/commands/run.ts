@@ -79,15 +79,14 @@ async function superviseSession(
   input: { label: string; tool: string; workspaceFolders: string[]; heartbeatIntervalMs: number },
 ): Promise<void> {
   const store = openStore(ctx);
-  let done = false;
-  void exited.then(() => (done = true));
   let id: string;
   try {
     id = (await store.create({ ...input, pid })).id;
   } catch (err) {
     // A child that finished before it could be registered needs no session.
-    if (!(done && err instanceof ProcessNotRunningError)) printWarning(ctx, `run: could not register the session: ${(err as Error).message}`);
+    if (!(err instanceof ProcessNotRunningError)) printWarning(ctx, `run: could not register the session: ${(err as Error).message}`);
     await store.idle();
+    await exited;
     return;
   }
   const warned = new Set<string>();
