@@ -171,9 +171,9 @@ async function repairLane(root: string, lane: number, repairKills: number) {
     args: () => ['repair', JSON.stringify({ file, staleMs: STALE_MS, maxWaitMs: MAX_WAIT_MS })],
     kills: repairKills,
     maxDelayMs: 300,
-    afterKill: async () => {
-      // A repair temp file present right after the kill: the kill hit a repair mid-rewrite.
-      if (readdirSync(dir).some((n) => n.includes('.repair-') && n.endsWith('.tmp'))) killsMidRewrite++;
+    afterKill: async (pid) => {
+      // A repair temp file of the killed process: the kill hit a repair mid-rewrite.
+      if (readdirSync(dir).some((n) => n.includes(`.repair-${pid}-`) && n.endsWith('.tmp'))) killsMidRewrite++;
       // Damage the start of the file again (under its lock, as a well-behaved third-party tool
       // would), so the next repair rewrites the whole file and a kill can land inside that.
       await withLock(file, () => {

@@ -19,7 +19,7 @@ export interface KillLoopOptions {
   /** Stops early (e.g. another lane failed). */
   stop?: () => boolean;
   /** Runs right after each kill, before the next child starts: inspect what the kill left. */
-  afterKill?: () => void | Promise<void>;
+  afterKill?: (pid: number) => void | Promise<void>;
 }
 
 export interface KillLoopResult {
@@ -44,7 +44,7 @@ export async function killLoop(o: KillLoopOptions): Promise<KillLoopResult> {
     const { code, signal } = await exitWithin(child, 30000);
     if (signal === 'SIGKILL') {
       kills++;
-      await o.afterKill?.();
+      await o.afterKill?.(child.pid);
     }
     else unexpectedExits.push(`child ${n} exited by itself (code ${code}, signal ${signal}): ${child.stderr().slice(-1500)}`);
   }
