@@ -131,7 +131,7 @@ function verify(dir: string): void {
   fs.mkdirSync(home, { recursive: true });
   const env = { ...process.env, HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home };
   const version = spawnSync(process.execPath, [installOf(dir).entry, '--version'], { encoding: 'utf8', env });
-  if (!version.stdout.startsWith(CODE_SERVER_VERSION)) {
+  if (!new RegExp(`^${CODE_SERVER_VERSION.replace(/\./g, '\\.')} `, 'm').test(version.stdout)) {
     throw new Error(`code-server --version printed ${JSON.stringify(version.stdout + version.stderr)}`);
   }
 }
