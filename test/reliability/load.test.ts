@@ -47,6 +47,8 @@ test('50 sessions heartbeating every second, concurrent appends and a lister', {
     const durationMs = scale(10_000, 240_000);
     const stats = new Map<string, Stat[]>();
     const acked = new Map<string, Set<number>>();
+    // Set when the first worker starts closing its sessions at the end: from then on fewer are live.
+    let closing = false;
     for (let p = 0; p < PROCESSES; p++) {
       const tag = `w${p}`;
       stats.set(tag, []);
@@ -54,7 +56,8 @@ test('50 sessions heartbeating every second, concurrent appends and a lister', {
       children.push(
         startChild(worker, [JSON.stringify({ dir, shared, tag, sessions: SESSIONS_EACH, durationMs, appendsPerSec: 10 })], {
           onLine: (line) => {
-            if (line.startsWith('stat ')) stats.get(tag)?.push(JSON.parse(line.slice(5)) as Stat);
+            if (line === 'closing') closing = true;
+            else if (line.startsWith('stat ')) stats.get(tag)?.push(JSON.parse(line.slice(5)) as Stat);
             else if (line.startsWith('ack ')) acked.get(tag)?.add(Number(line.slice(4)));
           },
         }),
@@ -67,6 +70,7 @@ test('50 sessions heartbeating every second, concurrent appends and a lister', {
     const parentMem: Array<{ t: number; y: number }> = [];
     const lister = startPoller(async () => {
       const sessions = await store.list();
+      if (closing) return;
       lists++;
       const live = sessions.filter((s) => s.record.closedAt === null);
       if (live.length !== PROCESSES * SESSIONS_EACH) throw new Error(`listed ${live.length} live sessions, expected ${PROCESSES * SESSIONS_EACH}`);
