@@ -1,17 +1,22 @@
 // Runs the reliability tests: `node out/test/reliability/run.js quick|full`.
 //
-// The compiled tests are first copied to node_modules/.cache/session-keeper-reliability, so a
+// The tests run from a mirror of the repository in node_modules/.cache/session-keeper-reliability:
+// every top-level entry is a symlink to the real one except out/, which is a private copy. So a
 // `npm run compile` elsewhere in the same working tree (which empties out/) cannot pull files
-// from under a long run. The full profile also writes its figures to docs/reliability-results.json
-// and into the table of docs/reliability.md.
+// from under a long run, while code that finds the repository relative to its compiled file
+// (the VS Code harness) still finds package.json, dist/, .vscode-test/ and so on. The full
+// profile also writes its figures to docs/reliability-results.json and into the table of
+// docs/reliability.md.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Figures } from './lib/figures';
 
 const profile = process.argv[2] === 'full' ? 'full' : 'quick';
+/** Optional test file names (e.g. load.test.js) to run only those. */
+const only = process.argv.slice(3);
 
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -36,13 +41,25 @@ function commit(): string {
 
 async function main(): Promise<number> {
   rmSync(snapshot, { recursive: true, force: true });
+  mkdirSync(snapshot, { recursive: true });
+  // Folders tools create on demand must exist, or they would be created inside the mirror.
+  for (const d of ['.vscode-test', 'test-results']) mkdirSync(join(root, d), { recursive: true });
+  for (const name of readdirSync(root)) {
+    if (name === 'out' || name === '.git' || name === 'node_modules') continue;
+    symlinkSync(join(root, name), join(snapshot, name));
+  }
   cpSync(outDir, join(snapshot, 'out'), { recursive: true });
   const figuresDir = mkdtempSync(join(tmpdir(), 'sk-rel-figures-'));
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--test', '--test-reporter=spec', '--test-concurrency=2', join(snapshot, 'out', 'test', 'reliability')],
+      [
+        '--test',
+        '--test-reporter=spec',
+        '--test-concurrency=2',
+        ...(only.length > 0 ? only.map((f) => join(snapshot, 'out', 'test', 'reliability', f)) : [join(snapshot, 'out', 'test', 'reliability')]),
+      ],
       { stdio: 'inherit', cwd: root, env: { ...process.env, SK_RELIABILITY: profile, SK_RELIABILITY_FIGURES: figuresDir } },
     );
     child.on('close', (c) => resolve(c ?? 1));
