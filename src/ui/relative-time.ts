@@ -5,10 +5,14 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** "just now", "12 s ago", "5 min ago", "3 h ago", "2 days ago"; a negative age (clock skew) is "just now". */
+/**
+ * "just now", "20 s ago", "5 min ago", "3 h ago", "2 days ago"; a negative age (clock skew) is
+ * "just now". Seconds come in steps of ten: a session heartbeating every few seconds reads
+ * "just now" instead of a number that changes (and re-renders its row) on every look.
+ */
 export function formatAge(ageMs: number): string {
-  if (!Number.isFinite(ageMs) || ageMs < SECOND) return 'just now';
-  if (ageMs < MINUTE) return `${Math.floor(ageMs / SECOND)} s ago`;
+  if (!Number.isFinite(ageMs) || ageMs < 10 * SECOND) return 'just now';
+  if (ageMs < MINUTE) return `${Math.floor(ageMs / (10 * SECOND)) * 10} s ago`;
   if (ageMs < HOUR) return `${Math.floor(ageMs / MINUTE)} min ago`;
   if (ageMs < 2 * DAY) return `${Math.floor(ageMs / HOUR)} h ago`;
   return `${Math.floor(ageMs / DAY)} days ago`;

@@ -53,6 +53,23 @@ function stateIcon(info: SessionInfo, self: boolean): vscode.ThemeIcon {
   return new vscode.ThemeIcon(self ? 'window' : (STATE_ICONS[info.state] ?? 'question'), color);
 }
 
+/** The Markdown tooltip of a session row. */
+export function sessionTooltip(node: Extract<SessionNode, { kind: 'session' }>, now = Date.now()): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString(describeSession(node.info, { self: node.self, now }).tooltip);
+  // The text came from files other processes wrote: no command links, no HTML, no icons.
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  tooltip.supportThemeIcons = false;
+  return tooltip;
+}
+
+/** What a row looks like, for deciding whether the tree needs re-rendering. */
+export function rowSignature(item: vscode.TreeItem): string {
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : '';
+  return `${item.id}|${label}|${String(item.description ?? '')}|${item.contextValue ?? ''}|${icon}|${item.collapsibleState ?? ''}`;
+}
+
 export function toTreeItem(node: SessionNode): vscode.TreeItem {
   switch (node.kind) {
     case 'group': {
@@ -106,12 +123,8 @@ export function toTreeItem(node: SessionNode): vscode.TreeItem {
       const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
       item.id = `session:${node.dir}:${node.info.archivedOn ?? 'live'}:${node.info.record.id}`;
       item.description = text.description;
-      const tooltip = new vscode.MarkdownString(text.tooltip);
-      // The text came from files other processes wrote: no command links, no HTML.
-      tooltip.isTrusted = false;
-      tooltip.supportHtml = false;
-      tooltip.supportThemeIcons = false;
-      item.tooltip = tooltip;
+      // No tooltip here: resolveTreeItem builds it when hovered (always current, and a row
+      // whose text did not change needs no re-render, which would close an open hover).
       item.iconPath = stateIcon(node.info, node.self);
       item.contextValue = sessionContextValue(node.info, node.self, node.extra);
       item.accessibilityInformation = { label: `${text.label}, ${node.info.archivedOn ? 'archived' : node.info.state}, ${text.description}` };

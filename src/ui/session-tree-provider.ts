@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { SessionInfo } from '../core/session-store';
 import type { DirSnapshot, SessionsModel } from './sessions-model';
-import { toTreeItem, type GroupKind, type SessionNode } from './session-tree-items';
+import { rowSignature, sessionTooltip, toTreeItem, type GroupKind, type SessionNode } from './session-tree-items';
 
 const GROUP_ORDER: GroupKind[] = ['active', 'unresponsive', 'stale', 'closed'];
 
@@ -23,21 +23,37 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
   private readonly changed = new vscode.EventEmitter<SessionNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  private shown = '';
 
   constructor(
     private readonly model: SessionsModel,
     private readonly selfId: () => string | undefined,
   ) {
-    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = model.onDidChange(() => this.rerender());
   }
 
-  /** Re-renders without re-reading files: ages in descriptions move on. */
+  /**
+   * Re-renders when what the rows show changed. Polling every few seconds must not re-render an
+   * unchanged tree: that costs work and closes any tooltip the person is reading.
+   */
   rerender(): void {
+    const signature = this.signature(this.getChildren());
+    if (signature === this.shown) return;
+    this.shown = signature;
     this.changed.fire(undefined);
+  }
+
+  private signature(nodes: SessionNode[]): string {
+    return nodes.map((n) => `${rowSignature(toTreeItem(n))}[${this.signature(this.getChildren(n))}]`).join(',');
   }
 
   getTreeItem(node: SessionNode): vscode.TreeItem {
     return toTreeItem(node);
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: SessionNode): vscode.TreeItem {
+    if (node.kind === 'session') item.tooltip = sessionTooltip(node);
+    return item;
   }
 
   getChildren(node?: SessionNode): SessionNode[] {
@@ -94,7 +110,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     const walk = async (nodes: SessionNode[]): Promise<TreeRow[]> =>
       Promise.all(
         nodes.map(async (n) => {
-          const item = this.getTreeItem(n);
+          const item = this.resolveTreeItem(this.getTreeItem(n), n);
           const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
           const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? '');
           return {

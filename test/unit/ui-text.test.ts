@@ -72,7 +72,9 @@ describe('formatAge', () => {
   test('reads like a person would say it', () => {
     assert.equal(formatAge(-5000), 'just now');
     assert.equal(formatAge(500), 'just now');
-    assert.equal(formatAge(12_400), '12 s ago');
+    assert.equal(formatAge(9_999), 'just now');
+    assert.equal(formatAge(12_400), '10 s ago');
+    assert.equal(formatAge(59_000), '50 s ago');
     assert.equal(formatAge(5 * 60_000 + 10), '5 min ago');
     assert.equal(formatAge(3 * 3_600_000), '3 h ago');
     assert.equal(formatAge(3 * 86_400_000), '3 days ago');
@@ -82,8 +84,8 @@ describe('formatAge', () => {
 
 describe('describeSession', () => {
   test('description is host · pid · age, with "this window" first for our own session', () => {
-    assert.equal(describeSession(info(), { self: false }).description, 'build-01 · pid 4242 · 12 s ago');
-    assert.equal(describeSession(info(), { self: true }).description, 'this window · build-01 · pid 4242 · 12 s ago');
+    assert.equal(describeSession(info(), { self: false }).description, 'build-01 · pid 4242 · 10 s ago');
+    assert.equal(describeSession(info(), { self: true }).description, 'this window · build-01 · pid 4242 · 10 s ago');
   });
 
   test('a closed session says when it closed', () => {

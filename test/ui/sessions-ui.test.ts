@@ -1,0 +1,241 @@
+// What a person sees of Session Keeper, driven through a real VS Code (code-server) in headless
+// Chromium: two windows that list each other, another process's session going stale and being
+// archived, the tooltip, JSONL problems with their Quick Fix, the welcome view of an unreadable
+// folder. Screenshots go to test-results/screenshots/ (the README's come from here).
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
+import { harnessTempParent, REPO_ROOT, VSIX_PATH } from '../harness/harness-paths';
+import { startWorkbench, type Workbench } from '../harness/ui-session';
+import { notifications, openView, runCommand, screenshot, statusBarItem, statusBarText, treeRows, type TreeRow } from '../harness/workbench';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await sleep(250);
+  }
+}
+
+function cli(dir: string, args: string[]): string {
+  const run = spawnSync(process.execPath, [CLI, '--dir', dir, ...args], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, `session-keeper ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** The group row (level 1) a row sits under, as the tree shows it. */
+function groupOf(rows: TreeRow[], label: string): string | undefined {
+  const i = rows.findIndex((r) => r.label === label);
+  for (let j = i - 1; j >= 0; j--) if ((rows[j] as TreeRow).level === 1) return (rows[j] as TreeRow).label;
+  return undefined;
+}
+
+async function sessionRows(page: Page): Promise<TreeRow[]> {
+  return treeRows(page);
+}
+
+async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+/** Drags the side bar's edge so tree descriptions are not cut off (as a person would). */
+async function widenSideBar(page: Page, width: number): Promise<void> {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (!bar || bar.width >= width) return;
+  const edge = bar.x + bar.width;
+  await page.mouse.move(edge, 300);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + width, 300, { steps: 8 });
+  await page.mouse.up();
+}
+
+/**
+ * Hovers a tree row until its tooltip shows. The workbench opens hovers after the pointer rests
+ * and moves a little, so a single jump onto the row is not enough.
+ */
+async function hoverRow(page: Page, label: string): Promise<string> {
+  const box = await page.locator('.part.sidebar .monaco-list-row', { hasText: label }).locator('.label-name').boundingBox();
+  assert.ok(box, `row ${label} on screen`);
+  const hover = page.locator('.monaco-hover.workbench-hover').filter({ hasText: 'Last heartbeat' }).first();
+  for (let i = 0; i < 30 && !(await hover.isVisible()); i++) {
+    await page.mouse.move(box.x + 10 + (i % 5), box.y + box.height / 2);
+    await sleep(400);
+  }
+  return hover.innerText();
+}
+
+describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
+  let wb: Workbench;
+  let sessions: string;
+  let api: Page;
+  let web: Page;
+  let other: ChildProcess | undefined;
+
+  before(async () => {
+    assert.ok(fs.existsSync(VSIX_PATH), 'no VSIX: run `npm run package` first (npm run test:ui does)');
+    assert.ok(fs.existsSync(CLI), 'no dist/cli.js: run `npm run build` first');
+    const work = fs.mkdtempSync(path.join(harnessTempParent(), 'sk-ui-'));
+    sessions = path.join(work, 'sessions');
+    wb = await startWorkbench({
+      vsix: VSIX_PATH,
+      env: { SESSION_KEEPER_DIR: sessions },
+      settings: { 'sessionKeeper.heartbeatIntervalSeconds': 2, 'workbench.colorTheme': 'Default Dark Modern' },
+    });
+    const apiFolder = path.join(work, 'api-server');
+    const webFolder = path.join(work, 'web-client');
+    fs.mkdirSync(apiFolder);
+    fs.mkdirSync(webFolder);
+    api = await wb.openWindow({ folder: apiFolder });
+    web = await wb.openWindow({ folder: webFolder });
+  });
+
+  after(async () => {
+    other?.kill('SIGKILL');
+    await wb?.close();
+  });
+
+  test('two windows on one server list each other as active, each marking itself "this window"', async () => {
+    for (const [page, self, peer] of [
+      [api, 'api-server', 'web-client'],
+      [web, 'web-client', 'api-server'],
+    ] as const) {
+      await openView(page, 'Session Keeper');
+      await widenSideBar(page, 470);
+      const rows = await eventually(() => sessionRows(page), (r) => r.some((x) => x.label === peer) && r.some((x) => x.label === self), `${self} to list both windows`);
+      const own = rows.find((r) => r.label === self);
+      const theirs = rows.find((r) => r.label === peer);
+      assert.match(own?.description ?? '', /^this window · .+ · pid \d+ · (just now|\d+ s ago)$/);
+      assert.match(theirs?.description ?? '', /^[^·]+ · pid \d+ · (just now|\d+ s ago)$/);
+      assert.equal(groupOf(rows, self), 'Active');
+      assert.equal(groupOf(rows, peer), 'Active');
+      assert.equal(await statusBarText(page, 'sessionKeeper.status'), '2');
+    }
+  });
+
+  test('another process’s session: active, stale once killed (status bar warns), archived by Archive All Stale', async () => {
+    other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+    const id = cli(sessions, ['register', '--label', 'agent: nightly refactor', '--pid', String(other.pid), '--tool', 'claude-code']).trim();
+    let rows = await eventually(() => sessionRows(api), (r) => groupOf(r, 'agent: nightly refactor') === 'Active', 'the agent under Active');
+    assert.match(rows.find((r) => r.label === 'agent: nightly refactor')?.description ?? '', new RegExp(`pid ${other.pid} · `));
+
+    const exited = new Promise((resolve) => other?.once('exit', resolve));
+    other.kill('SIGKILL');
+    await exited;
+    rows = await eventually(() => sessionRows(api), (r) => groupOf(r, 'agent: nightly refactor') === 'Stale', 'the agent under Stale', 20_000);
+    assert.equal(rows.find((r) => r.label === 'Stale')?.description, '1');
+    await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '3 · 1 stale', 'the status bar to count the stale session');
+    const warned = await api.locator('.part.statusbar .statusbar-item[id$="sessionKeeper.status"].warning-kind').count();
+    assert.equal(warned, 1, 'the status bar item has the warning background');
+    await screenshot(api, 'sessions-view-stale');
+
+    // The tooltip: every field of the record, as a person hovering the row reads it.
+    const tip = await hoverRow(api, 'agent: nightly refactor');
+    for (const field of ['State: Stale', 'Tool: claude-code', `PID: ${other.pid}`, 'Last heartbeat', 'Journal:']) assert.ok(tip.includes(field), `tooltip has ${field}: ${tip}`);
+    await screenshot(api, 'session-tooltip');
+    await api.mouse.move(900, 700);
+
+    await runCommand(api, 'Session Keeper: Archive All Stale Sessions');
+    rows = await eventually(() => sessionRows(api), (r) => !r.some((x) => x.label === 'agent: nightly refactor') && r.some((x) => x.label === 'Archived'), 'the agent to move to Archived');
+    assert.equal(rows.find((r) => r.label === 'Archived')?.expanded, false, 'the Archived group starts collapsed');
+    const days = fs.readdirSync(path.join(sessions, 'archive'));
+    assert.ok(days.some((d) => fs.existsSync(path.join(sessions, 'archive', d, `${id}.json`))), `archived under archive/YYYY-MM-DD/ (${days.join(', ')})`);
+    await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '2', 'the status bar back to 2');
+    await clearNotifications(api);
+  });
+
+  test('a corrupted .jsonl file: problems with line numbers, a warning, and the Repair file Quick Fix', async () => {
+    const folder = path.join(path.dirname(sessions), 'api-server');
+    const file = path.join(folder, 'events.jsonl');
+    const good = (i: number): string => JSON.stringify({ seq: i, event: 'tick' });
+    fs.writeFileSync(file, [good(1), good(2), '{"seq":3,"event":"ti', good(4), 'garbage line', good(6), good(7)].join('\n') + '\n');
+    await api.keyboard.press('Control+P');
+    await api.keyboard.type('events.jsonl');
+    await api.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'events.jsonl' }).waitFor();
+    await api.keyboard.press('Enter');
+    await api.locator('.editor-instance .view-lines', { hasText: 'garbage line' }).waitFor();
+
+    const warning = await eventually(() => notifications(api), (n) => n.some((x) => x.message.includes('of its lines are corrupted')), 'the corruption warning');
+    assert.ok(warning.some((n) => n.severity === 'warning' && n.message.startsWith('events.jsonl: 29 %')), JSON.stringify(warning));
+
+    await runCommand(api, 'View: Focus Problems');
+    const problems = api.locator('.markers-panel .monaco-list-row');
+    await eventually(() => problems.allInnerTexts(), (t) => t.join('\n').includes('Session Keeper'), 'problems in the Problems panel');
+    const text = (await problems.allInnerTexts()).join('\n');
+    assert.match(text, /Not valid JSON/);
+    assert.match(text, /\[Ln 3, Col 1\]/);
+    assert.match(text, /\[Ln 5, Col 1\]/);
+    await clearNotifications(api);
+    await screenshot(api, 'jsonl-problems');
+
+    // Quick Fix on line 5, from the keyboard as a person would: Ctrl+G 5, Ctrl+.
+    await api.locator('.editor-instance .view-lines').click();
+    await api.keyboard.press('Control+G');
+    await api.keyboard.type('5');
+    await api.keyboard.press('Enter');
+    await api.keyboard.press('Control+.');
+    const fix = api.locator('.action-widget .monaco-list-row', { hasText: 'Repair file' });
+    await fix.waitFor({ timeout: 15_000 });
+    await screenshot(api, 'jsonl-quick-fix');
+    // The menu opens with "Repair file" focused (it is the preferred fix): Enter applies it.
+    assert.match((await fix.getAttribute('class')) ?? '', /\bfocused\b/);
+    await api.keyboard.press('Enter');
+    const done = await eventually(() => notifications(api), (n) => n.some((x) => x.message.startsWith('Repaired events.jsonl')), 'the repair result');
+    const message = done.find((n) => n.message.startsWith('Repaired events.jsonl'))?.message ?? '';
+    assert.match(message, /kept 5 records/);
+    assert.match(message, /quarantined 2 lines/);
+    assert.ok(message.includes(`${file}.quarantine`), message);
+    const repaired = fs.readFileSync(file, 'utf8').trim().split('\n');
+    assert.deepEqual(repaired, [good(1), good(2), good(4), good(6), good(7)]);
+    await eventually(() => problems.count(), (n) => n === 0, 'the problems to clear once the editor shows the repaired file');
+    await clearNotifications(api);
+  });
+
+  test('closing a window (its browser tab) closes its session; the other window shows it under Closed', async () => {
+    await web.close();
+    const closed = await eventually(
+      () => sessionRows(api),
+      (r) => groupOf(r, 'web-client') === 'Closed',
+      'web-client under Closed after its tab closed',
+      60_000,
+    );
+    assert.ok(closed.some((r) => r.label === 'Closed'));
+  });
+
+  test('reloading a window closes its old session and registers a new one', async () => {
+    web = await wb.openWindow({ folder: path.join(path.dirname(sessions), 'web-client') });
+    await runCommand(web, 'Developer: Reload Window');
+    // The reload ends web-client's extension host (deactivate closes its session) and starts a new one.
+    const rows = await eventually(
+      () => sessionRows(api),
+      (r) => groupOf(r, 'web-client') === 'Closed' || r.filter((x) => x.label === 'web-client').length === 2,
+      'the old web-client session under Closed',
+      60_000,
+    );
+    assert.ok(rows.some((r) => r.label === 'Closed'), JSON.stringify(rows));
+    await screenshot(api, 'sessions-view-closed');
+  });
+
+  test('an unreadable sessions folder shows the welcome message, and the view recovers', async () => {
+    const aside = `${sessions}.aside`;
+    fs.renameSync(sessions, aside);
+    fs.writeFileSync(sessions, 'not a folder\n');
+    try {
+      await api.locator('.part.sidebar .welcome-view-content', { hasText: 'cannot be read' }).waitFor({ timeout: 30_000 });
+      assert.equal(await statusBarText(api, 'sessionKeeper.status'), '?');
+      assert.equal((await statusBarItem(api, 'sessionKeeper.status')).ariaLabel.includes('Session Keeper'), true);
+      await screenshot(api, 'welcome-unreadable');
+    } finally {
+      fs.rmSync(sessions);
+      fs.renameSync(aside, sessions);
+    }
+    await eventually(() => sessionRows(api), (r) => r.some((x) => x.label === 'api-server'), 'the sessions to show again');
+  });
+});
