@@ -150,7 +150,7 @@ function failedCount(s: RunSummary | undefined): number | null {
 export async function figureAppend(ctx: BenchContext): Promise<FigureResult> {
   const quick = ctx.options.quick;
   const levels = quick ? [1, 2, 8] : [1, 2, 4, 8, 16];
-  const durationMs = quick ? 500 : 2000;
+  const durationMs = quick ? 400 : 2000;
   const rounds = quick ? 1 : 3;
   const coreReady = hasCore('jsonl-append');
   const modes: AppendMode[] = coreReady ? ['unlocked', 'appendJsonl', 'proper-lockfile'] : ['unlocked', 'proper-lockfile'];

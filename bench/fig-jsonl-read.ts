@@ -30,7 +30,7 @@ export function mbPerS(r: JsonlWorkerResult): number {
 
 export async function figureJsonlRead(ctx: BenchContext): Promise<FigureResult> {
   const { quick, dataDir } = ctx.options;
-  const runs = quick ? 3 : 5;
+  const runs = quick ? 2 : 5;
   const coreReady = hasCore('jsonl-reader');
   const params = jsonlParams(quick);
   ctx.log(`figure 1: data file ${params.bytes / 1e6} MB (generated once, then cached)`);

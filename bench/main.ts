@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeContext, type BenchContext } from './context';
 import { figureAppend } from './fig-append';
@@ -44,8 +45,12 @@ async function main(): Promise<void> {
   for (const f of FIGURES) {
     if (!wants(options, f.id)) continue;
     ctx.log(`figure ${f.id}: ${f.title}`);
+    const loadStart = os.loadavg()[0] ?? 0;
+    const round1 = (n: number): number => Math.round(n * 10) / 10;
     try {
-      figures.push(await f.run(ctx));
+      const figure = await f.run(ctx);
+      figure.load1m = [round1(loadStart), round1(os.loadavg()[0] ?? 0)];
+      figures.push(figure);
     } catch (err) {
       // One broken figure must not lose the others' numbers.
       const message = err instanceof Error ? err.message : String(err);

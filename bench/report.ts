@@ -113,6 +113,7 @@ export function markdown(results: BenchResults): string {
   }
   for (const f of results.figures) {
     out.push('', `## ${f.id}. ${f.title}`, '');
+    if (f.load1m) out.push(`Load average (1 min) at start / end: ${f.load1m[0]} / ${f.load1m[1]} (the machine has ${m.cores} cores).`, '');
     const params = Object.entries(f.params)
       .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join('; ');

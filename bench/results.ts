@@ -24,6 +24,8 @@ export interface FigureResult {
   params: Record<string, unknown>;
   rows: Row[];
   notes: string[];
+  /** The machine's 1-minute load average when the figure started and ended (2 cores: above 2 is contention). */
+  load1m?: [number, number];
   /** Detail tables for docs/benchmarks.md (the console shows only the rows). */
   tables?: DetailTable[];
   /** Per-run raw numbers, for anyone who wants more than the medians. */

@@ -6,8 +6,9 @@ import { loadCore } from './core';
  * Child process for figure 5. Role "heartbeat": creates N sessions and heartbeats each once a
  * second through SessionStore.heartbeat. Role "lister": lists the directory once a second.
  * Both sample their memory after a forced GC. Usage (node --expose-gc):
- *   scale-worker heartbeat <dir> <sessions> <durationMs> <sampleMs>
- *   scale-worker lister <dir> <expectedSessions> <durationMs> <sampleMs>
+ *   scale-worker heartbeat <dir> <sessions> <durationMs> <sampleMs> <warmupMs>
+ *   scale-worker lister <dir> <expectedSessions> <durationMs> <sampleMs> <warmupMs>
+ * Memory is sampled from warmupMs on (start-up and JIT warm-up excluded) until durationMs.
  */
 
 export interface MemorySample {
@@ -50,10 +51,18 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function main(): Promise<ScaleWorkerResult> {
-  const [role, dir, countArg, durationArg, sampleArg] = process.argv.slice(2) as [ScaleWorkerResult['role'], string, string, string, string];
+  const [role, dir, countArg, durationArg, sampleArg, warmupArg] = process.argv.slice(2) as [
+    ScaleWorkerResult['role'],
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const count = Number(countArg);
   const durationMs = Number(durationArg);
   const sampleMs = Number(sampleArg);
+  const warmupMs = Number(warmupArg);
   const { SessionStore } = loadCore<StoreModule>('session-store');
   const store = new SessionStore(dir, { onError: () => undefined });
   const result: ScaleWorkerResult = { role, ops: 0, errors: {}, latencyMs: [], listingsShort: 0, minActive: null, samples: [] };
@@ -92,7 +101,7 @@ async function main(): Promise<ScaleWorkerResult> {
     }
   };
   const sampler = (async () => {
-    for (let t = t0; t <= end; t += sampleMs) {
+    for (let t = t0 + warmupMs; t <= end; t += sampleMs) {
       await sleep(t - performance.now());
       result.samples.push(sample(t0));
     }
