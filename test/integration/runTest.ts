@@ -33,7 +33,7 @@ async function main(): Promise<number> {
         `--logsPath=${logsPath}`,
       ],
       // A sessions folder of the run's own: the tests never touch the user's sessions.
-      extensionTestsEnv: { SESSION_KEEPER_DIR: sessions },
+      extensionTestsEnv: { SESSION_KEEPER_DIR: sessions, SESSION_KEEPER_TEST_HOST: desktop ? 'desktop' : 'code-server' },
     });
     return 0;
   } catch (err) {
