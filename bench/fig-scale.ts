@@ -115,21 +115,22 @@ export async function figureScale(ctx: BenchContext): Promise<FigureResult> {
       name: 'lister RSS slope after GC',
       value: listerMem.slopeMBPerMin,
       unit: 'MB/min',
-      target: lessThan('< 1 MB/min', judge(listerMem.slopeMBPerMin), 1),
       note: `RSS ${fmt(listerMem.start)} → ${fmt(listerMem.end)} MB; heap used ${fmt(listerMem.heapStart)} → ${fmt(listerMem.heapEnd)} MB${quickNote}`,
     },
     {
       name: 'heartbeater RSS slope after GC (worst of 4)',
       value: worst(hbMem.map((m) => m.slopeMBPerMin)),
       unit: 'MB/min',
-      target: lessThan('< 1 MB/min', judge(worst(hbMem.map((m) => m.slopeMBPerMin))), 1),
       note: `RSS start → end: ${hbMem.map((m) => `${fmt(m.start)} → ${fmt(m.end)}`).join(', ')} MB${quickNote}`,
     },
     {
       name: 'heap used after GC, slope (worst of all 5 processes)',
       value: worst([listerMem, ...hbMem].map((m) => m.heapSlopeMBPerMin)),
       unit: 'MB/min',
-      note: `heap start → end: ${[listerMem, ...hbMem].map((m) => `${fmt(m.heapStart)} → ${fmt(m.heapEnd)}`).join(', ')} MB (lister first)`,
+      target: lessThan('< 0.5 MB/min', judge(worst([listerMem, ...hbMem].map((m) => m.heapSlopeMBPerMin))), 0.5),
+      note:
+        `heap start → end: ${[listerMem, ...hbMem].map((m) => `${fmt(m.heapStart)} → ${fmt(m.heapEnd)}`).join(', ')} MB ` +
+        `(lister first)${quickNote}`,
     },
   ];
   return {
@@ -142,6 +143,9 @@ export async function figureScale(ctx: BenchContext): Promise<FigureResult> {
         'once a second at its own random phase through SessionStore.heartbeat; a fifth process runs list() once a second. ' +
         `Counts and latencies cover the whole run; memory is sampled after a forced GC (node --expose-gc) from the end of a ` +
         `${warmupMs / 1000} s warm-up (start-up, JIT) to the end, and the slope is a least-squares fit over those samples.`,
+      'Growth is judged on the V8 heap used after GC, where a leak of objects per heartbeat or listing would show as a ' +
+        'steady climb. RSS after GC is shown but not judged: on this shared machine it moves by a couple of MB between ' +
+        'samples with no trend (allocator and JIT code pages), which a one-minute fit turns into a slope of ±1-2 MB/min.',
     ],
     tables: [
       {
