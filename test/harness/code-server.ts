@@ -18,7 +18,7 @@ export interface CodeServerOptions {
   extensionsDir?: string;
   /** VSIX files installed with `--install-extension` before the server starts. */
   vsixFiles?: string[];
-  /** Default: $PORT if set, else a free port. */
+  /** Default: a free port. */
   port?: number;
   /** Added to the environment of the server and so of its extension hosts. */
   env?: NodeJS.ProcessEnv;
@@ -187,7 +187,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     const args = baseArgs(configFile, userDataDir, extensionsDir);
     for (const vsix of options.vsixFiles ?? []) installVsix(options.install, args, env, vsix);
 
-    const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : await freePort());
+    const port = options.port ?? (await freePort());
     const url = `http://${HOST}:${port}/`;
     const serverArgs = [
       ...args,

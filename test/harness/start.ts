@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   running.server = await startCodeServer({
     install,
     vsixFiles: [VSIX_PATH],
+    port: process.env.PORT ? Number(process.env.PORT) : undefined,
     isolateHome: false,
     offline: false,
     settings: { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none' },
