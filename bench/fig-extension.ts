@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { BenchContext } from './context';
 import { runWorker } from './child';
 import { fmt } from './report';
-import { check, lessThan, type FigureResult, type Row } from './results';
+import { check, lessThan, type DetailTable, type FigureResult, type Row } from './results';
+import { bundleComposition } from './bundle-composition';
 import { median } from './stats';
 import type { ProbeResult } from './vscode-probe';
 
@@ -49,6 +50,25 @@ export async function figureExtension(ctx: BenchContext): Promise<FigureResult> 
     { name: 'session-keeper.vsix', value: vsixKB, unit: 'KB', target: lessThan('< 150 KB', vsixKB, 150) },
   );
   notes.push('Sizes are of the output of `npm run package` (node esbuild.js --production, then vsce package); KB = 1000 bytes.');
+  const tables: DetailTable[] = [];
+  try {
+    const c = await bundleComposition(repoRoot);
+    const kb = (b: number): string => fmt(b / 1000);
+    notes.push(
+      `Bundle composition (same esbuild settings, rebuilt with a metafile: ${kb(c.totalBytes)} KB): own code ${kb(c.ownBytes)} KB, ` +
+        `dependencies ${kb(c.dependencyBytes)} KB (${c.parts
+          .filter((p) => p.dependency)
+          .map((p) => `${p.name} ${kb(p.bytes)}`)
+          .join(', ')}).`,
+    );
+    tables.push({
+      title: 'Largest parts of dist/extension.js (minified bytes in the bundle)',
+      headers: ['part', 'KB', 'kind'],
+      rows: c.parts.slice(0, 20).map((p) => [p.name, kb(p.bytes), p.dependency ? 'dependency' : 'own code']),
+    });
+  } catch (err) {
+    notes.push(`Bundle composition not available: ${(err as Error).message}`);
+  }
 
   const idleMs = 60_000;
   const harness = path.resolve(__dirname, '..', 'test', 'harness', 'ui-session.js');
@@ -135,5 +155,5 @@ export async function figureExtension(ctx: BenchContext): Promise<FigureResult> 
       ...note,
     });
   }
-  return { id: 6, title, params: { idleS: idleMs / 1000 }, rows, notes, ...(probe ? { details: probe } : {}) };
+  return { id: 6, title, params: { idleS: idleMs / 1000 }, rows, notes, tables, ...(probe ? { details: probe } : {}) };
 }

@@ -97,6 +97,11 @@ export function markdown(results: BenchResults): string {
       'while ratios move much less. Throughputs are medians of several runs; each run of a ' +
       'reader is a fresh child process, whose peak RSS is its own `maxRSS`.',
     '',
+    'Run it with `npm run bench` (compiles, then runs everything in about 5-10 minutes; the 200 MB and 1 GB data ' +
+      'files are generated once into the gitignored `bench/data/`), or `npm run bench -- --quick` for small sizes and ' +
+      'short durations (under 30 s, no 1 GB file, no VS Code). `--only 1,3` runs some figures, `--out DIR` writes the ' +
+      'two result files to DIR instead of `bench/results.json` and this file. Raw per-run numbers are in `bench/results.json`.',
+    '',
     `**Targets: ${s.passed} passed, ${s.failed} failed, ${s.notMeasured} not measured (of ${s.targets}).**`,
     '',
     '| # | Measure | Value | Baseline | Ratio | Target | Result |',
