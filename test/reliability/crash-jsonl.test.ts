@@ -149,7 +149,7 @@ async function repairLane(root: string, lane: number, repairKills: number) {
   const session = await new SessionStore(dir, { cleanupOnCreate: false, lock }).create({ label: 'repaired', tool: 'reliability' });
   const file = join(dir, `${session.id}.jsonl`);
   // A large file, so a repair takes long enough to be killed half-way through its rewrite.
-  const preCount = scale(2000, 20000);
+  const preCount = scale(2000, 8000);
   const lines: string[] = [];
   for (let i = 0; i < preCount; i++) {
     lines.push(JSON.stringify({ tag: 'pre', seq: i, pad: 'p'.repeat(i % 200) }));
@@ -215,7 +215,7 @@ async function repairLane(root: string, lane: number, repairKills: number) {
 test('SIGKILL during repair with a concurrent appender: nothing acknowledged is lost', { timeout: budgetMs(180_000, 900_000) }, async () => {
   const tmp = tempDir('crash-repair');
   try {
-    const lanes = await Promise.all(Array.from({ length: scale(1, 3) }, (_, i) => repairLane(tmp.dir, i, scale(8, 85))));
+    const lanes = await Promise.all(Array.from({ length: scale(1, 3) }, (_, i) => repairLane(tmp.dir, i, scale(8, 70))));
     const sum = (f: (l: (typeof lanes)[number]) => number): number => lanes.reduce((s, l) => s + f(l), 0);
     recordFigures({
       test: 'crash-repair',

@@ -44,7 +44,7 @@ test('50 sessions heartbeating every second, concurrent appends and a lister', {
   try {
     const dir = join(tmp.dir, 'sessions');
     const shared = join(tmp.dir, 'shared.jsonl');
-    const durationMs = scale(10_000, 240_000);
+    const durationMs = scale(10_000, 180_000);
     const stats = new Map<string, Stat[]>();
     const acked = new Map<string, Set<number>>();
     // Set when the first worker starts closing its sessions at the end: from then on fewer are live.
