@@ -46,6 +46,16 @@ async function clearNotifications(page: Page): Promise<void> {
   await runCommand(page, 'Notifications: Clear All Notifications');
 }
 
+/** Opens a file of the workspace with Quick Open (Ctrl+P) and waits for `text` on screen. */
+async function openFile(page: Page, name: string, text: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .view-lines', { hasText: text }).waitFor();
+  await page.locator('.editor-instance .view-lines').click();
+}
+
 /** Drags the side bar's edge so tree descriptions are not cut off (as a person would). */
 async function widenSideBar(page: Page, width: number): Promise<void> {
   const bar = await page.locator('.part.sidebar').boundingBox();
@@ -93,6 +103,8 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     const webFolder = path.join(work, 'web-client');
     fs.mkdirSync(apiFolder);
     fs.mkdirSync(webFolder);
+    // Files that exist before the window opens are in Quick Open's index from the start.
+    for (const name of ['events.jsonl', 'dirty.jsonl', 'cancel.jsonl']) fs.writeFileSync(path.join(apiFolder, name), '{}\n');
     api = await wb.openWindow({ folder: apiFolder });
     web = await wb.openWindow({ folder: webFolder });
   });
@@ -156,11 +168,7 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     const file = path.join(folder, 'events.jsonl');
     const good = (i: number): string => JSON.stringify({ seq: i, event: 'tick' });
     fs.writeFileSync(file, [good(1), good(2), '{"seq":3,"event":"ti', good(4), 'garbage line', good(6), good(7)].join('\n') + '\n');
-    await api.keyboard.press('Control+P');
-    await api.keyboard.type('events.jsonl');
-    await api.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'events.jsonl' }).waitFor();
-    await api.keyboard.press('Enter');
-    await api.locator('.editor-instance .view-lines', { hasText: 'garbage line' }).waitFor();
+    await openFile(api, 'events.jsonl', 'garbage line');
 
     const warning = await eventually(() => notifications(api), (n) => n.some((x) => x.message.includes('of its lines are corrupted')), 'the corruption warning');
     assert.ok(warning.some((n) => n.severity === 'warning' && n.message.startsWith('events.jsonl: 29 %')), JSON.stringify(warning));
@@ -195,6 +203,53 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     const repaired = fs.readFileSync(file, 'utf8').trim().split('\n');
     assert.deepEqual(repaired, [good(1), good(2), good(4), good(6), good(7)]);
     await eventually(() => problems.count(), (n) => n === 0, 'the problems to clear once the editor shows the repaired file');
+    await clearNotifications(api);
+  });
+
+  test('repairing a file with unsaved changes asks first; "Save and Repair" saves, then repairs', async () => {
+    const file = path.join(path.dirname(sessions), 'api-server', 'dirty.jsonl');
+    fs.writeFileSync(file, '{"a":1}\nnot json\n{"a":3}\n');
+    await openFile(api, 'dirty.jsonl', 'not json');
+    await api.keyboard.press('Control+End');
+    await api.keyboard.type('{"a":4}');
+    await runCommand(api, 'Session Keeper: Repair JSONL File…');
+    const dialog = api.locator('.monaco-dialog-box');
+    await dialog.filter({ hasText: 'dirty.jsonl has unsaved changes' }).waitFor();
+    await screenshot(api, 'repair-unsaved-confirm');
+    await dialog.getByRole('button', { name: 'Save and Repair' }).click();
+    await eventually(() => notifications(api), (n) => n.some((x) => x.message.startsWith('Repaired dirty.jsonl')), 'the repair result');
+    assert.equal(fs.readFileSync(file, 'utf8'), '{"a":1}\n{"a":3}\n{"a":4}\n', 'the edit was saved and the bad line repaired away');
+    assert.equal(fs.readFileSync(`${file}.quarantine`, 'utf8'), 'not json\n');
+    await clearNotifications(api);
+  });
+
+  test('a repair can be cancelled from its progress notification and leaves the file as it was', async () => {
+    const file = path.join(path.dirname(sessions), 'api-server', 'cancel.jsonl');
+    const content = '{"a":1}\nbroken\n{"a":3}\n';
+    fs.writeFileSync(file, content);
+    await openFile(api, 'cancel.jsonl', 'broken');
+    // Another process holds the file's lock for a while, so the repair is still waiting when
+    // the person presses Cancel (a real repair of a small file is over in milliseconds).
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'lock.js'))}).withLock(process.argv[1], () => { console.log('locked'); return new Promise((r) => setTimeout(r, 12000)); })`, file],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const holderExited = new Promise((resolve) => holder.once('exit', resolve));
+    await Promise.race([
+      new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve())),
+      holderExited.then(() => assert.fail('the lock holder exited before taking the lock')),
+    ]);
+    await runCommand(api, 'Session Keeper: Repair JSONL File…');
+    const progress = api.locator('.notifications-toasts .notification-list-item', { hasText: 'Repairing cancel.jsonl' });
+    await progress.waitFor();
+    // The toast keeps moving while its progress bar runs; the button is there and enabled.
+    await progress.getByRole('button', { name: 'Cancel' }).click({ force: true });
+    await eventually(() => notifications(api), (n) => n.some((x) => x.message === 'Repair of cancel.jsonl cancelled; the file is unchanged.'), 'the cancellation message', 45_000);
+    await holderExited;
+    assert.equal(fs.readFileSync(file, 'utf8'), content);
+    assert.equal(fs.existsSync(`${file}.quarantine`), false, 'nothing quarantined');
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((n) => n.endsWith('.tmp')), [], 'no temp files left');
     await clearNotifications(api);
   });
 
