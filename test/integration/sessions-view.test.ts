@@ -143,6 +143,36 @@ suite('Session Keeper: sessions of other processes', () => {
     }
   });
 
+  test('Archive Session archives one stale session; Open Journal opens its journal', async () => {
+    const child = spawnSleeper();
+    const id = await registerOther(sk.sessionsDir(), 'one to archive', child.pid as number);
+    await kill(child);
+    const node = await until(async () => {
+      await sk.refresh();
+      const n = sk.sessionNode(id);
+      return n?.kind === 'session' && n.info.state === 'stale' ? n : undefined;
+    }, 'the session to be stale');
+    await vscode.commands.executeCommand('sessionKeeper.openJournal', node);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(sk.sessionsDir(), `${id}.jsonl`));
+    assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /"created"/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    assert.equal(await vscode.commands.executeCommand<boolean>('sessionKeeper.archiveSession', node), true);
+    assert.equal(fs.existsSync(path.join(sk.sessionsDir(), `${id}.json`)), false);
+    const row = await rowOf(sk, id);
+    assert.equal(row?.path[0], 'Archived');
+  });
+
+  test('Reveal in a remote window: a session file outside the workspace opens in an editor', async () => {
+    const id = await until(() => sk.sessionId(), 'this window to register');
+    assert.ok(vscode.env.remoteName, 'this runs as a remote window (code-server)');
+    const how = await vscode.commands.executeCommand<string>('sessionKeeper.revealSession', sk.sessionNode(id));
+    assert.equal(how, 'editor');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(sk.sessionsDir(), `${id}.json`));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // The folder itself cannot be shown in the person's own file manager: an offer instead.
+    assert.equal(await vscode.commands.executeCommand<string>('sessionKeeper.revealSessionsFolder'), 'offered');
+  });
+
   test('Copy Session Id puts the id on the clipboard', async () => {
     const id = await until(() => sk.sessionId(), 'this window to register');
     await sk.refresh();
