@@ -3,10 +3,11 @@
 // we create is private, whatever the umask says.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, chmodSync, chownSync, statSync, readdirSync } from 'node:fs';
+import { mkdirSync, chmodSync, chownSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/session-store';
 import { appendJsonl } from '../../src/core/jsonl-append';
+import { repairJsonl } from '../../src/core/jsonl-repair';
 import { tempDir } from './lib/tmp';
 import { runChildJson, fixture, asNobody, NOBODY_UID, NOBODY_GID } from './lib/proc';
 import { recordFigures } from './lib/figures';
@@ -95,6 +96,11 @@ describe('modes of what we create do not depend on the umask', () => {
         const plain = join(tmp.dir, 'plain.jsonl');
         await appendJsonl(plain, { a: 1 });
         assert.equal(mode(plain), 0o600, 'a JSONL file created by appendJsonl');
+        // Repair keeps the file's mode and creates its quarantine owner-only.
+        writeFileSync(plain, '{"a":1}\n{"torn\n', { mode: 0o600 });
+        const repaired = await repairJsonl(plain);
+        assert.equal(mode(plain), 0o600, 'a repaired file keeps its mode');
+        assert.equal(mode(repaired.quarantinePath ?? ''), 0o600, 'the quarantine file');
         recordFigures({
           test: `modes-umask-${umask.toString(8)}`,
           injects: `umask ${umask.toString(8)}`,
