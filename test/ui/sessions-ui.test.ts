@@ -223,6 +223,19 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     await clearNotifications(api);
   });
 
+  test('the Explorer context menu of a .jsonl file offers Check and Repair', async () => {
+    await runCommand(api, 'View: Show Explorer');
+    const row = api.locator('.part.sidebar .explorer-folders-view .monaco-list-row', { hasText: 'cancel.jsonl' });
+    await row.waitFor();
+    await row.click({ button: 'right' });
+    const menu = api.locator('.monaco-menu');
+    await menu.waitFor();
+    const items = await menu.locator('.action-label').allInnerTexts();
+    assert.ok(items.includes('Check JSONL File…') && items.includes('Repair JSONL File…'), JSON.stringify(items));
+    await api.keyboard.press('Escape');
+    await openView(api, 'Session Keeper');
+  });
+
   test('a repair can be cancelled from its progress notification and leaves the file as it was', async () => {
     const file = path.join(path.dirname(sessions), 'api-server', 'cancel.jsonl');
     const content = '{"a":1}\nbroken\n{"a":3}\n';
