@@ -150,7 +150,7 @@ export async function figureScale(ctx: BenchContext): Promise<FigureResult> {
     tables: [
       {
         title: 'Memory samples (RSS MB after GC)',
-        headers: ['process', ...(ls?.samples ?? []).map((s) => `${Math.round(s.tS)} s`)],
+        headers: ['process', ...results.reduce<MemorySample[]>((a, r) => (r.samples.length > a.length ? r.samples : a), []).map((s) => `${Math.round(s.tS)} s`)],
         rows: results.map((r, i) => [r.role === 'lister' ? 'lister' : `heartbeat ${i + 1}`, ...r.samples.map((s) => fmt(s.rssMB))]),
       },
     ],

@@ -28,7 +28,9 @@ const FIGURES: { id: number; title: string; run(ctx: BenchContext): Promise<Figu
 function commit(root: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    return head;
+    // Several people work in one tree: say when what ran was not exactly the commit.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'bench'], { cwd: root, encoding: 'utf8' }).trim();
+    return dirty ? `${head} + uncommitted changes in src/ or bench/` : head;
   } catch {
     return 'unknown';
   }
