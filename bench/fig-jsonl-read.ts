@@ -86,6 +86,8 @@ export async function figureJsonlRead(ctx: BenchContext): Promise<FigureResult> 
   for (const v of variants) rows.push({ name: `peak RSS, ${LABEL[v]}, ${params.bytes / 1e6} MB`, value: rss(v), unit: 'MB' });
 
   const notes = [
+    'scanJsonl is the reader the product uses (the "Check JSONL File" command and `session-keeper check`); ' +
+      'readJsonl is the record-by-record iterator of the library API. Both are judged.',
     `Data: ${meta.lines.toLocaleString('en-US')} lines, ${meta.corruptLines.toLocaleString('en-US')} corrupted ` +
       `(${JSON.stringify(meta.corruptByKind)}); seeded PRNG, cached in bench/data/. ` +
       'MB = 10^6 bytes. Each run is a fresh child process reading from the page cache.',
