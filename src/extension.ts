@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { SessionKeeperApi } from './ui/api';
 import { registerCommands } from './ui/commands';
+import { SessionContextKeys } from './ui/context-keys';
 import { JSONL_SELECTOR, JsonlRepairCodeActions } from './ui/jsonl-code-actions';
 import { JsonlDiagnostics } from './ui/jsonl-diagnostics';
 import { createLog } from './ui/log';
@@ -14,7 +15,7 @@ import { affectsSettings } from './ui/settings';
 import { SessionsModel } from './ui/sessions-model';
 import { SessionTreeProvider } from './ui/session-tree-provider';
 import { StaleNotifier } from './ui/stale-notifier';
-import { SessionStatusBar, VIEW_ID, countSessions } from './ui/status-bar';
+import { SessionStatusBar, VIEW_ID } from './ui/status-bar';
 import { sessionsDir, type Stores } from './ui/store-factory';
 import { TreeRefresher } from './ui/tree-refresh';
 import { WindowSession, windowIdentity } from './ui/window-session';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const statusBar = new SessionStatusBar(model);
   const notifier = new StaleNotifier(model, () => config.settings.notifyOnStale);
   const diagnostics = new JsonlDiagnostics(log);
+  const contextKeys = new SessionContextKeys();
   const watchedDirs = (): string[] => {
     const { main, extras } = stores();
     return [main.dir, path.join(main.dir, 'archive'), ...extras.map((e) => e.dir)];
@@ -52,11 +54,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     diagnostics,
     vscode.languages.registerCodeActionsProvider(JSONL_SELECTOR, new JsonlRepairCodeActions(), JsonlRepairCodeActions.metadata),
     view.onDidChangeVisibility((e) => refresher.setVisible(e.visible)),
-    model.onDidChange((snap) => {
-      const counts = countSessions(snap);
-      void vscode.commands.executeCommand('setContext', 'sessionKeeper.dirError', snap.main.error !== null);
-      void vscode.commands.executeCommand('setContext', 'sessionKeeper.hasStale', counts.stale + counts.closed > 0);
-    }),
+    model.onDidChange((snap) => contextKeys.update(snap)),
     ...registerCommands({
       model,
       log,

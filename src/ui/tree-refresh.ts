@@ -11,7 +11,7 @@ export interface RefreshTimings {
   hiddenIntervalMs: number;
 }
 
-export const DEFAULT_TIMINGS: RefreshTimings = { debounceMs: 300, visibleIntervalMs: 5000, hiddenIntervalMs: 30000 };
+export const DEFAULT_TIMINGS: RefreshTimings = { debounceMs: 300, visibleIntervalMs: 5000, hiddenIntervalMs: 15000 };
 
 /**
  * Decides when the sessions listing is read again: file events in the watched folders (debounced;
