@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as lockfile from 'proper-lockfile';
 import { nextMessage, sendMessage, sendReady } from './child';
-import { hasCore, loadCore } from './core';
+import { hasCore, loadCore, type AppendModule, type LockModule } from './core';
 
 /**
  * Child process for figure 3: on each "run" request, appends ~1 KB records to one shared file
@@ -36,10 +36,6 @@ export interface AppendWorkerResult {
   waitExact: boolean;
 }
 
-interface AppendModule {
-  appendJsonl(file: string, record: unknown, options?: object): Promise<void>;
-}
-type WithLock = (target: string, fn: (signal: AbortSignal) => unknown, options?: object) => Promise<unknown>;
 
 const RECORD_BYTES = 1024;
 
@@ -55,11 +51,12 @@ function record(writer: number, seq: number): { w: number; seq: number; pad: str
  */
 function instrumentWithLock(): { lastWait(): number | null } | null {
   if (!hasCore('lock')) return null;
-  const lock = loadCore<{ withLock: WithLock }>('lock');
+  // The export is replaced in place: a mutable view of the module object.
+  const lock = loadCore<{ -readonly [K in keyof LockModule]: LockModule[K] }>('lock');
   const original = lock.withLock;
   let last: number | null = null;
   try {
-    lock.withLock = (target, fn, options) => {
+    lock.withLock = <T>(target: string, fn: (signal: AbortSignal) => Promise<T> | T, options?: Parameters<LockModule['withLock']>[2]): Promise<T> => {
       const t0 = performance.now();
       last = null;
       return original(

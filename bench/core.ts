@@ -29,25 +29,9 @@ export function loadCore<T>(name: string): T {
   return require(coreModulePath(name)) as T;
 }
 
-// The parts of the core contracts (docs/architecture.md) that the bench drives. They are
-// replaced by `typeof import('../src/core/…')` once the modules have landed.
-export interface ReaderModule {
-  readJsonl(file: string, options?: object): AsyncGenerator<{ value: unknown; recovered: boolean }, ReaderStats>;
-  scanJsonl(
-    file: string,
-    options?: { onRecord?(r: { value: unknown; recovered: boolean }): void; maxProblems?: number },
-  ): Promise<ReaderStats>;
-}
-export interface ReaderStats {
-  bytes: number;
-  lines: number;
-  records: number;
-  recovered: number;
-  corrupted: number;
-}
-export interface RepairModule {
-  repairJsonl(
-    file: string,
-    options?: object,
-  ): Promise<{ kept: number; recovered: number; quarantined: number; quarantinePath: string | null; changed: boolean }>;
-}
+// The core modules' real types (type-only: nothing is imported at run time by these).
+export type ReaderModule = typeof import('../src/core/jsonl-reader');
+export type RepairModule = typeof import('../src/core/jsonl-repair');
+export type AppendModule = typeof import('../src/core/jsonl-append');
+export type LockModule = typeof import('../src/core/lock');
+export type StoreModule = typeof import('../src/core/session-store');

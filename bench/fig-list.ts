@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { runWorker } from './child';
 import type { BenchContext } from './context';
-import { hasCore, loadCore } from './core';
+import { hasCore, loadCore, type StoreModule } from './core';
 import type { ListWorkerResult } from './list-worker';
 import { fmt } from './report';
 import { atMost, ratio, type FigureResult, type Row } from './results';
@@ -10,12 +10,6 @@ import { median } from './stats';
 
 /** Figure 4: SessionStore.list() with state judgement against raw reads of the same files. */
 
-interface StoreModule {
-  SessionStore: new (dir: string, options?: object) => {
-    create(input: { label: string }): Promise<Record<string, unknown>>;
-    idle(): Promise<void>;
-  };
-}
 
 export async function figureList(ctx: BenchContext): Promise<FigureResult> {
   const quick = ctx.options.quick;
@@ -34,7 +28,7 @@ export async function figureList(ctx: BenchContext): Promise<FigureResult> {
   // One real create() gives the record format, this host's name and our process start time.
   const templateDir = path.join(ctx.options.tmpDir, 'list-template');
   const templateStore = new SessionStore(templateDir, { cleanupOnCreate: false });
-  const template = await templateStore.create({ label: 'template' });
+  const template = { ...(await templateStore.create({ label: 'template' })) };
   await templateStore.idle();
 
   const rows: Row[] = [];

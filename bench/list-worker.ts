@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { finishWorker } from './child';
-import { loadCore } from './core';
+import { loadCore, type StoreModule } from './core';
 
 /**
  * Child process for figure 4: times SessionStore.list() (with state judgement) against a raw
@@ -22,9 +22,6 @@ export interface ListWorkerResult {
   rawSyncMs: number[];
 }
 
-interface StoreModule {
-  SessionStore: new (dir: string, options?: object) => { list(): Promise<{ state: string }[]> };
-}
 
 const CONCURRENCY = 32; // the store's default read concurrency, so both sides do the same I/O
 

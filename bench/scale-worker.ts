@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { finishWorker, nextMessage, sendReady } from './child';
-import { loadCore } from './core';
+import { loadCore, type StoreModule } from './core';
 
 /**
  * Child process for figure 5. Role "heartbeat": creates N sessions and heartbeats each once a
@@ -28,15 +28,6 @@ export interface ScaleWorkerResult {
   samples: MemorySample[];
 }
 
-interface Store {
-  create(input: { label: string; heartbeatIntervalMs?: number }): Promise<{ id: string }>;
-  heartbeat(id: string): Promise<unknown>;
-  list(): Promise<{ state: string }[]>;
-  idle(): Promise<void>;
-}
-interface StoreModule {
-  SessionStore: new (dir: string, options?: object) => Store;
-}
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
