@@ -5,7 +5,8 @@
  * byte, maybe prefix a newline) is a read-then-write that must not race another appender, and
  * repair replaces the file by rename, which must not lose an append made meanwhile.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { notRegularFile } from './jsonl-reader';
 import { withLock, type LockOptions } from './lock';
 
 export interface AppendOptions {
@@ -55,26 +56,44 @@ export function validateJsonLine(jsonText: string): string {
   return jsonText.includes('\n') || jsonText.includes('\r') ? jsonText.replace(/[\r\n]/g, ' ') : jsonText;
 }
 
+// 'a+' (not 'a') so we can pread the last byte; writes still go to the end (O_APPEND).
+// O_NONBLOCK: a FIFO must not block us (it is refused below anyway).
+const APPEND_FLAGS =
+  fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT | (fsConstants.O_NONBLOCK ?? 0);
+
 /**
- * The write under the lock. Synchronous on purpose: it is five syscalls on one small local write,
- * and doing them in one event-loop turn (instead of five thread-pool round trips) is what keeps
- * the lock's hold time, and so every other writer's wait, short.
+ * The write under the lock. Synchronous on purpose: it is a handful of syscalls on one small
+ * local write, and doing them in one event-loop turn (instead of as many thread-pool round
+ * trips) is what keeps the lock's hold time, and so every other writer's wait, short.
  */
 function appendLocked(file: string, data: Buffer, fsync: boolean): void {
-  // 'a+' (not 'a') so we can pread the last byte; writes still go to the end (O_APPEND).
-  const fd = openSync(file, 'a+', 0o600);
+  const fd = openSync(file, APPEND_FLAGS, 0o600);
   try {
-    const { size } = fstatSync(fd);
+    const st = fstatSync(fd);
+    // A FIFO or a device would take the record and keep nothing: an acknowledged record lost.
+    if (!st.isFile()) throw notRegularFile(file);
+    const size = st.size;
     if (size > 0) {
       const last = Buffer.alloc(1);
       readSync(fd, last, 0, 1, size - 1);
       // A torn tail (crash mid-write) must not swallow this record into its line.
       if (last[0] !== NEWLINE) data = Buffer.concat([NEWLINE_BUFFER, data]);
     }
-    let written = 0;
-    // One write call; the loop only matters for the (rare) short write.
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    if (fsync) fsyncSync(fd);
+    try {
+      let written = 0;
+      // One write call; the loop only matters for the (rare) short write.
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+      if (fsync) fsyncSync(fd);
+    } catch (err) {
+      // ENOSPC, EFBIG...: take back the part that did get written, so that the failure leaves the
+      // file as it was instead of a torn line. We hold the lock, so nobody appended after us.
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // Nothing more we can do; the reader and repair cope with a torn line.
+      }
+      throw err;
+    }
   } finally {
     closeSync(fd);
   }

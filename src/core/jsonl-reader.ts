@@ -11,7 +11,9 @@
  *
  * What the reader accepts and how it classifies bytes (repair relies on this exactly):
  * - A line is the bytes up to a '\n' (excluded), or the bytes after the last '\n' (the tail).
- * - One '\r' directly before the '\n' (or at the end of the tail) is a line-ending, not content.
+ * - '\r' bytes directly before the '\n' (or at the end of the tail) are the line ending, not
+ *   content (CRLF; any more CRs there are JSON whitespace, and keeping them in a record's span
+ *   would make repair's output read back differently).
  * - A UTF-8 byte-order mark (EF BB BF) at offset 0 is skipped.
  * - A line that is empty or only JSON whitespace (space, tab, CR) is blank, not corrupt.
  * - A line that JSON.parse accepts and that is valid UTF-8 is one record; its span is the whole
@@ -21,7 +23,7 @@
  *   UTF-8 become records marked `recovered`; everything between them that is not whitespace is
  *   a problem: 'torn-tail' if it runs to the end of a tail without '\n', else 'invalid-utf8' if
  *   it is not valid UTF-8, else 'invalid-json'.
- * - A line longer than `maxLineBytes` (counting a '\r') is one 'too-long' problem.
+ * - A line longer than `maxLineBytes` (counting any '\r') is one 'too-long' problem.
  * So every byte of the file is exactly one of: inside a record's span, inside a problem's span,
  * or formatting (the BOM, '\n', the '\r' of a line ending, JSON whitespace outside spans).
  *
@@ -32,7 +34,7 @@
  * The reader does not take the file's lock: it reads up to the size the file had when opened,
  * and a record being appended at that instant may show as a torn tail.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, constants as fsConstants } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 
 export type ProblemKind = 'invalid-json' | 'invalid-utf8' | 'nul-bytes' | 'too-long' | 'torn-tail';
@@ -400,7 +402,7 @@ export class JsonlParser {
       this.endSkip();
       return;
     }
-    if (e > s && buf[e - 1] === CR) e--;
+    while (e > s && buf[e - 1] === CR) e--;
     if (off === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) {
       s += 3;
       off += 3;
@@ -525,6 +527,11 @@ export class JsonlParser {
   }
 }
 
+/** JSONL lives in regular files; FIFOs and devices would block or never end. */
+export function notRegularFile(file: string): Error {
+  return Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREGULAR' });
+}
+
 function checkChunkBytes(n: number | undefined): number {
   const size = n ?? DEFAULT_CHUNK_BYTES;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunkBytes must be a positive integer, got ${size}`);
@@ -543,9 +550,12 @@ export async function* parseFileChunks(
   const chunkBytes = checkChunkBytes(options.chunkBytes);
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
-  const fh = await fsp.open(file, 'r');
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+  const fh = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   try {
-    const total = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) throw notRegularFile(file);
+    const total = st.size;
     let buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] as const;
     let position = 0;
     const readAt = (buf: Buffer, pos: number): Promise<number> =>

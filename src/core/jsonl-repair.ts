@@ -27,6 +27,7 @@ import { withLock, type LockOptions } from './lock';
 import {
   JsonlParser,
   parseFileChunks,
+  notRegularFile,
   DEFAULT_CHUNK_BYTES,
   DEFAULT_MAX_PROBLEMS,
   type JsonlProblem,
@@ -212,7 +213,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
       if (st.isSymbolicLink()) {
         throw new Error(`${target} is a symbolic link; repair the file it points to instead`);
       }
-      if (!st.isFile()) throw new Error(`${target} is not a regular file`);
+      if (!st.isFile()) throw notRegularFile(target);
 
       const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
       const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
@@ -295,12 +296,23 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         if (qTmp) {
           await qTmp.close();
           qTmp = undefined;
-          const created = !(await fsp.stat(quarantinePath).then(
+          const created = !(await fsp.lstat(quarantinePath).then(
             () => true,
             () => false,
           ));
-          const dest = await fsp.open(quarantinePath, 'a', 0o600);
+          // The quarantine is our own output: never follow a symlink planted in its place
+          // (ELOOP), never block on a FIFO (ENXIO), never write into anything but a file.
+          const dest = await fsp.open(
+            quarantinePath,
+            fsConstants.O_WRONLY |
+              fsConstants.O_APPEND |
+              fsConstants.O_CREAT |
+              (fsConstants.O_NOFOLLOW ?? 0) |
+              (fsConstants.O_NONBLOCK ?? 0),
+            0o600,
+          );
           try {
+            if (!(await dest.stat()).isFile()) throw notRegularFile(quarantinePath);
             const qSrc = await fsp.open(qTmpPath, 'r');
             try {
               await copyPrefix(qSrc, dest, (await qSrc.stat()).size, chunkBytes);

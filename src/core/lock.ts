@@ -147,6 +147,12 @@ const plLib = require('proper-lockfile/lib/lockfile') as ProperLockfileLib;
 const plAdapter = require('proper-lockfile/lib/adapter') as { toSyncOptions(o: object): { fs: object } };
 const SYNC_FS = plAdapter.toSyncOptions({}).fs;
 
+// proper-lockfile loads signal-exit, which catches SIGXFSZ and, when nobody else listens for it,
+// re-raises it to kill the process. Node itself ignores SIGXFSZ, so that a write past the
+// file-size limit fails with EFBIG instead. With a listener of our own, signal-exit leaves the
+// signal alone and the write fails cleanly again.
+if (process.platform !== 'win32') process.on('SIGXFSZ', () => undefined);
+
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { appendJsonl, appendJsonlLine, serialiseRecord, validateJsonLine } from '../../src/core/jsonl-append';
-import { startFixture, tempDir, waitForExit } from '../fixtures/lock-helpers';
+import { execFileSync, spawn } from 'node:child_process';
+import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
 
 describe('appendJsonl', () => {
   test('appends one line per record, creates the file 0600, leaves no lock behind', async () => {
@@ -67,6 +68,46 @@ describe('appendJsonl', () => {
     }
     assert.equal((await fsp.readFile(file, 'utf8')).split('\n').length, 3, 'rejected text wrote nothing');
     assert.equal(validateJsonLine('"\\ud800"'), '"\\ud800"', 'an escaped lone surrogate is fine');
+  });
+
+  test('refuses FIFOs and devices (they would swallow acknowledged records) without blocking', { skip: process.platform === 'win32' }, async () => {
+    const dir = await tempDir('append');
+    const fifo = path.join(dir, 'fifo.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const zero = path.join(dir, 'zero.jsonl');
+    await fsp.symlink('/dev/zero', zero);
+    for (const file of [fifo, zero]) {
+      await assert.rejects(appendJsonl(file, { a: 1 }), (err: unknown) => {
+        assert.equal((err as NodeJS.ErrnoException).code, 'ENOTREGULAR');
+        assert.match((err as Error).message, /not a regular file/);
+        return true;
+      });
+    }
+    // A symlink to a regular file is followed, as the shell's >> would.
+    const real = path.join(dir, 'real.jsonl');
+    await fsp.symlink(real, path.join(dir, 'link.jsonl'));
+    await appendJsonl(path.join(dir, 'link.jsonl'), { via: 'link' });
+    assert.equal(await fsp.readFile(real, 'utf8'), '{"via":"link"}\n');
+  });
+
+  test('a write failing part-way (file-size limit) leaves no partial line and does not kill the process', { skip: process.platform === 'win32' }, async () => {
+    const dir = await tempDir('append');
+    const file = path.join(dir, 'limited.jsonl');
+    // sh counts `ulimit -f` in 512-byte blocks: 32 KiB, so the limit falls inside some record.
+    const child = spawn('sh', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath, path.join(__dirname, '..', 'fixtures', 'append-until-error.js'), file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = await waitForLine(child, (l) => l.startsWith('{'));
+    const exit = await waitForExit(child);
+    assert.equal(exit.signal, null, 'SIGXFSZ must not kill the process');
+    assert.equal(exit.code, 0, exit.stderr);
+    const { acked, code } = JSON.parse(line) as { acked: number; code: string };
+    assert.equal(code, 'EFBIG');
+    assert.ok(acked > 10);
+    const text = await fsp.readFile(file, 'utf8');
+    assert.ok(text.endsWith('\n'), 'no partial line at the end');
+    const seqs = text.slice(0, -1).split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    assert.deepEqual(seqs, [...Array(acked).keys()], 'exactly the acknowledged records');
   });
 
   test('8 processes appending at once: every record exactly once, in per-writer order, no torn lines', async () => {

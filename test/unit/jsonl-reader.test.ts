@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import {
   readJsonl,
@@ -124,6 +125,15 @@ describe('readJsonl / scanJsonl', () => {
     assert.equal(results[51]?.done, true);
   });
 
+  test('a FIFO or a device is refused at once, never waited on', { skip: process.platform === 'win32' }, async () => {
+    const dir = await tempDir('reader');
+    const fifo = path.join(dir, 'fifo.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(scanJsonl(fifo), { code: 'ENOTREGULAR' });
+    await assert.rejects(readJsonl(fifo).next(), { code: 'ENOTREGULAR' });
+    await assert.rejects(scanJsonl('/dev/zero'), /not a regular file/);
+  });
+
   test('a missing file rejects with ENOENT', async () => {
     const dir = await tempDir('reader');
     await assert.rejects(scanJsonl(path.join(dir, 'nope.jsonl')), { code: 'ENOENT' });
@@ -219,14 +229,14 @@ describe('readJsonl / scanJsonl', () => {
   test('CRLF line endings, a UTF-8 BOM and blank or whitespace lines are formatting, not corruption', async () => {
     const content = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
-      Buffer.from('{"a":1}\r\n\r\n   \t \n\n{"b":"\\r"}\r\n  {"c":3}  \n\r'),
+      Buffer.from('{"a":1}\r\r\n\r\n   \t \n\n{"b":"\\r"}\r\n  {"c":3}  \n\r'),
     ]);
     const r = await scan(content);
     assert.deepEqual(r.problems, []);
     assert.deepEqual(r.records, [
       { value: { a: 1 }, line: 1, offset: 3, length: 7, recovered: false },
-      { value: { b: '\r' }, line: 5, offset: 21, length: 10, recovered: false },
-      { value: { c: 3 }, line: 6, offset: 33, length: 11, recovered: false },
+      { value: { b: '\r' }, line: 5, offset: 22, length: 10, recovered: false },
+      { value: { c: 3 }, line: 6, offset: 34, length: 11, recovered: false },
     ]);
     assert.equal(r.stats.lines, 7);
     assert.equal(r.stats.blank, 4);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { repairJsonl, type RepairOptions } from '../../src/core/jsonl-repair';
 import { scanJsonl, type JsonlProblem, type JsonlRecord } from '../../src/core/jsonl-reader';
 import { appendJsonl } from '../../src/core/jsonl-append';
@@ -118,6 +119,7 @@ describe('repairJsonl', () => {
     ['torn record fused with the next', B('{"a":1,"b":"x{"{"c":3}\n')],
     ['NUL runs', Buffer.concat([B('{"a":1}\n'), NUL(40), B('\n'), NUL(3), B('{"b":2}\n{"c":3}'), NUL(1), B('{"d":4}\n')])],
     ['CRLF', B('{"a":1}\r\n{"b":2}\r\n')],
+    ['several CRs before the newline', B('{"a":1}\r\r\n{"b":2} \r\n{"c":3}\r \r\n{"d":4}\r\r')],
     ['BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), B('{"a":1}\n{"b":2}\n')])],
     ['blank and whitespace lines', B('\n{"a":1}\n\n  \t\n{"b":2}\n\n\n')],
     [
@@ -212,6 +214,23 @@ describe('repairJsonl', () => {
     await assert.rejects(repairJsonl(link), /symbolic link/);
     await assert.rejects(repairJsonl(path.join(path.dirname(file), 'missing.jsonl')), { code: 'ENOENT' });
     assert.deepEqual(fs.readFileSync(file), B('x\n'));
+  });
+
+  test('refuses FIFOs and never writes its quarantine through a planted symlink', { skip: process.platform === 'win32' }, async () => {
+    const dir = await tempDir('repair');
+    const fifo = path.join(dir, 'fifo.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(repairJsonl(fifo), { code: 'ENOTREGULAR' });
+    const file = path.join(dir, 'damaged.jsonl');
+    const content = '{"a":1}\n{"torn\n{"b":2}\n';
+    await fsp.writeFile(file, content);
+    const victim = path.join(dir, 'victim');
+    await fsp.writeFile(victim, 'do not touch\n');
+    await fsp.symlink(victim, `${file}.quarantine`);
+    await assert.rejects(repairJsonl(file), { code: 'ELOOP' });
+    assert.equal(await fsp.readFile(victim, 'utf8'), 'do not touch\n');
+    assert.equal(await fsp.readFile(file, 'utf8'), content, 'the original stays as it was');
+    assert.deepEqual((await fsp.readdir(dir)).filter((n) => n.endsWith('.tmp')), []);
   });
 
   test('repair waits for the lock held by an appender', async () => {
