@@ -236,7 +236,9 @@ export class SessionStore {
    */
   async heartbeat(id: string): Promise<SessionRecord> {
     const file = recordPath(this.dir, id);
-    await this.checkDir();
+    // Someone deleted the sessions directory: re-create it for a session we know, so this
+    // heartbeat can take the lock (its directory needs a parent) and re-register the record.
+    if (!(await this.checkDir()) && this.known.has(id)) await ensurePrivateDir(this.dir);
     const now = this.now();
     let reregistered: string | null = null;
     const record = await withLock(

@@ -92,9 +92,7 @@ test('a record the writer may not read: heartbeat refuses to overwrite it, and r
   }, 'resource-unreadable-record', 'record chown root 0600 under a writer running as nobody');
 });
 
-test('sessions directory deleted while running: the next heartbeat re-creates it and re-registers', {
-  todo: 'FAILS until heartbeat re-creates a deleted sessions directory (now: ENOENT on the lock mkdir, forever)',
-}, async () => {
+test('sessions directory deleted while running: the next heartbeat re-creates it and re-registers', async () => {
   await withSession(false, async (child, dir, id) => {
     rmSync(dir, { recursive: true, force: true });
     const start = child.lines.length;
@@ -120,10 +118,7 @@ interface DiskFullReport {
   readerProblems: string[];
 }
 
-test('disk full (a 512 KiB tmpfs in a private mount namespace): clean ENOSPC errors, nothing lost, recovery when space returns', {
-  skip: !canUnshareMount && 'needs root and unshare -m',
-  todo: 'FAILS until a failed append truncates its partial line away (now a torn fragment stays in the file)',
-}, async () => {
+test('disk full (a 512 KiB tmpfs in a private mount namespace): clean ENOSPC errors, nothing lost, recovery when space returns', { skip: !canUnshareMount && 'needs root and unshare -m' }, async () => {
   const tmp = tempDir('disk-full');
   try {
     const dir = join(tmp.dir, 'mnt');
@@ -152,9 +147,7 @@ test('disk full (a 512 KiB tmpfs in a private mount namespace): clean ENOSPC err
   }
 });
 
-test('file-size limit (RLIMIT_FSIZE): a clear EFBIG, every acknowledged record intact, no partial line', {
-  todo: 'FAILS until SIGXFSZ stays ignored while a lock is held (proper-lockfile\'s signal-exit re-raises it and kills the process) and a failed append leaves no partial line',
-}, async () => {
+test('file-size limit (RLIMIT_FSIZE): a clear EFBIG, every acknowledged record intact, no partial line', async () => {
   const tmp = tempDir('fsize');
   try {
     const file = join(tmp.dir, 'big.jsonl');
