@@ -54,6 +54,12 @@ export async function figureExtension(ctx: BenchContext): Promise<FigureResult> 
   try {
     const c = await bundleComposition(repoRoot);
     const kb = (b: number): string => fmt(b / 1000);
+    if (bundleKB !== null && Math.abs(c.totalBytes / 1000 - bundleKB) > 0.02 * bundleKB) {
+      throw new Error(
+        `the rebuild (${kb(c.totalBytes)} KB) differs from dist/extension.js (${fmt(bundleKB)} KB): ` +
+          'esbuild.js settings changed, update bench/bundle-composition.ts',
+      );
+    }
     notes.push(
       `Bundle composition (same esbuild settings, rebuilt with a metafile: ${kb(c.totalBytes)} KB): own code ${kb(c.ownBytes)} KB, ` +
         `dependencies ${kb(c.dependencyBytes)} KB (${c.parts
