@@ -100,6 +100,8 @@ async function heartbeatLane(root: string, lane: number, killsPerSlot: number) {
   // The sessions stand for this (live) test process, so nobody may judge them stale.
   for (let i = 0; i < 5; i++) ids.push((await store.create({ label: `hb-${i}`, tool: 'reliability' })).id);
   const errors: string[] = [];
+  // LockCompromisedError under CPU starvation is the lock working; counted, see crash-jsonl.test.ts.
+  let compromised = 0;
   let acked = 0;
   const temps = newTempCounter(dir);
   const reader = startPoller(async () => {
@@ -119,6 +121,7 @@ async function heartbeatLane(root: string, lane: number, killsPerSlot: number) {
         afterKill: temps.afterKill,
         onLine: (_n, line) => {
           if (line.startsWith('hb ')) acked++;
+          else if (line.includes('"name":"LockCompromisedError"')) compromised++;
           else if (line.startsWith('error ')) errors.push(line);
         },
       }),
@@ -131,7 +134,7 @@ async function heartbeatLane(root: string, lane: number, killsPerSlot: number) {
   await new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 }).cleanup();
   const tempsAfterCleanup = tempFiles(dir);
   const final = await store.list();
-  return { ids, errors, acked, killsLeavingTemp: temps.count(), results, read, tempsLeft, tempsAfterCleanup, final };
+  return { ids, errors, compromised, acked, killsLeavingTemp: temps.count(), results, read, tempsLeft, tempsAfterCleanup, final };
 }
 
 test('SIGKILL during heartbeat: records are never half-written and never disappear', { timeout: budgetMs(180_000, 900_000) }, async () => {
@@ -151,6 +154,7 @@ test('SIGKILL during heartbeat: records are never half-written and never disappe
         tempFilesLeftByKills: sum((l) => l.tempsLeft),
         tempFilesAfterCleanup: sum((l) => l.tempsAfterCleanup.length),
         writerErrors: sum((l) => l.errors.length),
+        lockCompromisedUnderLoad: sum((l) => l.compromised),
       },
     });
     for (const l of lanes) {
@@ -170,6 +174,7 @@ async function lifecycleLane(root: string, lane: number, killsPerSlot: number) {
   const dir = join(root, `lane${lane}`, 'sessions');
   const created = new Set<string>();
   const errors: string[] = [];
+  let compromised = 0;
   const temps = newTempCounter(dir);
   const reader = startPoller(async () => {
     validateAllRecords(dir);
@@ -186,6 +191,7 @@ async function lifecycleLane(root: string, lane: number, killsPerSlot: number) {
         afterKill: temps.afterKill,
         onLine: (_n, line) => {
           if (line.startsWith('created ')) created.add(line.slice(8));
+          else if (line.includes('"name":"LockCompromisedError"')) compromised++;
           else if (line.startsWith('error ')) errors.push(line);
         },
       }),
@@ -204,7 +210,7 @@ async function lifecycleLane(root: string, lane: number, killsPerSlot: number) {
   const lost = [...created].filter((id) => (where.get(id)?.records.length ?? 0) !== 1);
   const live = readdirSync(dir).filter((n) => n.endsWith('.json') && isSessionId(n.slice(0, -5)));
   const tempsAfterCleanup = tempFiles(dir);
-  return { created, errors, results, read, tempsLeft, killsLeavingTemp: temps.count(), problems, lost, live, tempsAfterCleanup };
+  return { created, errors, compromised, results, read, tempsLeft, killsLeavingTemp: temps.count(), problems, lost, live, tempsAfterCleanup };
 }
 
 test('SIGKILL during create/close/archive: every session ends up in exactly one place', { timeout: budgetMs(180_000, 900_000) }, async () => {
@@ -226,6 +232,7 @@ test('SIGKILL during create/close/archive: every session ends up in exactly one 
         tempFilesLeftByKills: sum((l) => l.tempsLeft),
         tempFilesAfterCleanup: sum((l) => l.tempsAfterCleanup.length),
         writerErrors: sum((l) => l.errors.length),
+        lockCompromisedUnderLoad: sum((l) => l.compromised),
       },
     });
     for (const l of lanes) {

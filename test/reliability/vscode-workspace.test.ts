@@ -1,4 +1,4 @@
-// Runs test/reliability/vscode/*.vscode-test.ts inside a real VS Code (the project's code-server
+// Runs test/reliability/vscode/*.in-vscode.ts inside a real VS Code (the project's code-server
 // stand-in for runTests(), see test/harness) with a workspace whose .vscode/settings.json tries
 // to redirect the sessions directory and add extra directories.
 import { test } from 'node:test';
