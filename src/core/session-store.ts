@@ -11,7 +11,7 @@ import { judgeLiveness, needsProcessCheck } from './liveness';
 import type { LockOptions } from './lock';
 import { withLock } from './lock';
 import { ARCHIVE_DIR_NAME, archiveDayDir, journalPath, recordPath, utcDay } from './paths';
-import { ProcessProbe, type ProcessFacts, type StartTimeMethod } from './process-info';
+import { isProcessAlive, ProcessProbe, type ProcessFacts, type StartTimeMethod } from './process-info';
 import { readRegularFile, readRegularFileSync, RegularFileReadError } from './regular-file-read';
 import { appendSessionEvent, sessionEvent, type SessionEventName } from './session-journal';
 import {
@@ -142,6 +142,9 @@ export class ProcessNotRunningError extends Error {
 
 /** Temp files older than this have no live writer: an atomic write of a record takes milliseconds. */
 const ABANDONED_TEMP_AGE_MS = 60_000;
+
+/** The writer's pid in a temp name: `.<file>.<pid>.<hex>.tmp` (atomic write), `.<file>.repair-<pid>-<hex>.tmp` (repair). */
+const TEMP_WRITER_PID_RE = /\.(?:repair-|quarantine-)?(\d+)[.-][0-9a-f]+\.tmp$/;
 
 /** Longest stretch list() reads synchronously before yielding to the event loop. */
 const LIST_SLICE_MS = 8;
@@ -387,8 +390,10 @@ export class SessionStore {
   }
 
   /**
-   * Temp files of atomic writes whose writer died (killed between create and rename). They are
-   * never the only copy of anything: the record they were to replace is still in place.
+   * Temp files of atomic writes and repairs whose writer died (killed between create and rename).
+   * They are never the only copy of anything: the file they were to replace is still in place.
+   * A temp file whose writer still runs on this host (its pid is in the name) is kept, however
+   * old: the writer may be stalled on a slow disk and still about to rename it.
    */
   private async removeAbandonedTempFiles(): Promise<void> {
     let names: string[];
@@ -403,7 +408,10 @@ export class SessionStore {
       const file = path.join(this.dir, name);
       try {
         const st = await fsp.lstat(file);
-        if (st.isFile() && now - st.mtimeMs > ABANDONED_TEMP_AGE_MS) await fsp.unlink(file);
+        if (!st.isFile() || now - st.mtimeMs <= ABANDONED_TEMP_AGE_MS) continue;
+        const writer = TEMP_WRITER_PID_RE.exec(name)?.[1];
+        if (writer !== undefined && isProcessAlive(Number(writer))) continue;
+        await fsp.unlink(file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.report(err, `cleanup: removing temp file ${file}`);
       }
