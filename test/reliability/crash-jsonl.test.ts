@@ -120,6 +120,28 @@ async function appendLane(dir: string, lane: number, killsPerSlot: number) {
   return { results, read, tally, before, b, a, repair, killsLeavingLock };
 }
 
+test('the harness itself notices lost and duplicated records (a deliberately broken writer)', { timeout: 60_000 }, async () => {
+  const tmp = tempDir('crash-selftest');
+  try {
+    const file = join(tmp.dir, 'faulty.jsonl');
+    const tally: Tally = { acked: new Map(), errors: [], compromised: 0 };
+    await killLoop({
+      script: worker,
+      args: (n) => ['faulty', JSON.stringify({ file, tag: `f${n}`, staleMs: STALE_MS, maxWaitMs: MAX_WAIT_MS })],
+      kills: 3,
+      maxDelayMs: 100,
+      armOn: firstAck,
+      onLine: (n, line) => track(tally, `f${n}`, line),
+    });
+    const { counts } = await occurrences(file);
+    const r = checkExactlyOnce(tally, counts);
+    assert.ok(r.lost.length > 0, 'acknowledged-but-unwritten records are reported');
+    assert.ok(r.duplicated.length > 0, 'records written twice are reported');
+  } finally {
+    tmp.dispose();
+  }
+});
+
 test('SIGKILL during append: acknowledged records survive exactly once', { timeout: budgetMs(180_000, 900_000) }, async () => {
   const tmp = tempDir('crash-append');
   try {

@@ -6,7 +6,7 @@
 // side so the full run's kills fit in minutes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/session-store';
 import { checkSessionRecord, isSessionId } from '../../src/core/session-record';
@@ -92,6 +92,21 @@ function newTempCounter(dir: string): { afterKill: (pid: number) => void; count:
     count: () => n,
   };
 }
+
+test('the checks themselves notice a half-written record and a session in two places', () => {
+  const tmp = tempDir('crash-sessions-selftest');
+  try {
+    const dir = join(tmp.dir, 'sessions');
+    const id = '01890a5d-ac96-774b-bcce-b302099a8057';
+    mkdirSync(join(dir, 'archive', '2026-01-01'), { recursive: true });
+    writeFileSync(join(dir, `${id}.json`), '{"version":1,"id":"01890a5d-ac96-77');
+    assert.throws(() => validateAllRecords(dir), /not a valid record|JSON/);
+    writeFileSync(join(dir, 'archive', '2026-01-01', `${id}.json`), '{}');
+    assert.equal(locate(dir).get(id)?.records.length, 2);
+  } finally {
+    tmp.dispose();
+  }
+});
 
 async function heartbeatLane(root: string, lane: number, killsPerSlot: number) {
   const dir = join(root, `lane${lane}`, 'sessions');
