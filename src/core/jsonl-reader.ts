@@ -589,7 +589,8 @@ export async function* parseFileChunks(
  * a fraction of an async generator's resume-and-await per `yield`, which matters at ~1M records/s.
  */
 class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
-  private readonly batch: JsonlRecord[] = [];
+  // Served slots are cleared so records the caller dropped can be collected young (peak RSS).
+  private readonly batch: (JsonlRecord | undefined)[] = [];
   private index = 0;
   private finished: JsonlStats | null = null;
   /** Set while a call that needs I/O runs; later calls queue behind it to keep order. */
@@ -616,7 +617,7 @@ class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
 
   next(): Promise<IteratorResult<JsonlRecord, JsonlStats>> {
     if (this.busy === null && this.index < this.batch.length) {
-      return Promise.resolve({ value: this.batch[this.index++] as JsonlRecord, done: false });
+      return Promise.resolve({ value: this.take(), done: false });
     }
     return this.serialise(() => this.fill());
   }
@@ -669,9 +670,15 @@ class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
     return run;
   }
 
+  private take(): JsonlRecord {
+    const value = this.batch[this.index] as JsonlRecord;
+    this.batch[this.index++] = undefined;
+    return value;
+  }
+
   private async fill(): Promise<IteratorResult<JsonlRecord, JsonlStats>> {
     for (;;) {
-      if (this.index < this.batch.length) return { value: this.batch[this.index++] as JsonlRecord, done: false };
+      if (this.index < this.batch.length) return { value: this.take(), done: false };
       if (this.finished) return { value: this.finished, done: true };
       this.batch.length = 0;
       this.index = 0;
