@@ -239,9 +239,10 @@ export class SessionStore {
    */
   async heartbeat(id: string): Promise<SessionRecord> {
     const file = recordPath(this.dir, id);
-    // Someone deleted the sessions directory: re-create it for a session we know, so this
-    // heartbeat can take the lock (its directory needs a parent) and re-register the record.
-    if (!(await this.checkDir()) && this.known.has(id)) await ensurePrivateDir(this.dir);
+    // Someone deleted the sessions directory: re-create it, since the lock directory needs a
+    // parent. Then a session this store knows is re-registered; an unknown one is reported as
+    // not found (a caller such as the extension then registers anew), not as ENOENT forever.
+    if (!(await this.checkDir())) await ensurePrivateDir(this.dir);
     const now = this.now();
     let reregistered: string | null = null;
     const record = await withLock(

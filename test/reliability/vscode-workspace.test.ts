@@ -27,7 +27,7 @@ function filesContaining(dir: string, marker: string): string[] {
   return out;
 }
 
-test('in a real VS Code: a workspace cannot redirect the sessions directory; hostile names make one clean log line each', { timeout: 600_000 }, async (t) => {
+test('in a real VS Code: a workspace cannot redirect the sessions directory; hostile names make one clean log line each; a deleted sessions folder comes back', { timeout: 600_000 }, async (t) => {
   assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'the extension is built (npm run build)');
   const tmp = tempDir('vscode-ws');
   try {
