@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { JsonlParser, type JsonlProblem, type JsonlStats, type ProblemKind } from '../core/jsonl-reader';
+import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import { isJsonlDocument } from './jsonl-target';
 
@@ -169,7 +170,7 @@ export class JsonlDiagnostics implements vscode.Disposable {
     this.warned.add(key);
     const name = path.basename(uri.fsPath);
     const pct = Math.round(stats.corruptionRatio * 100);
-    this.log.warn(`${uri.fsPath}: ${stats.corrupted} of ${stats.lines - stats.blank} lines corrupted (${pct} %)`);
+    this.log.warn(`${oneLine(uri.fsPath)}: ${stats.corrupted} of ${stats.lines - stats.blank} lines corrupted (${pct} %)`);
     void vscode.window
       .showWarningMessage(`${name}: ${pct} % of its lines are corrupted (${stats.corrupted} of ${stats.lines - stats.blank}).`, 'Repair', 'Show Problems')
       .then(async (choice) => {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as fsp from 'node:fs/promises';
 import type { SessionInfo, SessionProblem, SessionStore } from '../core/session-store';
+import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 
 /** What one sessions directory held at the last look. */
@@ -117,7 +118,9 @@ export class SessionsModel implements vscode.Disposable {
     // Bounded: a folder full of junk must not grow this set without limit.
     if (this.loggedProblems.size > 1000) this.loggedProblems.clear();
     this.loggedProblems.add(key);
-    this.log.warn(`Skipped ${problem.file} (${problem.kind}): ${problem.message}`);
+    // The file name comes from the directory, which anyone may fill: escape it like the message,
+    // so a newline in a name cannot forge a log line (nor ESC/bidi characters restyle it).
+    this.log.warn(`Skipped ${oneLine(problem.file)} (${problem.kind}): ${problem.message}`);
   }
 
   /** Points the model at other directories (settings changed); the next reload uses them. */

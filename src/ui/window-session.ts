@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SessionStore } from '../core/session-store';
+import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 
 /** What this window writes into its session record. */
@@ -66,7 +67,7 @@ export class WindowSession {
     try {
       const record = await this.store.create(who);
       this.id = record.id;
-      this.log.info(`Registered this window as session ${record.id} ("${who.label}", pid ${who.pid}) in ${this.dir}`);
+      this.log.info(`Registered this window as session ${record.id} ("${oneLine(who.label)}", pid ${who.pid}) in ${this.dir}`);
       this.onChange();
     } catch (err) {
       this.log.error(`Could not register this window in ${this.dir}: ${describeError(err)}; will retry with the next heartbeat`);

@@ -66,9 +66,7 @@ test('in a real VS Code: a workspace cannot redirect the sessions directory; hos
       assert.equal(snapshotTree(evilExtra), extraBefore);
     });
     recordFigures({ test: 'vscode-workspace-settings', injects: 'workspace .vscode/settings.json naming sessionsDirectory and extraDirectories, in a real VS Code (code-server)', figures: { redirected: existsSync(evil), extraDirectoryTouched: snapshotTree(evilExtra) !== extraBefore } });
-    await t.test('each junk entry is one log line, without control or bidi characters', {
-      todo: 'FAILS until the extension escapes the file name it logs for a skipped entry (a newline in a name forges a log line; ESC and RLO reach the log raw)',
-    }, () => {
+    await t.test('each junk entry is one log line, without control or bidi characters', () => {
       // The extension's log ("Session Keeper" output channel) as the extension host wrote it.
       const logs = filesContaining(join(tmp.dir, 'user-data'), 'junk-one');
       assert.ok(logs.length > 0, 'found the Session Keeper log');
