@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { buildSync } from 'esbuild';
 
 /** Absolute path of a compiled helper script in out/test/fixtures. */
 export function fixture(name: string): string {
@@ -33,12 +36,15 @@ export interface Child {
  * synchronous on Linux, so a line the child wrote before SIGKILL still reaches us.
  */
 export function startChild(script: string, args: string[], options: ChildOptions = {}): Child {
-  const argv = [...(options.wrapper ?? []), process.execPath, script, ...args];
+  const foreign = options.wrapper === asNobody;
+  const runnable = foreign ? bundledForOtherUsers(script) : script;
+  const argv = [...(options.wrapper ?? []), process.execPath, runnable, ...args];
   const [command, ...rest] = argv as [string, ...string[]];
   const proc = spawn(command, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
-    cwd: options.cwd,
+    // Another user may not be able to enter the checkout (a clone in a 0700 folder).
+    cwd: options.cwd ?? (foreign ? dirnameOf(runnable) : undefined),
   });
   const lines: string[] = [];
   const waiters: Array<{ match: (l: string) => boolean; resolve: (l: string) => void }> = [];
@@ -138,6 +144,33 @@ export function canRun(argv: string[]): boolean {
   const [command, ...rest] = argv as [string, ...string[]];
   const r = spawnSync(command, rest, { stdio: 'ignore', timeout: 10000 });
   return r.status === 0;
+}
+
+const bundled = new Map<string, string>();
+let bundleDir: string | undefined;
+
+function dirnameOf(file: string): string {
+  return join(file, '..');
+}
+
+/**
+ * The helper bundled into one file in a world-readable temp folder: the checkout (and its
+ * node_modules) may sit in a folder that only its owner can enter, as `mktemp -d` makes them.
+ */
+function bundledForOtherUsers(script: string): string {
+  const known = bundled.get(script);
+  if (known !== undefined) return known;
+  if (bundleDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-rel-bundle-'));
+    chmodSync(dir, 0o755);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    bundleDir = dir;
+  }
+  const out = join(bundleDir, basename(script));
+  buildSync({ entryPoints: [script], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+  chmodSync(out, 0o644);
+  bundled.set(script, out);
+  return out;
 }
 
 /** Wrapper that runs the child as the unprivileged user `nobody` (root ignores permission bits). */
