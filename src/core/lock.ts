@@ -17,7 +17,7 @@
  *   refresh), so a holder that stalled past the stale threshold does not delete the lock that
  *   another process has since taken.
  */
-import { promises as fsp, statSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, promises as fsp, rmdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -43,6 +43,12 @@ export const LOCK_DEFAULTS = {
 
 /** proper-lockfile refuses stale thresholds below this. */
 const MIN_STALE_MS = 2000;
+/**
+ * What proper-lockfile is told the stale threshold is: never. It would remove a stale lock with
+ * stat-then-rmdir, and of several processes finding the same stale lock, one could remove the
+ * fresh lock another had just made: two holders. takeOverIfStale() does it under a guard instead.
+ */
+const PL_NEVER_STALE = Number.MAX_SAFE_INTEGER;
 /** proper-lockfile refuses refresh intervals below this. */
 const MIN_UPDATE_MS = 1000;
 
@@ -222,7 +228,7 @@ function tryLockOnce(file: string, o: ResolvedLockOptions): Held | null {
   plLib.lock(
     file,
     {
-      stale: o.staleMs,
+      stale: PL_NEVER_STALE,
       update: o.updateMs,
       realpath: false,
       retries: 0,
@@ -276,11 +282,60 @@ function waitForChange(lockDir: string, ms: number): Promise<void> {
   });
 }
 
+/** True when `dir` exists and was last refreshed more than `staleMs` ago. */
+function isStale(dir: string, staleMs: number): boolean {
+  try {
+    return statSync(dir).mtimeMs < Date.now() - staleMs;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function rmdirIfPresent(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Removes the lock directory of `file` if it is stale (its holder died or stalled), so that the
+ * next attempt can take the lock. Several processes may find the same stale lock at once; only
+ * the one that creates the guard directory `file.lock.takeover` (mkdir is atomic) may remove it,
+ * and it checks again under the guard, where nobody else removes locks: still stale means still
+ * the abandoned one, never a fresh lock that another process made in its place. A guard left by a
+ * process killed in the few syscalls it holds it is itself removed once stale. Synchronous, like
+ * the lock attempts (see SYNC_FS). Returns true when it removed a stale lock.
+ */
+function takeOverIfStale(file: string, staleMs: number): boolean {
+  const lockDir = `${file}.lock`;
+  const guard = `${lockDir}.takeover`;
+  if (!isStale(lockDir, staleMs)) return false;
+  try {
+    mkdirSync(guard);
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') throw err;
+    if (isStale(guard, staleMs)) rmdirIfPresent(guard);
+    return false;
+  }
+  try {
+    if (!isStale(lockDir, staleMs)) return false;
+    rmdirIfPresent(lockDir);
+    return true;
+  } finally {
+    rmdirIfPresent(guard);
+  }
+}
+
 async function acquireFileLock(file: string, o: ResolvedLockOptions, startedAt: number): Promise<Held> {
   let delay = Math.max(o.minDelayMs, 0.5);
   for (;;) {
     const held = tryLockOnce(file, o);
     if (held) return held;
+    // Stale (holder gone): remove it and try again at once.
+    if (takeOverIfStale(file, o.staleMs)) continue;
     const elapsed = performance.now() - startedAt;
     const remaining = o.maxWaitMs - elapsed;
     if (remaining <= 0) {
