@@ -88,11 +88,12 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
   let api: Page;
   let web: Page;
   let other: ChildProcess | undefined;
+  let work: string | undefined;
 
   before(async () => {
     assert.ok(fs.existsSync(VSIX_PATH), 'no VSIX: run `npm run package` first (npm run test:ui does)');
     assert.ok(fs.existsSync(CLI), 'no dist/cli.js: run `npm run build` first');
-    const work = fs.mkdtempSync(path.join(harnessTempParent(), 'sk-ui-'));
+    work = fs.mkdtempSync(path.join(harnessTempParent(), 'sk-ui-'));
     sessions = path.join(work, 'sessions');
     wb = await startWorkbench({
       vsix: VSIX_PATH,
@@ -112,6 +113,8 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
   after(async () => {
     other?.kill('SIGKILL');
     await wb?.close();
+    // The workspace folders and sessions directory of this run: nothing is left behind.
+    if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('two windows on one server list each other as active, each marking itself "this window"', async () => {
