@@ -150,6 +150,21 @@ function emptyKinds(): Record<ProblemKind, number> {
   return { 'invalid-json': 0, 'invalid-utf8': 0, 'nul-bytes': 0, 'too-long': 0, 'torn-tail': 0 };
 }
 
+function emptyStats(): JsonlStats {
+  return {
+    bytes: 0,
+    lines: 0,
+    blank: 0,
+    records: 0,
+    recovered: 0,
+    corrupted: 0,
+    corruptionRatio: 0,
+    warn: false,
+    problemCount: 0,
+    problemsByKind: emptyKinds(),
+  };
+}
+
 const MESSAGES: Record<ProblemKind, string> = {
   'invalid-json': 'not valid JSON',
   'invalid-utf8': 'bytes that are not valid UTF-8',
@@ -227,18 +242,7 @@ export class JsonlParser {
   private garbageStart = -1;
   private garbageEnd = -1;
 
-  readonly stats: JsonlStats = {
-    bytes: 0,
-    lines: 0,
-    blank: 0,
-    records: 0,
-    recovered: 0,
-    corrupted: 0,
-    corruptionRatio: 0,
-    warn: false,
-    problemCount: 0,
-    problemsByKind: emptyKinds(),
-  };
+  readonly stats: JsonlStats = emptyStats();
 
   constructor(
     private readonly sink: ParseSink,
@@ -645,18 +649,7 @@ class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
 
   private partialStatsUnavailable(): JsonlStats {
     // Stopped early: there are no final statistics for an unread file.
-    return {
-      bytes: 0,
-      lines: 0,
-      blank: 0,
-      records: 0,
-      recovered: 0,
-      corrupted: 0,
-      corruptionRatio: 0,
-      warn: false,
-      problemCount: 0,
-      problemsByKind: emptyKinds(),
-    };
+    return emptyStats();
   }
 
   private serialise<R>(op: () => Promise<R>): Promise<R> {
