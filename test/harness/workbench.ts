@@ -2,7 +2,9 @@
 // from the activity bar, read tree rows, run commands from the palette, read the status bar,
 // take screenshots.
 import * as fs from 'node:fs';
+import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page } from 'playwright-core';
 import { SCREENSHOTS_DIR } from './harness-paths';
 
@@ -145,4 +147,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** Polls `read` until `ok` holds: the UI updates asynchronously (watchers, timers, other windows). */
+export async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await sleep(250);
+  }
 }

@@ -3,22 +3,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { extensionHostPids } from '../harness/code-server';
 import { VSIX_PATH } from '../harness/harness-paths';
 import { startWorkbench, type Workbench } from '../harness/ui-session';
-import { openView, screenshot, statusBarText, waitForTreeRow } from '../harness/workbench';
-
-async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
-}
+import { eventually, openView, screenshot, statusBarText, waitForTreeRow } from '../harness/workbench';
 
 describe('two windows on one server', { timeout: 180_000 }, () => {
   let wb: Workbench;

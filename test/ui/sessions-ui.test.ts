@@ -11,19 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { harnessTempParent, REPO_ROOT, VSIX_PATH } from '../harness/harness-paths';
 import { startWorkbench, type Workbench } from '../harness/ui-session';
-import { notifications, openView, runCommand, screenshot, statusBarItem, statusBarText, treeRows, type TreeRow } from '../harness/workbench';
+import { eventually, notifications, openView, runCommand, screenshot, statusBarItem, statusBarText, treeRows, type TreeRow } from '../harness/workbench';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
-}
 
 function cli(dir: string, args: string[]): string {
   const run = spawnSync(process.execPath, [CLI, '--dir', dir, ...args], { encoding: 'utf8', timeout: 30_000 });
