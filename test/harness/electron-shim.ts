@@ -199,9 +199,16 @@ export async function runShim(argv: string[]): Promise<number> {
     settle(EXIT_HARNESS_FAILED);
   });
 
+  // Once the outcome is decided, tearing the browser down under a start-up still in flight can
+  // make Playwright throw from its connection's dispatch (no caller to catch it, e.g. "Cannot find
+  // parent object page@…"). That must not replace the decided exit code with a crash.
+  const duringTeardown = (err: Error): void => {
+    process.stderr.write(`[vscode stand-in] ignored during shutdown: ${err.message}\n`);
+  };
   try {
     return await result;
   } finally {
+    process.on('uncaughtException', duringTeardown);
     clearTimeout(timer);
     stopping.abort();
     // Closing the browser first lets the window say goodbye and ends a pending page.goto();
@@ -212,5 +219,6 @@ export async function runShim(argv: string[]): Promise<number> {
     await (server as CodeServer | undefined)?.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    // Left installed: the caller exits right after, and late dispatches may still arrive.
   }
 }
