@@ -1,7 +1,7 @@
 // Installs the pinned code-server into .vscode-test/code-server/ on demand, so `npm ci` of the
 // project stays fast and a second run reuses the install. Run directly to install:
 //   node out/test/harness/install-code-server.js
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CODE_SERVER_DIR, CODE_SERVER_VERSION, REPO_ROOT, VSCODE_TEST_DIR } from './harness-paths';
@@ -55,6 +55,25 @@ function installedVersion(dir: string): string | undefined {
 
 function log(message: string): void {
   process.stderr.write(`[code-server install] ${message}\n`);
+}
+
+/**
+ * Runs the blocking `fn` while a small child process prints how long it has been running, every
+ * 10 s: npm prints nothing for minutes while native modules compile, which looks like a hang.
+ */
+function whileTicking(what: string, fn: () => void): void {
+  log(`${what}…`);
+  // It ends itself when this process is gone (a SIGKILL gives no chance to kill it).
+  const script =
+    'const t0 = Date.now(), parent = Number(process.argv[1]); setInterval(() => {' +
+    ' try { process.kill(parent, 0); } catch { process.exit(0); }' +
+    ' process.stderr.write(`[code-server install] still working: ${Math.round((Date.now() - t0) / 1000)} s\\n`); }, 10000);';
+  const ticker = spawn(process.execPath, ['-e', script, String(process.pid)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    fn();
+  } finally {
+    ticker.kill();
+  }
 }
 
 /**
@@ -158,10 +177,12 @@ export function ensureCodeServer(): CodeServerInstall {
     seedRipgrepCache(tmp);
     const npmCli = process.env.npm_execpath;
     const [command, prefixArgs] = npmCli && /npm-cli\.js$/.test(npmCli) ? [process.execPath, [npmCli]] : ['npm', []];
-    run(command, [...prefixArgs, 'install', `code-server@${CODE_SERVER_VERSION}`, '--prefix', staging, '--no-save'], {
-      cwd: staging,
-      env: npmEnv(tmp),
-    });
+    whileTicking('downloading code-server and compiling its native modules (about 1-2 min on 2 cores)', () =>
+      run(command, [...prefixArgs, 'install', `code-server@${CODE_SERVER_VERSION}`, '--prefix', staging, '--no-save'], {
+        cwd: staging,
+        env: npmEnv(tmp),
+      }),
+    );
     verify(staging);
     removeDir(tmp);
     fs.writeFileSync(path.join(staging, MARKER), `${CODE_SERVER_VERSION}\n`);
