@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Command-line options of `npm run bench`. */
@@ -19,6 +20,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--data DIR]
   --quick     small sizes and short durations (finishes in well under 30 s); skips the 1 GB file
               and the in-VS-Code figures
   --out DIR   write results.json and benchmarks.md to DIR instead of bench/ and docs/
+              (a --quick run without --out writes to a new temporary folder and says which)
   --data DIR  cache generated data files in DIR (default bench/data)
   --only L    run only these figures (comma-separated numbers 1..6)`;
 
@@ -79,6 +81,9 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
         throw new Error(`unknown option "${arg}"\n${USAGE}`);
     }
   }
+  // Quick numbers are a smoke test, never the published figures: without --out they go to a
+  // fresh temporary folder, so bench/results.json and docs/benchmarks.md only change by a full run.
+  if (options.quick && options.outDir === null) options.outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'session-keeper-bench-quick-'));
   // A run that writes elsewhere (e.g. the unit test) keeps its scratch files there too.
   if (options.outDir !== null) options.tmpDir = path.join(options.outDir, 'tmp');
   return options;

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { verifyAppends } from '../../bench/fig-append';
 import { ensureJsonlData } from '../../bench/jsonl-data';
+import { parseOptions } from '../../bench/options';
 import type { BenchResults } from '../../bench/results';
 
 // Runs `npm run bench -- --quick` once into a temp dir and checks what it wrote is well-formed.
@@ -19,6 +20,23 @@ function tempDir(): string {
 }
 
 describe('bench quick mode', () => {
+  test('without --out, a quick run writes to a new temporary folder, never the published bench/ and docs/ files', () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const quick = parseOptions(['--quick'], root);
+    try {
+      assert.ok(quick.outDir, 'a quick run must have an output folder of its own');
+      assert.ok(quick.outDir.startsWith(os.tmpdir()), quick.outDir);
+      assert.ok(fs.statSync(quick.outDir).isDirectory());
+      const other = parseOptions(['--quick'], root).outDir;
+      if (other) fs.rmSync(other, { recursive: true, force: true });
+      assert.notEqual(other, quick.outDir, 'each quick run gets its own folder');
+      assert.equal(parseOptions([], root).outDir, null, 'a full run writes the published files');
+      assert.equal(parseOptions(['--quick', '--out', '/tmp/x'], root).outDir, '/tmp/x');
+    } finally {
+      if (quick.outDir) fs.rmSync(quick.outDir, { recursive: true, force: true });
+    }
+  });
+
   test('writes well-formed results.json and benchmarks.md to --out, not the committed files', { timeout: 180_000 }, async () => {
     const dir = tempDir();
     const committedBefore = fs.existsSync(COMMITTED) ? fs.readFileSync(COMMITTED, 'utf8') : null;
