@@ -37,6 +37,16 @@ function realDir(dir: string): string | null {
 }
 
 /**
+ * `file` taken against the directory `cwd` as open(2) takes a relative path: `cwd` + `/` +
+ * `file`, with nothing collapsed. (path.resolve() would turn `link/../x` into `x`, which is not
+ * the file the kernel opens when `link` is a symlinked directory.) Absolute paths are returned
+ * unchanged.
+ */
+export function joinAsOpened(cwd: string, file: string): string {
+  return path.isAbsolute(file) ? file : `${cwd}${path.sep}${file}`;
+}
+
+/**
  * The canonical absolute path of `file` for locking: the same string for every path that opens
  * the same file. Symlinks are followed as open(2) would follow them: those of every parent
  * directory, and a chain of links at the file itself; relative paths are taken against the
@@ -51,7 +61,7 @@ function realDir(dir: string): string | null {
  */
 export function lockTargetFor(file: string): string {
   // Not path.resolve(): it would collapse `link/..` lexically, which is not what open(2) does.
-  let current = path.isAbsolute(file) ? file : `${process.cwd()}${path.sep}${file}`;
+  let current = joinAsOpened(process.cwd(), file);
   for (let hops = 0; ; hops++) {
     const base = path.basename(current);
     if (base === '' || base === '.' || base === '..') {
@@ -73,6 +83,6 @@ export function lockTargetFor(file: string): string {
       throw Object.assign(new Error(`Too many levels of symbolic links resolving ${file}`), { code: 'ELOOP', path: file });
     }
     const link = readlinkSync(joined);
-    current = path.isAbsolute(link) ? link : `${dir}${path.sep}${link}`;
+    current = joinAsOpened(dir, link);
   }
 }
