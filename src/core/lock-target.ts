@@ -55,13 +55,19 @@ export function joinAsOpened(cwd: string, file: string): string {
  * append through the link would create. `file` need not exist. Synchronous: a handful of
  * metadata syscalls.
  *
+ * With `followLink: false` a symlink at the file itself is not followed (its directories still
+ * are): for operations on the name that never go through a link there (the session store's
+ * records and journals, replaced by rename, archived by link(2)), so that a link planted in
+ * their place cannot make us create a lock directory where it points.
+ *
  * Throws an ELOOP error for a cycle of links (or more than 40 hops). When a parent directory is
  * missing or unreadable, returns the lexically resolved path (locking it then fails with the
  * file system's error, as opening it would).
  */
-export function lockTargetFor(file: string): string {
+export function lockTargetFor(file: string, options: { followLink?: boolean } = {}): string {
   // Not path.resolve(): it would collapse `link/..` lexically, which is not what open(2) does.
   let current = joinAsOpened(process.cwd(), file);
+  const followLink = options.followLink ?? true;
   for (let hops = 0; ; hops++) {
     const base = path.basename(current);
     if (base === '' || base === '.' || base === '..') {
@@ -78,7 +84,7 @@ export function lockTargetFor(file: string): string {
       if (UNRESOLVABLE.has(errorCode(err) ?? '')) return joined;
       throw err;
     }
-    if (!isLink) return joined;
+    if (!isLink || !followLink) return joined;
     if (hops >= MAX_LINK_HOPS) {
       throw Object.assign(new Error(`Too many levels of symbolic links resolving ${file}`), { code: 'ELOOP', path: file });
     }

@@ -43,6 +43,12 @@ export interface LockOptions {
    * that a holder that dies never makes a waiter give up before its lock can be taken over.
    */
   maxWaitMs?: number;
+  /**
+   * Whether the lock of a symlink is the lock of the file it points to (default true, as open(2)
+   * follows it). False for operations on the name itself that never follow a link there; see
+   * lockTargetFor.
+   */
+  followLink?: boolean;
 }
 
 export const LOCK_DEFAULTS = {
@@ -517,7 +523,7 @@ export async function withLock<T>(
   options?: LockOptions,
 ): Promise<T> {
   const o = resolveLockOptions(options);
-  const file = lockTargetFor(target);
+  const file = lockTargetFor(target, { followLink: options?.followLink ?? true });
   const startedAt = performance.now();
 
   const local = acquireLocal(file, o.maxWaitMs);

@@ -226,7 +226,7 @@ export class SessionStore {
     await this.checkDir();
     await ensurePrivateDir(this.dir);
     const file = recordPath(this.dir, record.id);
-    await withLock(file, (_signal, lease) => writeRecord(file, record, lease), this.options.lock);
+    await withLock(file, (_signal, lease) => writeRecord(file, record, lease), { ...this.options.lock, followLink: false });
     this.known.set(record.id, record);
     await this.journal(record.id, 'created', now);
     if (this.options.cleanupOnCreate ?? true) this.cleanupInBackground();
@@ -279,7 +279,7 @@ export class SessionStore {
         await writeRecord(file, next, lease);
         return checked.record;
       },
-      this.options.lock,
+      { ...this.options.lock, followLink: false },
     );
     this.known.set(id, record);
     if (reregistered) await this.journal(id, 're-registered', now, `${reregistered} at heartbeat`);
@@ -303,7 +303,7 @@ export class SessionStore {
         await writeRecord(file, { ...current.raw, closedAt: new Date(now).toISOString() }, lease);
         return true;
       },
-      this.options.lock,
+      { ...this.options.lock, followLink: false },
     );
     this.known.delete(id);
     if (closed) await this.journal(id, 'closed', now);
@@ -502,12 +502,12 @@ export class SessionStore {
               recordLease.assertHeld();
               journalLease.assertHeld();
             }),
-          this.options.lock,
+          { ...this.options.lock, followLink: false },
         );
         this.known.delete(id);
         return { id, archivedOn: utcDay(now), state: liveness?.state ?? null, reason, moved };
       },
-      this.options.lock,
+      { ...this.options.lock, followLink: false },
     );
   }
 

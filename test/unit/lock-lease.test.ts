@@ -52,6 +52,12 @@ describe('lockTargetFor: one lock per file', () => {
     for (const [name, p] of Object.entries(variants)) assert.equal(lockTargetFor(p), real, name);
   });
 
+  test('followLink: false locks a symlink by its own name (directories still resolved)', async () => {
+    const { dir, real, variants } = await pathZoo();
+    assert.equal(lockTargetFor(variants.symlink as string, { followLink: false }), path.join(dir, 'link.jsonl'));
+    assert.equal(lockTargetFor(variants['symlinked parent'] as string, { followLink: false }), real);
+  });
+
   test('dangling links lock beside the file they point to (the one an append creates); cycles are ELOOP', async () => {
     const dir = fs.realpathSync(await tempDir('lock-id'));
     fs.symlinkSync('missing.jsonl', path.join(dir, 'dangling'));
