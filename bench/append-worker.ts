@@ -56,14 +56,15 @@ function instrumentWithLock(): { lastWait(): number | null } | null {
   const original = lock.withLock;
   let last: number | null = null;
   try {
-    lock.withLock = <T>(target: string, fn: (signal: AbortSignal) => Promise<T> | T, options?: Parameters<LockModule['withLock']>[2]): Promise<T> => {
+    type LockedFn<T> = (...args: Parameters<Parameters<LockModule['withLock']>[1]>) => Promise<T> | T;
+    lock.withLock = <T>(target: string, fn: LockedFn<T>, options?: Parameters<LockModule['withLock']>[2]): Promise<T> => {
       const t0 = performance.now();
       last = null;
       return original(
         target,
-        (signal) => {
+        (...args) => {
           last = performance.now() - t0;
-          return fn(signal);
+          return fn(...args);
         },
         options,
       );

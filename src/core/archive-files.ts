@@ -1,7 +1,7 @@
 // Moves a session's files into `archive/YYYY-MM-DD/` without ever overwriting or deleting data.
 // A hard link is the no-overwrite "rename": link() fails with EEXIST instead of replacing, and
 // only after the new name exists is the old one removed.
-import type { Stats } from 'node:fs';
+import { linkSync, unlinkSync, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ARCHIVE_DIR_NAME, safeJoin } from './paths';
@@ -35,11 +35,24 @@ export async function ensurePrivateDir(dir: string): Promise<boolean> {
 }
 
 /**
+ * Called synchronously right before each link and unlink of a move; throws (LockCompromisedError)
+ * when the locks the move is made under are no longer held. See LockLease.assertHeld.
+ */
+export type BeforeCommit = () => void;
+
+/**
  * Moves the existing ones of `files` (same session, same stem) into `dayDir` under names that
  * are free there for all of them, keeping their stems paired. A file that is already linked
  * into the archive (a move interrupted between link and unlink) only loses its old name.
+ * `beforeCommit` (the lease checks of the locks held) runs right before every link and unlink.
  */
-export async function moveIntoArchive(sessionsDir: string, dayDir: string, id: string, files: string[]): Promise<MovedFile[]> {
+export async function moveIntoArchive(
+  sessionsDir: string,
+  dayDir: string,
+  id: string,
+  files: string[],
+  beforeCommit: BeforeCommit = () => undefined,
+): Promise<MovedFile[]> {
   const archiveRoot = path.join(sessionsDir, ARCHIVE_DIR_NAME);
   await ensurePrivateDir(archiveRoot);
   await ensurePrivateDir(dayDir);
@@ -50,16 +63,17 @@ export async function moveIntoArchive(sessionsDir: string, dayDir: string, id: s
     if (!st) continue;
     const earlier = st.nlink > 1 ? await findLinkInArchive(archiveRoot, id, st) : null;
     if (earlier) {
-      await fs.unlink(from);
+      beforeCommit();
+      unlinkSync(from);
       moved.push({ from, to: earlier });
     } else {
       present.push(from);
     }
   }
-  return [...moved, ...(await moveFresh(dayDir, id, present))];
+  return [...moved, ...(await moveFresh(dayDir, id, present, beforeCommit))];
 }
 
-async function moveFresh(dayDir: string, id: string, present: string[]): Promise<MovedFile[]> {
+async function moveFresh(dayDir: string, id: string, present: string[], beforeCommit: BeforeCommit): Promise<MovedFile[]> {
   if (present.length === 0) return [];
   for (let copy = 1; copy < 10_000; copy++) {
     const targets = present.map((f) => safeJoin(dayDir, archivedName(id, copy, path.extname(f))));
@@ -68,11 +82,12 @@ async function moveFresh(dayDir: string, id: string, present: string[]): Promise
     for (let i = 0; i < present.length; i++) {
       const from = present[i] as string;
       const to = targets[i] as string;
-      if (!(await linkNoOverwrite(from, to))) {
+      if (!(await linkNoOverwrite(from, to, beforeCommit))) {
         // Someone took the name since we looked: what moved stays, the rest gets a fresh number.
-        return [...moved, ...(await moveFresh(dayDir, id, present.slice(i)))];
+        return [...moved, ...(await moveFresh(dayDir, id, present.slice(i), beforeCommit))];
       }
-      await fs.unlink(from);
+      beforeCommit();
+      unlinkSync(from);
       moved.push({ from, to });
     }
     return moved;
@@ -110,9 +125,11 @@ function archivedName(id: string, copy: number, ext: string): string {
 }
 
 /** Creates `to` as `from`'s content without replacing anything; false if `to` exists. */
-async function linkNoOverwrite(from: string, to: string): Promise<boolean> {
+async function linkNoOverwrite(from: string, to: string, beforeCommit: BeforeCommit): Promise<boolean> {
   try {
-    await fs.link(from, to);
+    // Check and link in one synchronous turn (see BeforeCommit).
+    beforeCommit();
+    linkSync(from, to);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -123,6 +140,7 @@ async function linkNoOverwrite(from: string, to: string): Promise<boolean> {
       const st = await fs.lstat(from);
       if (!st.isFile()) throw new Error(`cannot archive ${from}: not a regular file, and this file system refuses hard links (${code})`);
       try {
+        beforeCommit();
         await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
         return true;
       } catch (copyErr) {

@@ -101,7 +101,10 @@ function appendLocked(file: string, data: Buffer, fsync: boolean): void {
 
 async function appendLine(file: string, line: string, options: AppendOptions): Promise<void> {
   const data = Buffer.from(line + '\n', 'utf8');
-  await withLock(file, () => appendLocked(file, data, options.fsync === true), options.lock);
+  // The lease's target is the canonical path the lock is named after: writing to it (not to a
+  // symlink that might be re-pointed meanwhile) keeps the lock and the written file the same.
+  // No assertHeld() here: acquiring and writing happen in one synchronous turn.
+  await withLock(file, (_signal, lease) => appendLocked(lease.target, data, options.fsync === true), options.lock);
 }
 
 /**

@@ -18,12 +18,15 @@
  * the quarantine appended and fsynced, and only then the temp file renamed over the original and
  * the directory fsynced. A crash before the rename leaves the original as it was (at worst its
  * damaged bytes are quarantined twice by the next repair); after it, the new file is complete.
+ * The commit re-checks the lock and the file right before it replaces anything, and carries over
+ * bytes that reached the old file late (repair-commit.ts).
  */
-import { promises as fsp, constants as fsConstants } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withLock, type LockOptions } from './lock';
+import { commitRepair, openOriginal, type OriginalFile, type RepairCommit, type RepairPhase } from './repair-commit';
 import {
   JsonlParser,
   parseFileChunks,
@@ -44,7 +47,14 @@ export interface RepairOptions {
   chunkBytes?: number;
   /** Cap of `problems` in the result. Default 1000. */
   maxProblems?: number;
+  /**
+   * Called synchronously at each named point of the repair (RepairPhase), for progress display
+   * and for tests that stop the repair there. It may block; it must not touch the file.
+   */
+  onPhase?(phase: RepairPhase): void;
 }
+
+export type { RepairPhase } from './repair-commit';
 
 export interface RepairResult {
   file: string;
@@ -179,20 +189,6 @@ async function copyPrefix(src: FileHandle, dest: FileHandle, length: number, chu
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await fsp.open(dir, fsConstants.O_RDONLY);
-    await fh.sync();
-  } catch (err) {
-    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EACCES' && code !== 'EINVAL') throw err;
-  } finally {
-    await fh?.close();
-  }
-}
-
 function tempName(file: string, what: string): string {
   const dir = path.dirname(file);
   return path.join(dir, `.${path.basename(file)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
@@ -200,7 +196,10 @@ function tempName(file: string, what: string): string {
 
 /**
  * Repairs `file` in place (see the module header). Rejects with the signal's reason when aborted
- * before the rename, leaving the original untouched and no temp files behind.
+ * before the rename, leaving the original untouched and no temp files behind. Every path to the
+ * same file shares one lock (lockTargetFor); the file itself is worked on under that canonical
+ * path, and replaced only after the checks of repair-commit.ts (LockCompromisedError when the
+ * lock was lost, FileChangedError when the file was replaced or truncated meanwhile).
  */
 export async function repairJsonl(file: string, options: RepairOptions = {}): Promise<RepairResult> {
   const target = path.resolve(file);
@@ -208,23 +207,29 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
   signal?.throwIfAborted();
   return withLock(
     target,
-    async (lockSignal) => {
-      const st = await fsp.lstat(target);
+    async (lockSignal, lease) => {
+      // The path as given (not lexically resolved): `..` after a symlinked directory goes where
+      // open(2) goes, as lease.target does.
+      const st = await fsp.lstat(file);
       if (st.isSymbolicLink()) {
         throw new Error(`${target} is a symbolic link; repair the file it points to instead`);
       }
       if (!st.isFile()) throw notRegularFile(target);
+      const phase = options.onPhase ?? ((): void => undefined);
+      phase('locked');
+      // Open from before the read to after the rename (see repair-commit.ts).
+      const original: OriginalFile = await openOriginal(lease.target, st);
+      phase('opened');
 
       const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
       const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
       const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined });
       const quarantinePath = `${target}.quarantine`;
-      const tmpPath = tempName(target, 'repair');
-      const qTmpPath = tempName(target, 'quarantine');
+      const tmpPath = tempName(lease.target, 'repair');
+      const qTmpPath = tempName(lease.target, 'quarantine');
       let tmp: FileHandle | undefined;
       let qTmp: FileHandle | undefined;
-      let src: FileHandle | undefined;
-      let committed = false;
+      let commit: RepairCommit | undefined;
       let unsynced = 0;
       let backgroundSync: Promise<void> | undefined;
 
@@ -232,8 +237,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         if (!sink.dirty) return;
         if (!tmp) {
           tmp = await fsp.open(tmpPath, 'wx', 0o600);
-          src = await fsp.open(target, 'r');
-          await copyPrefix(src, tmp, sink.prefixLength, chunkBytes);
+          await copyPrefix(original.handle, tmp, sink.prefixLength, chunkBytes);
         }
         if (sink.out.length > 0) {
           await writeAll(tmp, sink.out.buf, sink.out.length);
@@ -255,7 +259,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
       };
 
       try {
-        const chunks = parseFileChunks(target, parser, {
+        const chunks = parseFileChunks(lease.target, parser, {
           chunkBytes,
           ...(signal ? { signal } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -264,11 +268,13 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         while (!step.done) {
           await flush();
           if (lockSignal.aborted) throw lockSignal.reason;
+          phase('chunk');
           step = await chunks.next();
         }
         const before = step.value;
         sink.finish(before.bytes);
         await flush();
+        phase('parsed');
 
         const result: RepairResult = {
           file: target,
@@ -283,58 +289,37 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         };
         if (!tmp) return result;
 
-        await tmp.chmod(st.mode & 0o7777);
         await backgroundSync;
         backgroundSync = undefined;
-        await tmp.sync();
-        await tmp.close();
-        tmp = undefined;
-        // Last moment to back out with the original untouched.
-        signal?.throwIfAborted();
         if (lockSignal.aborted) throw lockSignal.reason;
-
+        const quarantineTmpPath = qTmp ? qTmpPath : null;
         if (qTmp) {
           await qTmp.close();
           qTmp = undefined;
-          const created = !(await fsp.lstat(quarantinePath).then(
-            () => true,
-            () => false,
-          ));
-          // The quarantine is our own output: never follow a symlink planted in its place
-          // (ELOOP), never block on a FIFO (ENXIO), never write into anything but a file.
-          const dest = await fsp.open(
-            quarantinePath,
-            fsConstants.O_WRONLY |
-              fsConstants.O_APPEND |
-              fsConstants.O_CREAT |
-              (fsConstants.O_NOFOLLOW ?? 0) |
-              (fsConstants.O_NONBLOCK ?? 0),
-            0o600,
-          );
-          try {
-            if (!(await dest.stat()).isFile()) throw notRegularFile(quarantinePath);
-            const qSrc = await fsp.open(qTmpPath, 'r');
-            try {
-              await copyPrefix(qSrc, dest, (await qSrc.stat()).size, chunkBytes);
-            } finally {
-              await qSrc.close();
-            }
-            await dest.sync();
-          } finally {
-            await dest.close();
-          }
-          if (created) await fsyncDir(path.dirname(target));
         }
-        await fsp.rename(tmpPath, target);
-        committed = true;
-        await fsyncDir(path.dirname(target));
+        commit = {
+          file: lease.target,
+          original,
+          bytesRead: before.bytes,
+          mode: st.mode,
+          tmp,
+          tmpPath,
+          quarantineTmpPath,
+          quarantinePath: `${lease.target}.quarantine`,
+          chunkBytes,
+          lease,
+          signal,
+          onPhase: phase,
+          committed: false,
+        };
+        await commitRepair(commit);
         return result;
       } finally {
         await backgroundSync?.catch(() => undefined);
-        await src?.close();
+        await original.handle.close();
         await tmp?.close();
         await qTmp?.close();
-        if (!committed) await fsp.rm(tmpPath, { force: true });
+        if (!commit?.committed) await fsp.rm(tmpPath, { force: true });
         await fsp.rm(qTmpPath, { force: true });
       }
     },

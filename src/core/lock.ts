@@ -16,10 +16,17 @@
  * - Before removing the lock directory we check it is still ours (same mtime as our last
  *   refresh), so a holder that stalled past the stale threshold does not delete the lock that
  *   another process has since taken.
+ * - One lock per file: the lock directory is named after the file's canonical path
+ *   (lockTargetFor: symlinks, relative paths and `..` resolved), and the in-process queue is keyed
+ *   on it too.
+ * - `fn` gets a LockLease whose synchronous assertHeld() checks, right before a commit (a rename,
+ *   a link), that the lock is still this holder's, and renews it.
  */
-import { mkdirSync, promises as fsp, rmdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import * as path from 'node:path';
+import { mkdirSync, promises as fsp, rmdirSync, statSync, utimesSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { lockTargetFor } from './lock-target';
+
+export { lockTargetFor } from './lock-target';
 
 export interface LockOptions {
   /** A lock not refreshed for this long is stale and may be taken over. Min 2000 (proper-lockfile). */
@@ -30,16 +37,42 @@ export interface LockOptions {
   minDelayMs?: number;
   /** Cap of one retry delay. */
   maxDelayMs?: number;
-  /** Total time to wait for the lock before LockTimeoutError. 0 means one attempt. */
+  /**
+   * Total time to wait for the lock before LockTimeoutError. 0 means one attempt. Default:
+   * `staleMs + MTIME_ROUNDING_MS + TAKEOVER_MARGIN_MS` (15 000 for the default 10 s stale), so
+   * that a holder that dies never makes a waiter give up before its lock can be taken over.
+   */
   maxWaitMs?: number;
+  /**
+   * Whether the lock of a symlink is the lock of the file it points to (default true, as open(2)
+   * follows it). False for operations on the name itself that never follow a link there; see
+   * lockTargetFor.
+   */
+  followLink?: boolean;
 }
 
 export const LOCK_DEFAULTS = {
   staleMs: 10_000,
   minDelayMs: 1,
   maxDelayMs: 50,
-  maxWaitMs: 10_000,
 } as const;
+
+/**
+ * How far into the future a fresh lock's mtime can be: proper-lockfile probes the file system's
+ * mtime precision by setting it to the next whole second (+5 ms), so a lock taken at t is stale
+ * only from up to t + 1.005 s + staleMs.
+ */
+export const MTIME_ROUNDING_MS = 1000;
+/**
+ * Extra wait beyond the earliest takeover of a dead holder's lock: covers a holder that dies a
+ * few seconds into its hold (or just after a refresh), the waiters' backoff and a loaded machine.
+ */
+export const TAKEOVER_MARGIN_MS = 4000;
+
+/** The default total wait for a given stale threshold (see LockOptions.maxWaitMs). */
+export function defaultMaxWaitMs(staleMs: number): number {
+  return staleMs + MTIME_ROUNDING_MS + TAKEOVER_MARGIN_MS;
+}
 
 /** proper-lockfile refuses stale thresholds below this. */
 const MIN_STALE_MS = 2000;
@@ -102,7 +135,10 @@ function checkNumber(name: string, value: number | undefined, min: number): void
   }
 }
 
-/** Fills in defaults and applies proper-lockfile's own clamping, so our checks use the real values. */
+/**
+ * Fills in defaults and applies proper-lockfile's own clamping, so our checks use the real values.
+ * Throws RangeError for a negative or non-finite option.
+ */
 export function resolveLockOptions(options: LockOptions = {}): ResolvedLockOptions {
   checkNumber('staleMs', options.staleMs, 0);
   checkNumber('updateMs', options.updateMs, 0);
@@ -113,7 +149,7 @@ export function resolveLockOptions(options: LockOptions = {}): ResolvedLockOptio
   const updateMs = Math.max(Math.min(options.updateMs ?? staleMs / 2, staleMs / 2), MIN_UPDATE_MS);
   const minDelayMs = options.minDelayMs ?? LOCK_DEFAULTS.minDelayMs;
   const maxDelayMs = Math.max(options.maxDelayMs ?? LOCK_DEFAULTS.maxDelayMs, minDelayMs);
-  const maxWaitMs = options.maxWaitMs ?? LOCK_DEFAULTS.maxWaitMs;
+  const maxWaitMs = options.maxWaitMs ?? defaultMaxWaitMs(staleMs);
   return { staleMs, updateMs, minDelayMs, maxDelayMs, maxWaitMs };
 }
 
@@ -121,6 +157,7 @@ export function resolveLockOptions(options: LockOptions = {}): ResolvedLockOptio
 // so lib/lockfile is reachable; we need the table to tell whether the directory is still ours.
 interface HeldLockState {
   mtime: Date;
+  mtimePrecision: 's' | 'ms';
   lastUpdate: number;
   released?: boolean;
   updateTimeout: ReturnType<typeof setTimeout> | null;
@@ -152,6 +189,9 @@ const plLib = require('proper-lockfile/lib/lockfile') as ProperLockfileLib;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module, see above
 const plAdapter = require('proper-lockfile/lib/adapter') as { toSyncOptions(o: object): { fs: object } };
 const SYNC_FS = plAdapter.toSyncOptions({}).fs;
+/** proper-lockfile's mtime for a refresh (rounded up to the second on second-precision file systems). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module, see above
+const plMtime = require('proper-lockfile/lib/mtime-precision') as { getMtime(precision: 's' | 'ms'): Date };
 
 // proper-lockfile loads signal-exit, which catches SIGXFSZ and, when nobody else listens for it,
 // re-raises it to kill the process. Node itself ignores SIGXFSZ, so that a write past the
@@ -166,7 +206,7 @@ function errorCode(err: unknown): string | undefined {
 /** Milliseconds since the lock directory was last refreshed, or null if it does not exist. */
 export async function lockAgeMs(target: string): Promise<number | null> {
   try {
-    const st = await fsp.stat(`${path.resolve(target)}.lock`);
+    const st = await fsp.stat(`${lockTargetFor(target)}.lock`);
     // proper-lockfile may set an mtime slightly in the future (second-precision probing).
     return Math.max(0, Math.round(Date.now() - st.mtimeMs));
   } catch (err) {
@@ -362,6 +402,9 @@ function releaseDir(held: Held): void {
   held.release(() => undefined);
 }
 
+const REMOVED = 'the lock directory was removed while the lock was held';
+const TAKEN_OVER = 'the lock was held past its stale threshold and taken over by another process';
+
 /**
  * Checks that the lock directory is still the one we hold, then removes it; both synchronously,
  * so nothing runs in between. Returns the reason when the lock turned out to be compromised
@@ -384,32 +427,103 @@ function verifyAndRelease(held: Held): string | null {
       return null;
     }
     detach(file, state);
-    return 'the lock directory was removed while the lock was held';
+    return REMOVED;
   }
   // proper-lockfile refreshes synchronously too (SYNC_FS), so state.mtime is never stale here.
   if (mtime !== state.mtime.getTime()) {
     detach(file, state);
-    return 'the lock was held past its stale threshold and taken over by another process';
+    return TAKEN_OVER;
   }
   releaseDir(held);
   return null;
 }
 
 /**
- * Runs `fn` while holding the lock of `target` (the directory `target.lock`).
+ * What `fn` holds while withLock runs it. Commits (rename, link, unlink of the locked file or its
+ * companions) call assertHeld() right before the syscall, in the same synchronous turn.
+ */
+export interface LockLease {
+  /** The canonical path whose lock is held (lockTargetFor of withLock's target). */
+  readonly target: string;
+  /** Fires when the lock is found compromised (by the refresher or by assertHeld). */
+  readonly signal: AbortSignal;
+  /**
+   * Synchronously checks that this holder still holds the lock: not found compromised, the lock
+   * directory present with the mtime this holder last set, and not so old that another process
+   * could take it over now. Then renews it (sets a fresh mtime), so that a takeover needs a
+   * whole new stale threshold. Throws LockCompromisedError otherwise (and from then on the lock
+   * counts as lost: fn's signal is aborted and withLock rejects).
+   *
+   * What remains unprotected is the time between this call's return and the commit syscall:
+   * Linux has no compare-and-rename, so a holder stopped (SIGSTOP, a suspended VM) for longer
+   * than the stale threshold exactly there can still overlap with the next holder.
+   */
+  assertHeld(): void;
+}
+
+/**
+ * A renewal leaves at least this much of the stale threshold unused: a contender that judged the
+ * lock stale a moment before our check could otherwise remove it between our stat and utimes.
+ */
+function renewMarginMs(staleMs: number): number {
+  return Math.min(1000, staleMs / 10);
+}
+
+function loseLock(held: Held, reason: string): never {
+  if (!held.compromised) {
+    held.compromised = new Error(reason);
+    if (held.state) detach(held.file, held.state);
+    held.controller.abort(new LockCompromisedError(held.file, reason));
+  }
+  throw new LockCompromisedError(held.file, held.compromised.message);
+}
+
+function assertHeld(held: Held, o: ResolvedLockOptions): void {
+  const { state, file } = held;
+  if (held.compromised) throw new LockCompromisedError(file, held.compromised.message);
+  if (!state || state.released) throw new LockCompromisedError(file, 'the lease was used after the lock was released');
+  const lockDir = `${file}.lock`;
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(lockDir).mtime.getTime();
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') loseLock(held, REMOVED);
+    throw err;
+  }
+  if (mtimeMs !== state.mtime.getTime()) loseLock(held, TAKEN_OVER);
+  if (Date.now() - mtimeMs > o.staleMs - renewMarginMs(o.staleMs)) {
+    loseLock(held, 'the lock went stale while held (its holder was stopped or starved); another process may take it over');
+  }
+  const mtime = plMtime.getMtime(state.mtimePrecision);
+  try {
+    utimesSync(lockDir, mtime, mtime);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') loseLock(held, REMOVED);
+    // Not renewed, but still ours and not stale: the check itself passed.
+    return;
+  }
+  state.mtime = mtime;
+  state.lastUpdate = Date.now();
+}
+
+/**
+ * Runs `fn` while holding the lock of `target`: the directory `lockTargetFor(target) + '.lock'`,
+ * so every path to the same file (symlinks, relative, `..`) shares one lock.
  *
  * The lock is always released, also when `fn` throws. `fn` receives an AbortSignal that fires
- * if the lock becomes compromised while it runs, so long operations can stop early; withLock
- * then rejects with LockCompromisedError (with `fn`'s own error, if any, as `cause`).
- * Rejects with LockTimeoutError when the lock could not be had within `maxWaitMs`.
+ * if the lock becomes compromised while it runs, so long operations can stop early, and a
+ * LockLease (the canonical target, and assertHeld() for right before a commit); withLock then
+ * rejects with LockCompromisedError (with `fn`'s own error, if any, as `cause`).
+ * Rejects with LockTimeoutError when the lock could not be had within `maxWaitMs`, and with
+ * RangeError for invalid options.
  */
 export async function withLock<T>(
   target: string,
-  fn: (signal: AbortSignal) => Promise<T> | T,
+  fn: (signal: AbortSignal, lease: LockLease) => Promise<T> | T,
   options?: LockOptions,
 ): Promise<T> {
   const o = resolveLockOptions(options);
-  const file = path.resolve(target);
+  const file = lockTargetFor(target, { followLink: options?.followLink ?? true });
   const startedAt = performance.now();
 
   const local = acquireLocal(file, o.maxWaitMs);
@@ -420,9 +534,14 @@ export async function withLock<T>(
   try {
     const remainingWait = Math.max(0, o.maxWaitMs - (performance.now() - startedAt));
     const held = await acquireFileLock(file, { ...o, maxWaitMs: remainingWait }, performance.now());
+    const lease: LockLease = {
+      target: file,
+      signal: held.controller.signal,
+      assertHeld: () => assertHeld(held, o),
+    };
     let outcome: { ok: true; value: T } | { ok: false; error: unknown };
     try {
-      outcome = { ok: true, value: await fn(held.controller.signal) };
+      outcome = { ok: true, value: await fn(held.controller.signal, lease) };
     } catch (error) {
       outcome = { ok: false, error };
     }

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
 import { judgeLiveness, needsProcessCheck } from './liveness';
-import type { LockOptions } from './lock';
+import type { LockLease, LockOptions } from './lock';
 import { withLock } from './lock';
 import { ARCHIVE_DIR_NAME, archiveDayDir, journalPath, recordPath, utcDay } from './paths';
 import { isProcessAlive, ProcessProbe, type ProcessFacts, type StartTimeMethod } from './process-info';
@@ -226,7 +226,7 @@ export class SessionStore {
     await this.checkDir();
     await ensurePrivateDir(this.dir);
     const file = recordPath(this.dir, record.id);
-    await withLock(file, () => writeRecord(file, record), this.options.lock);
+    await withLock(file, (_signal, lease) => writeRecord(file, record, lease), { ...this.options.lock, followLink: false });
     this.known.set(record.id, record);
     await this.journal(record.id, 'created', now);
     if (this.options.cleanupOnCreate ?? true) this.cleanupInBackground();
@@ -247,7 +247,7 @@ export class SessionStore {
     let reregistered: string | null = null;
     const record = await withLock(
       file,
-      async () => {
+      async (_signal, lease) => {
         let damaged = false;
         const current = await this.load(file, id).catch((err: unknown) => {
           // Our own record damaged by someone else: rewrite it from what we know.
@@ -276,10 +276,10 @@ export class SessionStore {
         const next = { ...base, heartbeatAt: new Date(now).toISOString(), closedAt: null };
         const checked = checkSessionRecord(next);
         if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
-        await writeRecord(file, next);
+        await writeRecord(file, next, lease);
         return checked.record;
       },
-      this.options.lock,
+      { ...this.options.lock, followLink: false },
     );
     this.known.set(id, record);
     if (reregistered) await this.journal(id, 're-registered', now, `${reregistered} at heartbeat`);
@@ -293,17 +293,17 @@ export class SessionStore {
     const now = this.now();
     const closed = await withLock(
       file,
-      async () => {
+      async (_signal, lease) => {
         const current = await this.load(file, id);
         if (!current) {
           if (this.known.has(id) || (await this.findArchived(id))) return false;
           throw new SessionNotFoundError(id, this.dir);
         }
         if (current.record.closedAt !== null) return false;
-        await writeRecord(file, { ...current.raw, closedAt: new Date(now).toISOString() });
+        await writeRecord(file, { ...current.raw, closedAt: new Date(now).toISOString() }, lease);
         return true;
       },
-      this.options.lock,
+      { ...this.options.lock, followLink: false },
     );
     this.known.delete(id);
     if (closed) await this.journal(id, 'closed', now);
@@ -475,7 +475,7 @@ export class SessionStore {
     const journal = journalPath(this.dir, id);
     return withLock(
       file,
-      async () => {
+      async (_signal, recordLease) => {
         let liveness: SessionInfo | undefined;
         try {
           const current = await this.load(file, id);
@@ -497,13 +497,17 @@ export class SessionStore {
         const moved = await withLock(
           journal,
           // Journal first: a crash in between leaves the record, so cleanup finishes the job.
-          () => moveIntoArchive(this.dir, archiveDayDir(this.dir, now), id, [journal, file]),
-          this.options.lock,
+          (_s, journalLease) =>
+            moveIntoArchive(this.dir, archiveDayDir(this.dir, now), id, [journal, file], () => {
+              recordLease.assertHeld();
+              journalLease.assertHeld();
+            }),
+          { ...this.options.lock, followLink: false },
         );
         this.known.delete(id);
         return { id, archivedOn: utcDay(now), state: liveness?.state ?? null, reason, moved };
       },
-      this.options.lock,
+      { ...this.options.lock, followLink: false },
     );
   }
 
@@ -654,8 +658,9 @@ export class SessionStore {
   }
 }
 
-function writeRecord(file: string, record: object): Promise<void> {
-  return writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+/** Replaces the record atomically; `lease` is checked right before the rename. */
+function writeRecord(file: string, record: object, lease: LockLease): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, lease });
 }
 
 function currentUser(): string {

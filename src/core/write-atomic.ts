@@ -2,12 +2,20 @@
 // leaves at most a temp file behind. Temp file in the same directory (rename must not cross
 // file systems), fsync before rename (so the new name never points at unwritten data).
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { LockLease } from './lock';
 
 export interface AtomicWriteOptions {
   /** Permission bits of the new file; set exactly, regardless of umask. Default 0o600. */
   mode?: number;
+  /**
+   * The lease of the lock the write is made under. Its assertHeld() runs right before the
+   * rename, in the same synchronous turn, so a writer that lost its lock (stopped past the stale
+   * threshold) fails with LockCompromisedError instead of replacing a newer file.
+   */
+  lease?: Pick<LockLease, 'assertHeld'>;
 }
 
 /** Temp names start with '.' and end in '.tmp' so directory readers can skip them. */
@@ -29,18 +37,22 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     } finally {
       await handle.close();
     }
-    await renameWithRetry(temp, file);
+    await renameWithRetry(temp, file, options.lease);
   } catch (err) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
 }
 
-/** On Windows a rename onto a file another process has open fails briefly with EPERM/EACCES/EBUSY. */
-async function renameWithRetry(from: string, to: string): Promise<void> {
+/**
+ * On Windows a rename onto a file another process has open fails briefly with EPERM/EACCES/EBUSY.
+ * The lease check and the rename are synchronous and adjacent: nothing else runs in between.
+ */
+async function renameWithRetry(from: string, to: string, lease: AtomicWriteOptions['lease']): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await fs.rename(from, to);
+      lease?.assertHeld();
+      renameSync(from, to);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

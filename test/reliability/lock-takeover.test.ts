@@ -7,7 +7,9 @@ import { mkdirSync, utimesSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fixture } from './lib/proc';
+import { fixture, startChild } from './lib/proc';
+import { defaultMaxWaitMs, LOCK_DEFAULTS, MTIME_ROUNDING_MS, resolveLockOptions } from '../../src/core/lock';
+import { scanJsonl } from '../../src/core/jsonl-reader';
 import { tempDir } from './lib/tmp';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
@@ -59,6 +61,60 @@ test('a stale lock found by several processes at once is taken over by exactly o
     assert.equal(overlaps, 0, `in ${overlaps} of ${rounds} rounds two processes held the lock at once`);
   } finally {
     for (const c of children) c.kill('SIGKILL');
+    tmp.dispose();
+  }
+});
+
+// The issue's example: with the default options, a holder SIGKILLed shortly after taking the lock
+// (just after a whole second, where the mtime is rounded up the most: ~1 s into the future), and
+// five `session-keeper append` processes already waiting. The lock can be taken over 10 s after
+// its mtime, ~11 s after it was taken; the old default wait (10 s) gave up just before that and
+// all five exited 2. The default wait must outlast the takeover: all five exit 0.
+test('with the default options, writers waiting on a SIGKILLed holder all succeed', { timeout: budgetMs(120_000, 120_000) }, async () => {
+  const o = resolveLockOptions();
+  assert.equal(o.staleMs, LOCK_DEFAULTS.staleMs);
+  assert.ok(o.maxWaitMs >= o.staleMs + MTIME_ROUNDING_MS + 2000, `default wait ${o.maxWaitMs} ms must outlast stale ${o.staleMs} ms + mtime rounding + a margin`);
+  assert.equal(o.maxWaitMs, defaultMaxWaitMs(o.staleMs));
+  const tmp = tempDir('lock-default-wait');
+  const file = join(tmp.dir, 'agent.jsonl');
+  // The writers: the command-line tool's `append`, loaded in advance and started on a "go".
+  const writers = Array.from({ length: 5 }, (_, i) => {
+    const w = spawn(process.execPath, [fixture('cli-on-go'), 'append', file, JSON.stringify({ x: i })], { cwd: tmp.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    w.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ready = new Promise<void>((resolve) => createInterface({ input: w.stdout }).once('line', () => resolve()));
+    const exited = new Promise<number | null>((resolve) => w.on('exit', (code) => resolve(code)));
+    return { w, ready, exited, stderr: () => stderr };
+  });
+  const holder = startChild(fixture('lock-holder'), [file, 'default', 'forever', 'align']);
+  try {
+    await Promise.all(writers.map((w) => w.ready));
+    await holder.waitForLine((l) => l === 'locked', 30_000);
+    const lockedAt = Date.now();
+    for (const w of writers) w.w.stdin.end('go\n');
+    // Shortly after it took the lock, with the five waiting: its lock stays behind.
+    await new Promise((r) => setTimeout(r, 500));
+    holder.proc.kill('SIGKILL');
+    await holder.exited;
+    const timeout = setTimeout(() => writers.forEach((w) => w.w.kill('SIGKILL')), 60_000);
+    const exits = await Promise.all(writers.map((w) => w.exited));
+    clearTimeout(timeout);
+    const slowestMs = Date.now() - lockedAt;
+    recordFigures({
+      test: 'lock-default-wait',
+      injects: 'holder with default options SIGKILLed 0.5 s after taking the lock (just after a whole second), 5 CLI appends waiting',
+      figures: { writers: 5, exitedZero: exits.filter((code) => code === 0).length, lastDoneAfterLockMs: slowestMs, defaultMaxWaitMs: o.maxWaitMs },
+    });
+    assert.deepEqual(
+      exits.map((code, i) => `${code} ${writers[i]?.stderr().trim() ?? ''}`.trim()),
+      ['0', '0', '0', '0', '0'],
+    );
+    const values: number[] = [];
+    await scanJsonl(file, { onRecord: (r) => values.push((r.value as { x: number }).x) });
+    assert.deepEqual(values.sort(), [0, 1, 2, 3, 4]);
+  } finally {
+    holder.proc.kill('SIGKILL');
+    for (const w of writers) w.w.kill('SIGKILL');
     tmp.dispose();
   }
 });

@@ -227,7 +227,7 @@ describe('withLock', () => {
       updateMs: 5000,
       minDelayMs: 1,
       maxDelayMs: 50,
-      maxWaitMs: 10_000,
+      maxWaitMs: 15_000,
     });
     const tiny = resolveLockOptions({ staleMs: 10, updateMs: 1 });
     assert.equal(tiny.staleMs, 2000);
