@@ -50,6 +50,12 @@ for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 const HEX = new Uint8Array(256);
 for (const c of Buffer.from('0123456789abcdefABCDEF')) HEX[c] = 1;
 
+/** Index of the first byte in [i, end) that is not plain ASCII string content. */
+function skipPlain(buf: Uint8Array, i: number, end: number): number {
+  while (i < end && PLAIN[buf[i] as number] === 1) i++;
+  return i;
+}
+
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -86,8 +92,7 @@ export class JsonSyntaxValidator {
         case STRING: {
           // Plain ASCII content is by far the most common: skip it in a tight loop.
           if (PLAIN[c] === 1) {
-            i++;
-            while (i < end && PLAIN[buf[i] as number] === 1) i++;
+            i = skipPlain(buf, i + 1, end);
             continue;
           }
           if (c === 0x22) {
