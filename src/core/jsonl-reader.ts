@@ -36,8 +36,37 @@
  */
 import { promises as fsp, constants as fsConstants } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { JsonSyntaxValidator } from './json-syntax';
+import { salvageSegment } from './jsonl-salvage';
 
-export type ProblemKind = 'invalid-json' | 'invalid-utf8' | 'nul-bytes' | 'too-long' | 'torn-tail';
+/**
+ * Damage kinds (bytes repair moves to the quarantine): 'invalid-json', 'invalid-utf8',
+ * 'nul-bytes', 'too-long', 'torn-tail'; 'utf16' (the whole file; repair refuses it).
+ * Format kinds (see FORMAT_PROBLEM_KINDS: nothing is lost, repair rewrites the line in strict
+ * form): 'fused-values', 'cr-line-end', 'utf8-bom'.
+ */
+export type ProblemKind =
+  | 'invalid-json'
+  | 'invalid-utf8'
+  | 'nul-bytes'
+  | 'too-long'
+  | 'torn-tail'
+  | 'utf16'
+  | 'fused-values'
+  | 'cr-line-end'
+  | 'utf8-bom';
+
+/**
+ * Kinds that break strict JSON Lines (one value per line, '\n' or '\r\n' endings, no BOM) without
+ * damaging data: their spans mark where (a fused line's values; the bare CRs; the BOM), may
+ * overlap record spans, hold no quarantined bytes, and do not count as corrupted lines.
+ */
+export const FORMAT_PROBLEM_KINDS: ReadonlySet<ProblemKind> = new Set<ProblemKind>(['fused-values', 'cr-line-end', 'utf8-bom']);
+
+/** True for the format kinds (see FORMAT_PROBLEM_KINDS), false for damage. */
+export function isFormatProblem(kind: ProblemKind): boolean {
+  return FORMAT_PROBLEM_KINDS.has(kind);
+}
 
 export interface JsonlRecord {
   value: unknown;
@@ -47,7 +76,7 @@ export interface JsonlRecord {
   offset: number;
   /** Length in bytes of the record's text. */
   length: number;
-  /** True when the record was salvaged from a damaged line (fused values, NUL bytes, garbage). */
+  /** True when the record came from a line that was not exactly one value (see jsonl-salvage.ts). */
   recovered: boolean;
 }
 
@@ -63,21 +92,31 @@ export interface JsonlStats {
   bytes: number;
   lines: number;
   blank: number;
+  /** All records, recovered and oversized ones included. */
   records: number;
   recovered: number;
-  /** Lines with at least one problem. */
+  /**
+   * Valid records longer than maxLineBytes: validated by streaming, their values never read.
+   * Counted in `records`; readJsonl does not yield them, scanJsonl reports them through
+   * onOversizedRecord.
+   */
+  oversized: number;
+  /** Lines with at least one damage problem (format problems do not count). */
   corrupted: number;
   /** corrupted / non-blank lines (0 when there are none). */
   corruptionRatio: number;
   /** corruptionRatio > 0.10 */
   warn: boolean;
-  /** Exact number of problems (the collected list may be capped). */
+  /** Exact number of problems, format problems included (the collected list may be capped). */
   problemCount: number;
   problemsByKind: Record<ProblemKind, number>;
 }
 
 export interface ReadOptions {
-  /** Lines longer than this are skipped as 'too-long' without being buffered. Default 16 MiB. */
+  /**
+   * Lines longer than this are never held in memory: they are validated by streaming, and are
+   * an oversized record when valid, else a 'too-long' problem. Default 16 MiB.
+   */
   maxLineBytes?: number;
   /** Read size. Default 1 MiB. */
   chunkBytes?: number;
@@ -85,8 +124,16 @@ export interface ReadOptions {
   onProgress?(bytesDone: number, total: number): void;
 }
 
+/** Where a valid record longer than maxLineBytes is; its value is not read. */
+export interface OversizedRecord {
+  line: number;
+  offset: number;
+  length: number;
+}
+
 export interface ScanOptions extends ReadOptions {
   onRecord?(record: JsonlRecord): void;
+  onOversizedRecord?(record: OversizedRecord): void;
   onProblem?(problem: JsonlProblem): void;
   /** Cap of the returned problem list (counts stay exact). Default 1000. */
   maxProblems?: number;
@@ -98,17 +145,14 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_PROBLEMS = 1000;
 /** Lines are UTF-8-validated in blocks of about this size (see push()). */
 const UTF8_BLOCK_BYTES = 64 * 1024;
+/** The first bytes are held until the encoding is known (UTF-16 detection). */
+const SNIFF_BYTES = 64;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 /**
  * Receives what the parser finds, in file order, with the raw bytes (valid only during the call).
@@ -125,10 +169,13 @@ export interface ParseSink {
     start: number,
     lineEnd: number,
   ): void;
-  /** `bytes[start, start + problem.length)` are the problem's bytes; null for 'too-long' (see below). */
+  /**
+   * `bytes[start, start + problem.length)` are the problem's bytes; null for 'too-long' and
+   * 'utf16', whose bytes are never held (read them from the file by offset).
+   */
   problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void;
-  /** The bytes of a 'too-long' line, in pieces, before its problem() call. */
-  tooLongBytes?(bytes: Buffer, start: number, end: number): void;
+  /** A valid record longer than maxLineBytes; its bytes were never held (see ReadOptions). */
+  oversizedRecord?(line: number, offset: number, length: number, lineEnd: number): void;
 }
 
 // Buffer#toString validates its arguments and dispatches on the encoding on every call, which
@@ -147,7 +194,17 @@ function isJsonWhitespace(c: number | undefined): boolean {
 }
 
 function emptyKinds(): Record<ProblemKind, number> {
-  return { 'invalid-json': 0, 'invalid-utf8': 0, 'nul-bytes': 0, 'too-long': 0, 'torn-tail': 0 };
+  return {
+    'invalid-json': 0,
+    'invalid-utf8': 0,
+    'nul-bytes': 0,
+    'too-long': 0,
+    'torn-tail': 0,
+    utf16: 0,
+    'fused-values': 0,
+    'cr-line-end': 0,
+    'utf8-bom': 0,
+  };
 }
 
 function emptyStats(): JsonlStats {
@@ -157,6 +214,7 @@ function emptyStats(): JsonlStats {
     blank: 0,
     records: 0,
     recovered: 0,
+    oversized: 0,
     corrupted: 0,
     corruptionRatio: 0,
     warn: false,
@@ -166,57 +224,36 @@ function emptyStats(): JsonlStats {
 }
 
 const MESSAGES: Record<ProblemKind, string> = {
-  'invalid-json': 'not valid JSON',
+  'invalid-json': 'not a JSON record (invalid JSON, or a fragment of a damaged line)',
   'invalid-utf8': 'bytes that are not valid UTF-8',
   'nul-bytes': 'run of NUL bytes (typical residue of a crash during a write)',
-  'too-long': 'line longer than the maximum line length; skipped unread',
+  'too-long': 'line longer than the maximum line length that is not valid JSON',
   'torn-tail': 'incomplete last line without a newline (torn write)',
+  utf16: 'file is UTF-16, not UTF-8',
+  'fused-values': 'several JSON values on one line; repair puts each on a line of its own',
+  'cr-line-end': 'bare CR used as a line break (CR-only line endings); repair ends lines with LF',
+  'utf8-bom': 'UTF-8 byte-order mark at the start of the file; repair removes it',
 };
 
-/** Index of the closing quote of the string opening at `q`, or `end` if unterminated. */
-function skipString(buf: Buffer, q: number, end: number): number {
-  let i = q + 1;
-  while (i < end) {
-    const c = buf[i];
-    if (c === BACKSLASH) i += 2;
-    else if (c === QUOTE) return i;
-    else i++;
-  }
-  return end;
-}
-
 /**
- * End (exclusive) of the top-level JSON value candidate starting at `p`: a bracketed value up to
- * its matching close (string-aware), a string up to its closing quote, or any other token up to
- * whitespace or the start of a bracketed value or string. Returns `end` when unterminated.
+ * The UTF-16 encoding `head` (a file's first bytes) is in, or null: a UTF-16 byte-order mark
+ * (FF FE, FE FF; never valid UTF-8), or, without one, at least two ASCII characters each paired
+ * with a NUL on the same side (as UTF-16 encodes ASCII; NUL holes left by crashes come in runs).
  */
-function scanValue(buf: Buffer, p: number, end: number): number {
-  const first = buf[p];
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-    let depth = 0;
-    for (let i = p; i < end; i++) {
-      const c = buf[i];
-      if (c === QUOTE) {
-        i = skipString(buf, i, end);
-      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        depth++;
-      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        if (--depth === 0) return i + 1;
-      }
-    }
-    return end;
+export function detectUtf16(head: Uint8Array, length = head.length): 'UTF-16LE' | 'UTF-16BE' | null {
+  if (length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'UTF-16LE';
+  if (length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'UTF-16BE';
+  const pairs = length >> 1;
+  if (pairs < 2) return null;
+  let le = true;
+  let be = true;
+  for (let k = 0; k < pairs && (le || be); k++) {
+    const a = head[2 * k] as number;
+    const b = head[2 * k + 1] as number;
+    le &&= b === 0 && a > 0 && a < 0x80;
+    be &&= a === 0 && b > 0 && b < 0x80;
   }
-  if (first === QUOTE) {
-    const q = skipString(buf, p, end);
-    return q >= end ? end : q + 1;
-  }
-  let i = p + 1;
-  while (i < end) {
-    const c = buf[i];
-    if (isJsonWhitespace(c) || c === OPEN_BRACE || c === OPEN_BRACKET || c === QUOTE) break;
-    i++;
-  }
-  return i;
+  return le ? 'UTF-16LE' : be ? 'UTF-16BE' : null;
 }
 
 /**
@@ -225,22 +262,31 @@ function scanValue(buf: Buffer, p: number, end: number): number {
  */
 export class JsonlParser {
   private readonly maxLineBytes: number;
-  /** File offset of the next byte push() will receive. */
+  /** File offset of the next byte push() will receive (bytes held while sniffing included). */
   private base = 0;
   private lineNo = 0;
+  // The first bytes, held until detectUtf16() can decide; null once decided.
+  private sniff: Buffer | null = Buffer.alloc(SNIFF_BYTES);
+  private sniffLen = 0;
+  // Set when the file is UTF-16: nothing is parsed, newlines are counted.
+  private utf16: string | null = null;
+  private lastByte = -1;
   // The unfinished line carried over between chunks.
   private pending: Buffer = Buffer.alloc(0);
   private pendingLen = 0;
   private pendingOffset = 0;
-  // A too-long line being skipped.
+  // An over-long line being streamed through the validator.
   private skipping = false;
   private skipOffset = 0;
   private skipLine = 0;
   private skipLen = 0;
+  /** BOM bytes matched so far at the start of an over-long first line, or -1. */
+  private skipHead = -1;
+  private skipBom = false;
+  private skipTrailingCr = 0;
+  private readonly validator = new JsonSyntaxValidator();
   // Per-line problem bookkeeping for the slow path.
   private lineHadProblem = false;
-  private garbageStart = -1;
-  private garbageEnd = -1;
 
   readonly stats: JsonlStats = emptyStats();
 
@@ -255,7 +301,35 @@ export class JsonlParser {
 
   /** Feeds the next bytes of the file. The buffer may be reused by the caller once this returns. */
   push(chunk: Buffer): void {
+    const sniff = this.sniff;
+    if (sniff !== null) {
+      const take = Math.min(chunk.length, SNIFF_BYTES - this.sniffLen);
+      chunk.copy(sniff, this.sniffLen, 0, take);
+      this.sniffLen += take;
+      if (this.sniffLen < SNIFF_BYTES) return;
+      this.endSniff();
+      if (take < chunk.length) this.pushBytes(chunk.subarray(take));
+      return;
+    }
+    this.pushBytes(chunk);
+  }
+
+  /** Decides the encoding from the held first bytes, then parses them. */
+  private endSniff(): void {
+    const head = this.sniff as Buffer;
+    this.sniff = null;
+    this.utf16 = detectUtf16(head, this.sniffLen);
+    if (this.sniffLen > 0) this.pushBytes(head.subarray(0, this.sniffLen));
+  }
+
+  private pushBytes(chunk: Buffer): void {
     const n = chunk.length;
+    if (this.utf16 !== null) {
+      for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) this.stats.lines++;
+      this.lastByte = chunk[n - 1] as number;
+      this.base += n;
+      return;
+    }
     let p = 0;
     if (this.skipping) {
       const nl = chunk.indexOf(LF);
@@ -265,7 +339,7 @@ export class JsonlParser {
         return;
       }
       this.skipBytes(chunk, 0, nl);
-      this.endSkip();
+      this.endSkip(this.base + nl);
       p = nl + 1;
     } else if (this.pendingLen > 0) {
       const nl = chunk.indexOf(LF);
@@ -279,7 +353,7 @@ export class JsonlParser {
           this.base += n;
           return;
         }
-        this.endSkip();
+        this.endSkip(this.base + nl);
       } else {
         this.appendPending(chunk, 0, upTo);
         if (nl < 0) {
@@ -326,19 +400,34 @@ export class JsonlParser {
 
   /** Finishes the last line (a tail without '\n') and returns the final statistics. */
   end(): JsonlStats {
-    if (this.skipping) {
-      this.endSkip();
+    if (this.sniff !== null) this.endSniff();
+    const s = this.stats;
+    if (this.utf16 !== null) {
+      this.endUtf16();
+    } else if (this.skipping) {
+      this.endSkip(-1);
     } else if (this.pendingLen > 0) {
       const len = this.pendingLen;
       this.pendingLen = 0;
       this.line(this.pending, 0, len, this.pendingOffset, -1, false);
     }
-    const s = this.stats;
     s.bytes = this.base;
     const nonBlank = s.lines - s.blank;
     s.corruptionRatio = nonBlank > 0 ? s.corrupted / nonBlank : 0;
     s.warn = s.corruptionRatio > WARN_RATIO;
     return s;
+  }
+
+  /** A UTF-16 file: one problem spanning the file; every line counts as corrupted. */
+  private endUtf16(): void {
+    const s = this.stats;
+    if (this.lastByte !== LF && this.base > 0) s.lines++;
+    s.corrupted = s.lines;
+    const encoding = this.utf16 as string;
+    this.stats.problemCount++;
+    this.stats.problemsByKind.utf16++;
+    const message = `file is ${encoding}, not UTF-8 (${this.base} bytes; convert it, e.g. iconv -f ${encoding} -t UTF-8)`;
+    this.sink.problem({ kind: 'utf16', line: 1, offset: 0, length: this.base, message }, null, 0);
   }
 
   private appendPending(buf: Buffer, s: number, e: number): void {
@@ -353,41 +442,73 @@ export class JsonlParser {
   }
 
   private startSkip(buf: Buffer, s: number, e: number, offset: number): void {
-    this.skipping = true;
-    this.skipOffset = offset;
-    this.skipLine = ++this.lineNo;
+    this.beginSkip(++this.lineNo, offset);
     this.stats.lines++;
-    this.skipLen = 0;
     this.skipBytes(buf, s, e);
     // The carry buffer may have grown to maxLineBytes; do not keep it alive for the rest of the file.
     if (this.pending.length > DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
   }
 
+  private beginSkip(lineNo: number, offset: number): void {
+    this.skipping = true;
+    this.skipOffset = offset;
+    this.skipLine = lineNo;
+    this.skipLen = 0;
+    this.skipHead = offset === 0 ? 0 : -1;
+    this.skipBom = false;
+    this.skipTrailingCr = 0;
+    this.validator.reset();
+  }
+
+  /** Streams bytes of an over-long line through the validator, never holding them. */
   private skipBytes(buf: Buffer, s: number, e: number): void {
     this.skipLen += e - s;
-    if (e > s) this.sink.tooLongBytes?.(buf, s, e);
+    // A BOM at offset 0 is not part of the line's content (see line()).
+    while (this.skipHead >= 0 && s < e) {
+      if (buf[s] === BOM[this.skipHead]) {
+        s++;
+        if (++this.skipHead === 3) {
+          this.skipHead = -1;
+          this.skipBom = true;
+          this.report('utf8-bom', this.skipLine, 0, 3, BOM, 0);
+        }
+      } else {
+        this.validator.push(BOM, 0, this.skipHead);
+        this.skipHead = -1;
+      }
+    }
+    if (s >= e) return;
+    let k = e;
+    while (k > s && buf[k - 1] === CR) k--;
+    this.skipTrailingCr = k === s ? this.skipTrailingCr + (e - s) : e - k;
+    if (this.validator.ok) this.validator.push(buf, s, e);
   }
 
-  private endSkip(): void {
+  /** Ends an over-long line: a valid one is an oversized record, anything else 'too-long'. */
+  private endSkip(lineEnd: number): void {
     this.skipping = false;
-    this.stats.corrupted++;
-    this.report('too-long', this.skipLine, this.skipOffset, this.skipLen, null, 0, this.maxLineBytes);
+    if (this.skipHead > 0) this.validator.push(BOM, 0, this.skipHead);
+    this.skipHead = -1;
+    const bom = this.skipBom ? 3 : 0;
+    const content = this.skipLen - bom - this.skipTrailingCr;
+    if (content > 0 && this.validator.end()) {
+      this.stats.records++;
+      this.stats.oversized++;
+      this.sink.oversizedRecord?.(this.skipLine, this.skipOffset + bom, content, lineEnd);
+    } else if (content <= 0) {
+      this.stats.blank++;
+    } else {
+      this.stats.corrupted++;
+      this.report('too-long', this.skipLine, this.skipOffset + bom, this.skipLen - bom, null, 0);
+    }
   }
 
-  private report(
-    kind: ProblemKind,
-    line: number,
-    offset: number,
-    length: number,
-    bytes: Buffer | null,
-    start: number,
-    maxLineBytes?: number,
-  ): void {
+  private report(kind: ProblemKind, line: number, offset: number, length: number, bytes: Buffer | null, start: number): void {
     this.stats.problemCount++;
     this.stats.problemsByKind[kind]++;
     const message =
       kind === 'too-long'
-        ? `${length} byte line exceeds maxLineBytes (${maxLineBytes}); skipped unread`
+        ? `${length} byte line exceeds maxLineBytes (${this.maxLineBytes}) and is not valid JSON`
         : `${MESSAGES[kind]} (${length} bytes)`;
     this.sink.problem({ kind, line, offset, length, message }, bytes, start);
   }
@@ -397,17 +518,15 @@ export class JsonlParser {
     const lineNo = ++this.lineNo;
     this.stats.lines++;
     if (e - s > this.maxLineBytes) {
-      // Only reachable when maxLineBytes is smaller than a chunk; report like a streamed one.
-      this.skipping = true;
-      this.skipOffset = off;
-      this.skipLine = lineNo;
-      this.skipLen = 0;
+      // Only reachable when maxLineBytes is smaller than a chunk; handled like a streamed one.
+      this.beginSkip(lineNo, off);
       this.skipBytes(buf, s, e);
-      this.endSkip();
+      this.endSkip(lineEnd);
       return;
     }
     while (e > s && buf[e - 1] === CR) e--;
     if (off === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) {
+      this.report('utf8-bom', lineNo, 0, 3, buf, s);
       s += 3;
       off += 3;
     }
@@ -431,7 +550,11 @@ export class JsonlParser {
     this.sink.record(value, lineNo, off, e - s, false, buf, s, lineEnd);
   }
 
-  /** A non-empty line that is not one valid record: blank, or salvage what parses. */
+  /**
+   * A non-empty line that is not exactly one valid record. Bare CRs split it into segments (a raw
+   * CR is never inside a JSON string, so it is whitespace or a line break); each segment keeps
+   * what salvageSegment() allows, and the rest is damage.
+   */
   private slowLine(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
     let i = s;
     while (i < e && isJsonWhitespace(buf[i])) i++;
@@ -439,95 +562,83 @@ export class JsonlParser {
       this.stats.blank++;
       return;
     }
+    let last = e;
+    while (last > i && isJsonWhitespace(buf[last - 1])) last--;
     this.lineHadProblem = false;
-    this.garbageStart = -1;
-    const view = buf.subarray(s, e);
-    let p = s;
-    while (p < e) {
-      const nulRel = view.indexOf(0, p - s);
-      const nulAt = nulRel < 0 ? e : s + nulRel;
-      if (nulAt > p) this.salvage(buf, p, nulAt, s, e, off, lineNo, lineEnd);
-      if (nulAt >= e) break;
-      let q = nulAt;
-      while (q < e && buf[q] === 0) q++;
-      this.flushGarbage(buf, s, e, off, lineNo, lineEnd);
-      this.lineHadProblem = true;
-      this.report('nul-bytes', lineNo, off + (nulAt - s), q - nulAt, buf, nulAt);
-      p = q;
+    const view = buf.subarray(s, last);
+    let segStart = i;
+    for (;;) {
+      const crRel = view.indexOf(CR, segStart - s);
+      const cr = crRel < 0 ? last : s + crRel;
+      this.segment(buf, segStart, cr, s, off, lineNo, lineEnd, last);
+      if (cr >= last) break;
+      let q = cr;
+      while (q < last && buf[q] === CR) q++;
+      this.report('cr-line-end', lineNo, off + (cr - s), q - cr, buf, cr);
+      segStart = q;
     }
-    this.flushGarbage(buf, s, e, off, lineNo, lineEnd);
     if (this.lineHadProblem) this.stats.corrupted++;
   }
 
-  /**
-   * Splits bytes [a, b) (no NULs) into top-level JSON values. Values that parse become recovered
-   * records; the rest accumulates as garbage. After a failed candidate the scan resumes at the
-   * next '{' or '[' (a torn record is typically followed by a whole one). The scan effort is
-   * capped so that a pathological line (thousands of unclosed brackets) stays linear.
-   */
-  private salvage(
+  /** One CR-free segment [a, b) of a damaged line; `contentEnd` is where the line's content ends. */
+  private segment(
     buf: Buffer,
     a: number,
     b: number,
     s: number,
-    e: number,
     off: number,
     lineNo: number,
     lineEnd: number,
+    contentEnd: number,
   ): void {
-    let budget = 16 * (b - a) + 65536;
-    let p = a;
-    while (p < b) {
-      while (p < b && isJsonWhitespace(buf[p])) p++;
-      if (p >= b) break;
-      const start = p;
-      const end = budget > 0 ? scanValue(buf, start, b) : b;
-      budget -= 2 * (end - start);
-      let value: unknown;
-      let ok = false;
-      if (budget >= 0) {
-        try {
-          value = JSON.parse(decodeUtf8(buf, start, end));
-          ok = isUtf8(buf.subarray(start, end));
-        } catch {
-          ok = false;
-        }
-      }
-      if (ok) {
-        this.flushGarbage(buf, s, e, off, lineNo, lineEnd);
-        this.stats.records++;
-        this.stats.recovered++;
-        this.sink.record(value, lineNo, off + (start - s), end - start, true, buf, start, lineEnd);
-        p = end;
-        continue;
-      }
-      let next = start + 1;
-      if (budget > 0) {
-        while (next < b && buf[next] !== OPEN_BRACE && buf[next] !== OPEN_BRACKET) next++;
-      } else {
-        next = b;
-      }
-      let gEnd = next;
-      while (gEnd > start && isJsonWhitespace(buf[gEnd - 1])) gEnd--;
-      if (this.garbageStart < 0) this.garbageStart = start;
-      this.garbageEnd = gEnd;
-      p = next;
+    const { keepFrom, values } = salvageSegment(buf, a, b, decodeUtf8);
+    this.damage(buf, a, keepFrom < 0 ? b : keepFrom, s, off, lineNo, lineEnd, contentEnd);
+    const first = values[0];
+    const lastValue = values[values.length - 1];
+    if (first && lastValue && values.length > 1) {
+      this.report('fused-values', lineNo, off + (first.start - s), lastValue.end - first.start, buf, first.start);
+    }
+    for (const v of values) {
+      this.stats.records++;
+      this.stats.recovered++;
+      this.sink.record(v.value, lineNo, off + (v.start - s), v.end - v.start, true, buf, v.start, lineEnd);
     }
   }
 
-  private flushGarbage(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
-    const gs = this.garbageStart;
-    if (gs < 0) return;
-    const ge = this.garbageEnd;
-    this.garbageStart = -1;
-    this.lineHadProblem = true;
-    let contentEnd = e;
-    while (contentEnd > gs && isJsonWhitespace(buf[contentEnd - 1])) contentEnd--;
-    let kind: ProblemKind;
-    if (lineEnd < 0 && ge === contentEnd) kind = 'torn-tail';
-    else if (!isUtf8(buf.subarray(gs, ge))) kind = 'invalid-utf8';
-    else kind = 'invalid-json';
-    this.report(kind, lineNo, off + (gs - s), ge - gs, buf, gs);
+  /** Reports damaged bytes [a, b): NUL runs, and the pieces between them less surrounding whitespace. */
+  private damage(
+    buf: Buffer,
+    a: number,
+    b: number,
+    s: number,
+    off: number,
+    lineNo: number,
+    lineEnd: number,
+    contentEnd: number,
+  ): void {
+    let p = a;
+    while (p < b) {
+      let q = p;
+      while (q < b && buf[q] !== 0) q++;
+      let gs = p;
+      let ge = q;
+      while (gs < ge && isJsonWhitespace(buf[gs])) gs++;
+      while (ge > gs && isJsonWhitespace(buf[ge - 1])) ge--;
+      if (ge > gs) {
+        let kind: ProblemKind;
+        if (lineEnd < 0 && ge === contentEnd) kind = 'torn-tail';
+        else if (!isUtf8(buf.subarray(gs, ge))) kind = 'invalid-utf8';
+        else kind = 'invalid-json';
+        this.lineHadProblem = true;
+        this.report(kind, lineNo, off + (gs - s), ge - gs, buf, gs);
+      }
+      if (q >= b) break;
+      p = q;
+      while (q < b && buf[q] === 0) q++;
+      this.lineHadProblem = true;
+      this.report('nul-bytes', lineNo, off + (p - s), q - p, buf, p);
+      p = q;
+    }
   }
 }
 
@@ -683,7 +794,9 @@ class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
 
 /**
  * Yields the file's records in order; the iterator's return value is the statistics.
- * Problems are skipped here; use scanJsonl to see them. Breaking out of a for-await loop closes
+ * Problems are skipped here; use scanJsonl to see them. Oversized records (valid lines longer
+ * than maxLineBytes) are not yielded, since their values are never read: `stats.oversized`
+ * counts them, and scanJsonl's onOversizedRecord says where they are. Breaking out of a for-await loop closes
  * the file.
  */
 export function readJsonl(file: string, options: ReadOptions = {}): AsyncGenerator<JsonlRecord, JsonlStats> {
@@ -695,7 +808,7 @@ export async function scanJsonl(
   file: string,
   options: ScanOptions = {},
 ): Promise<JsonlStats & { problems: JsonlProblem[] }> {
-  const { onRecord, onProblem } = options;
+  const { onRecord, onProblem, onOversizedRecord } = options;
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
   const problems: JsonlProblem[] = [];
   const parser = new JsonlParser(
@@ -707,6 +820,7 @@ export async function scanJsonl(
         if (problems.length < maxProblems) problems.push(p);
         onProblem?.(p);
       },
+      ...(onOversizedRecord ? { oversizedRecord: (line: number, offset: number, length: number) => onOversizedRecord({ line, offset, length }) } : {}),
     },
     options,
   );
