@@ -43,7 +43,7 @@ import { salvageSegment } from './jsonl-salvage';
  * Damage kinds (bytes repair moves to the quarantine): 'invalid-json', 'invalid-utf8',
  * 'nul-bytes', 'too-long', 'torn-tail'; 'utf16' (the whole file; repair refuses it).
  * Format kinds (see FORMAT_PROBLEM_KINDS: nothing is lost, repair rewrites the line in strict
- * form): 'fused-values', 'cr-line-end', 'utf8-bom'.
+ * form): 'fused-values', 'cr-line-end', 'utf8-bom', 'blank-line'.
  */
 export type ProblemKind =
   | 'invalid-json'
@@ -54,14 +54,21 @@ export type ProblemKind =
   | 'utf16'
   | 'fused-values'
   | 'cr-line-end'
-  | 'utf8-bom';
+  | 'utf8-bom'
+  | 'blank-line';
 
 /**
- * Kinds that break strict JSON Lines (one value per line, '\n' or '\r\n' endings, no BOM) without
- * damaging data: their spans mark where (a fused line's values; the bare CRs; the BOM), may
+ * Kinds that break strict JSON Lines (exactly one value on every line, '\n' or '\r\n' endings,
+ * no BOM: what a reader that JSON-parses each line accepts) without damaging data. Their spans
+ * mark where (a fused line's values; the bare CRs; the BOM; a blank line with its ending), may
  * overlap record spans, hold no quarantined bytes, and do not count as corrupted lines.
  */
-export const FORMAT_PROBLEM_KINDS: ReadonlySet<ProblemKind> = new Set<ProblemKind>(['fused-values', 'cr-line-end', 'utf8-bom']);
+export const FORMAT_PROBLEM_KINDS: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
+  'fused-values',
+  'cr-line-end',
+  'utf8-bom',
+  'blank-line',
+]);
 
 /** True for the format kinds (see FORMAT_PROBLEM_KINDS), false for damage. */
 export function isFormatProblem(kind: ProblemKind): boolean {
@@ -171,7 +178,7 @@ export interface ParseSink {
   ): void;
   /**
    * `bytes[start, start + problem.length)` are the problem's bytes; null for 'too-long' and
-   * 'utf16', whose bytes are never held (read them from the file by offset).
+   * 'utf16', whose bytes are never held (read them from the file by offset), and 'blank-line'.
    */
   problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void;
   /** A valid record longer than maxLineBytes; its bytes were never held (see ReadOptions). */
@@ -204,6 +211,7 @@ function emptyKinds(): Record<ProblemKind, number> {
     'fused-values': 0,
     'cr-line-end': 0,
     'utf8-bom': 0,
+    'blank-line': 0,
   };
 }
 
@@ -224,7 +232,7 @@ function emptyStats(): JsonlStats {
 }
 
 const MESSAGES: Record<ProblemKind, string> = {
-  'invalid-json': 'not a JSON record (invalid JSON, or a fragment of a damaged line)',
+  'invalid-json': 'not valid JSON, or not a whole record (a fragment of a damaged line)',
   'invalid-utf8': 'bytes that are not valid UTF-8',
   'nul-bytes': 'run of NUL bytes (typical residue of a crash during a write)',
   'too-long': 'line longer than the maximum line length that is not valid JSON',
@@ -233,6 +241,7 @@ const MESSAGES: Record<ProblemKind, string> = {
   'fused-values': 'several JSON values on one line; repair puts each on a line of its own',
   'cr-line-end': 'bare CR used as a line break (CR-only line endings); repair ends lines with LF',
   'utf8-bom': 'UTF-8 byte-order mark at the start of the file; repair removes it',
+  'blank-line': 'blank line (strict JSON Lines has one value on every line); repair removes it',
 };
 
 /**
@@ -496,11 +505,21 @@ export class JsonlParser {
       this.stats.oversized++;
       this.sink.oversizedRecord?.(this.skipLine, this.skipOffset + bom, content, lineEnd);
     } else if (content <= 0) {
-      this.stats.blank++;
+      const from = this.skipOffset + bom;
+      this.blankLine(this.skipLine, from, lineEnd >= 0 ? lineEnd + 1 : this.skipOffset + this.skipLen);
     } else {
       this.stats.corrupted++;
       this.report('too-long', this.skipLine, this.skipOffset + bom, this.skipLen - bom, null, 0);
     }
+  }
+
+  /**
+   * An empty or whitespace-only line, file bytes [from, to) with its ending. `to` can equal `from`
+   * only for a BOM-only last line, which the utf8-bom problem already covers.
+   */
+  private blankLine(lineNo: number, from: number, to: number): void {
+    this.stats.blank++;
+    if (to > from) this.report('blank-line', lineNo, from, to - from, null, 0);
   }
 
   private report(kind: ProblemKind, line: number, offset: number, length: number, bytes: Buffer | null, start: number): void {
@@ -524,6 +543,7 @@ export class JsonlParser {
       this.endSkip(lineEnd);
       return;
     }
+    const rawEnd = e;
     while (e > s && buf[e - 1] === CR) e--;
     if (off === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) {
       this.report('utf8-bom', lineNo, 0, 3, buf, s);
@@ -531,7 +551,7 @@ export class JsonlParser {
       off += 3;
     }
     if (e === s) {
-      this.stats.blank++;
+      this.blankLine(lineNo, off, lineEnd >= 0 ? lineEnd + 1 : off + (rawEnd - s));
       return;
     }
     let value: unknown;
@@ -559,7 +579,8 @@ export class JsonlParser {
     let i = s;
     while (i < e && isJsonWhitespace(buf[i])) i++;
     if (i === e) {
-      this.stats.blank++;
+      // Trailing CRs were cut off before; the span reaches the line's end either way.
+      this.blankLine(lineNo, off, lineEnd >= 0 ? lineEnd + 1 : off + (e - s));
       return;
     }
     let last = e;

@@ -249,7 +249,7 @@ describe('readJsonl / scanJsonl', () => {
     assertAccounting(content, r);
   });
 
-  test('CRLF line endings and blank or whitespace lines are formatting; a UTF-8 BOM is a utf8-bom problem but not corruption', async () => {
+  test('CRLF line endings are formatting; a UTF-8 BOM and blank or whitespace lines are format problems, not corruption', async () => {
     const content = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
       Buffer.from('{"a":1}\r\r\n\r\n   \t \n\n{"b":"\\r"}\r\n  {"c":3}  \n\r'),
@@ -257,7 +257,13 @@ describe('readJsonl / scanJsonl', () => {
     const r = await scan(content);
     assert.deepEqual(
       r.problems.map((p) => [p.kind, p.line, p.offset, p.length]),
-      [['utf8-bom', 1, 0, 3]],
+      [
+        ['utf8-bom', 1, 0, 3],
+        ['blank-line', 2, 13, 2],
+        ['blank-line', 3, 15, 6],
+        ['blank-line', 4, 21, 1],
+        ['blank-line', 7, 46, 1],
+      ],
     );
     assert.deepEqual(r.records, [
       { value: { a: 1 }, line: 1, offset: 3, length: 7, recovered: false },
