@@ -245,24 +245,27 @@ const MESSAGES: Record<ProblemKind, string> = {
 };
 
 /**
- * The UTF-16 encoding `head` (a file's first bytes) is in, or null: a UTF-16 byte-order mark
- * (FF FE, FE FF; never valid UTF-8), or, without one, at least two ASCII characters each paired
- * with a NUL on the same side (as UTF-16 encodes ASCII; NUL holes left by crashes come in runs).
+ * The UTF-16 encoding `head` (a file's first bytes, up to 64) is in, or null: a UTF-16
+ * byte-order mark (FF FE, FE FF; never valid UTF-8), or, without one, a file that starts with two
+ * ASCII characters each paired with a NUL on the same side (`{"` as UTF-16 encodes it) and has
+ * that NUL side in at least 3/4 of its first characters (ASCII and Latin-1 text). NUL holes left
+ * by crashes come in runs, so they do not look like this.
  */
 export function detectUtf16(head: Uint8Array, length = head.length): 'UTF-16LE' | 'UTF-16BE' | null {
   if (length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'UTF-16LE';
   if (length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'UTF-16BE';
   const pairs = length >> 1;
   if (pairs < 2) return null;
-  let le = true;
-  let be = true;
-  for (let k = 0; k < pairs && (le || be); k++) {
-    const a = head[2 * k] as number;
-    const b = head[2 * k + 1] as number;
-    le &&= b === 0 && a > 0 && a < 0x80;
-    be &&= a === 0 && b > 0 && b < 0x80;
+  const ascii = (c: number | undefined): boolean => c !== undefined && c > 0 && c < 0x80;
+  let zeroHigh = 0;
+  let zeroLow = 0;
+  for (let k = 0; k < pairs; k++) {
+    if (head[2 * k + 1] === 0) zeroHigh++;
+    if (head[2 * k] === 0) zeroLow++;
   }
-  return le ? 'UTF-16LE' : be ? 'UTF-16BE' : null;
+  if (ascii(head[0]) && ascii(head[2]) && head[1] === 0 && head[3] === 0 && zeroHigh * 4 >= pairs * 3) return 'UTF-16LE';
+  if (ascii(head[1]) && ascii(head[3]) && head[0] === 0 && head[2] === 0 && zeroLow * 4 >= pairs * 3) return 'UTF-16BE';
+  return null;
 }
 
 /**
