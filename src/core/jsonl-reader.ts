@@ -247,9 +247,9 @@ const MESSAGES: Record<ProblemKind, string> = {
 /**
  * The UTF-16 encoding `head` (a file's first bytes, up to 64) is in, or null: a UTF-16
  * byte-order mark (FF FE, FE FF; never valid UTF-8), or, without one, a file that starts with two
- * ASCII characters each paired with a NUL on the same side (`{"` as UTF-16 encodes it) and has
- * that NUL side in at least 3/4 of its first characters (ASCII and Latin-1 text). NUL holes left
- * by crashes come in runs, so they do not look like this.
+ * ASCII characters each paired with a NUL on the same side (`{"` as UTF-16 encodes it), and in
+ * at least 3/4 of its first characters one byte is NUL and the other is not (ASCII and Latin-1
+ * text). NUL holes left by crashes are runs of NUL pairs, so they do not look like this.
  */
 export function detectUtf16(head: Uint8Array, length = head.length): 'UTF-16LE' | 'UTF-16BE' | null {
   if (length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'UTF-16LE';
@@ -260,8 +260,11 @@ export function detectUtf16(head: Uint8Array, length = head.length): 'UTF-16LE' 
   let zeroHigh = 0;
   let zeroLow = 0;
   for (let k = 0; k < pairs; k++) {
-    if (head[2 * k + 1] === 0) zeroHigh++;
-    if (head[2 * k] === 0) zeroLow++;
+    const lo = head[2 * k];
+    const hi = head[2 * k + 1];
+    // A character with one NUL byte: (NUL, NUL) pairs are holes, not text.
+    if (hi === 0 && lo !== 0) zeroHigh++;
+    if (lo === 0 && hi !== 0) zeroLow++;
   }
   if (ascii(head[0]) && ascii(head[2]) && head[1] === 0 && head[3] === 0 && zeroHigh * 4 >= pairs * 3) return 'UTF-16LE';
   if (ascii(head[1]) && ascii(head[3]) && head[0] === 0 && head[2] === 0 && zeroLow * 4 >= pairs * 3) return 'UTF-16BE';
