@@ -9,17 +9,20 @@
  * (a) fused: the whole segment is objects and/or arrays written one after the other, optionally
  *     separated by JSON whitespace (`{"a":1}{"b":2}`, `{"a":1} [2]`);
  * (b) torn prefix + record: the segment ends with one object, or a fused run that starts with an
- *     object, and what comes before it is the start of a record cut short: its first byte is
- *     '{' or '[' (a writer died mid-record and the next one appended on the same line), a NUL
- *     (a hole left by a crash) or a UTF-8 byte-order mark (a concatenated file).
+ *     object and has nothing between its values (as writers fuse records: a missing newline),
+ *     and what comes before it is the start of a record cut short: its first byte is '{' or
+ *     '[' (a writer died mid-record and the next one appended on the same line), a NUL (a hole
+ *     left by a crash) or a UTF-8 byte-order mark (a concatenated file). The longest such run
+ *     is kept.
  *
  * Never kept: a scalar or string; a value followed by anything but whitespace or another kept
  * value on its segment (`{"a":1}` + NULs, `{"x":1},`); a value after a prefix that is not a torn
  * record start (`  "meta": {"x":1}` from a pretty-printed object).
  *
  * Ambiguity that remains: a torn record whose text so far ends in something that looks like a
- * whole object (`{"m":"a {}` ends in `{}`) yields that object under (b). Such values are always a
- * suffix of their line and never contain a '"' that was inside the torn string unescaped.
+ * whole object (`{"m":"a {}` ends in `{}`, or `{"m":"a {}` fused with the next record, which
+ * yields `{}` and that record) keeps that object under (b). Such values are always at the end of
+ * their line, directly followed by nothing or by the other values kept there.
  *
  * Effort is capped (about 16 bytes scanned per byte of the segment plus 64 KiB), so a line of
  * thousands of unclosed brackets stays linear; past the cap nothing is kept.
@@ -96,23 +99,31 @@ export function salvageSegment(buf: Buffer, a: number, b: number, decode: Utf8Sl
   const budget = { left: 16 * (b - a) + 65536 };
   const first = buf[a];
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-    const run = parseRun(buf, a, b, budget, decode);
+    const run = parseRun(buf, a, b, budget, decode, false);
     if (run) return { keepFrom: a, values: run };
   }
   if (!isTornStart(buf, a, b)) return none;
   for (let p = a + 1; p < b && budget.left > 0; p++) {
     if (buf[p] !== OPEN_BRACE) continue;
-    const run = parseRun(buf, p, b, budget, decode);
+    const run = parseRun(buf, p, b, budget, decode, true);
     if (run) return { keepFrom: p, values: run };
   }
   return none;
 }
 
 /**
- * Objects/arrays from `p` to exactly `b`, separated only by whitespace; null if the bytes are
- * anything else, or a value is not valid UTF-8, or the budget ran out.
+ * Objects/arrays from `p` to exactly `b`, separated only by whitespace (by nothing when
+ * `adjacent`); null if the bytes are anything else, or a value is not valid UTF-8, or the budget
+ * ran out.
  */
-function parseRun(buf: Buffer, p: number, b: number, budget: { left: number }, decode: Utf8Slicer): SalvagedValue[] | null {
+function parseRun(
+  buf: Buffer,
+  p: number,
+  b: number,
+  budget: { left: number },
+  decode: Utf8Slicer,
+  adjacent: boolean,
+): SalvagedValue[] | null {
   const values: SalvagedValue[] = [];
   // Structure first (cheap), parse only a run that covers the whole rest of the segment.
   const spans: number[] = [];
@@ -125,7 +136,7 @@ function parseRun(buf: Buffer, p: number, b: number, budget: { left: number }, d
     if (end < 0 || budget.left < 0) return null;
     spans.push(q, end);
     q = end;
-    while (q < b && isWhitespace(buf[q])) q++;
+    if (!adjacent) while (q < b && isWhitespace(buf[q])) q++;
   }
   for (let i = 0; i < spans.length; i += 2) {
     const start = spans[i] as number;

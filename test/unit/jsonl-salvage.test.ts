@@ -22,6 +22,8 @@ describe('salvageSegment: the one rule for damaged lines', () => {
     assert.deepEqual(salvage('{"type":"x","prNu{"type":"y"}'), ['{"type":"x","prNu', [{ type: 'y' }]]);
     assert.deepEqual(salvage('["torn",{"a":1}[2]'), ['["torn",', [{ a: 1 }, [2]]]);
     assert.deepEqual(salvage('\0\0\0{"b":2}'), ['\0\0\0', [{ b: 2 }]]);
+    // After a torn start, values with text between them are not a fused run: only the last is kept.
+    assert.deepEqual(salvage('{"m":"x {} [1] {"i":6}'), ['{"m":"x {} [1] ', [{ i: 6 }]]);
     assert.deepEqual(salvage(Buffer.from('\ufeff{"b":2}')), ['\u00ef\u00bb\u00bf', [{ b: 2 }]]);
   });
 
@@ -48,6 +50,7 @@ describe('salvageSegment: the one rule for damaged lines', () => {
 
   test('the documented ambiguity: a torn string ending in something like an object yields it', () => {
     assert.deepEqual(salvage('{"m":"a {}'), ['{"m":"a ', [{}]]);
+    assert.deepEqual(salvage('{"m":"a {}{"i":6}'), ['{"m":"a ', [{}, { i: 6 }]]);
   });
 
   test('a value that parses but is not valid UTF-8 is not kept', () => {
