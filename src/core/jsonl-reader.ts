@@ -3,33 +3,42 @@
  *
  * Memory stays bounded whatever the file size: the file is read in chunks (1 MiB by default,
  * two buffers so the next read overlaps parsing), and a line is only ever buffered up to
- * `maxLineBytes`; longer lines are skipped (reported as 'too-long') without being held.
+ * `maxLineBytes`; a longer line is streamed through a syntax validator (json-syntax.ts) without
+ * being held: valid, it is an oversized record (counted, value not read), else 'too-long'.
  *
  * The fast path per line is: find '\n' (memchr), decode the slice, JSON.parse. Everything else
- * (UTF-8 validation per line, NUL search, splitting fused values) only runs when that fails, or,
- * for UTF-8, when the cheap whole-chunk check says the chunk has invalid bytes somewhere.
+ * (UTF-8 validation per line, salvage of damaged lines) only runs when that fails, or, for
+ * UTF-8, when the cheap whole-chunk check says the chunk has invalid bytes somewhere.
  *
  * What the reader accepts and how it classifies bytes (repair relies on this exactly):
+ * - A file starting with a UTF-16 byte-order mark, or that looks like BOM-less UTF-16 (see
+ *   detectUtf16), is not read at all: one 'utf16' problem spans it.
  * - A line is the bytes up to a '\n' (excluded), or the bytes after the last '\n' (the tail).
  * - '\r' bytes directly before the '\n' (or at the end of the tail) are the line ending, not
  *   content (CRLF; any more CRs there are JSON whitespace, and keeping them in a record's span
  *   would make repair's output read back differently).
- * - A UTF-8 byte-order mark (EF BB BF) at offset 0 is skipped.
- * - A line that is empty or only JSON whitespace (space, tab, CR) is blank, not corrupt.
+ * - A UTF-8 byte-order mark (EF BB BF) at offset 0 is skipped, and reported as 'utf8-bom'.
+ * - A line that is empty or only JSON whitespace is blank: not corrupt, reported 'blank-line'.
  * - A line that JSON.parse accepts and that is valid UTF-8 is one record; its span is the whole
  *   line content (including any JSON whitespace around the value).
- * - Otherwise the line is split: runs of NUL bytes are 'nul-bytes' problems; the rest is split
- *   into top-level JSON values (a depth- and string-aware scan). Values that parse and are valid
- *   UTF-8 become records marked `recovered`; everything between them that is not whitespace is
- *   a problem: 'torn-tail' if it runs to the end of a tail without '\n', else 'invalid-utf8' if
- *   it is not valid UTF-8, else 'invalid-json'.
- * - A line longer than `maxLineBytes` (counting any '\r') is one 'too-long' problem.
- * So every byte of the file is exactly one of: inside a record's span, inside a problem's span,
- * or formatting (the BOM, '\n', the '\r' of a line ending, JSON whitespace outside spans).
+ * - Otherwise the line is damaged. Bare CRs inside it split it into segments ('cr-line-end',
+ *   CR-only line endings: a raw CR is never inside a JSON string). Each segment keeps only what
+ *   the rule in jsonl-salvage.ts allows (fused objects/arrays spanning it, or a whole object
+ *   after a torn record start), as records marked `recovered`; several values kept from one
+ *   segment are also a 'fused-values' problem. The rest of the segment is damage: runs of NUL
+ *   bytes are 'nul-bytes'; each piece between them, less surrounding whitespace, is
+ *   'torn-tail' if it runs to the end of a tail without '\n', else 'invalid-utf8' if it is not
+ *   valid UTF-8, else 'invalid-json'.
+ * - A line longer than `maxLineBytes` (counting any '\r') is an oversized record or 'too-long'.
+ * So every byte of the file is exactly one of: inside a record's span (oversized included),
+ * inside a damage problem's span, or formatting (the BOM, '\n', the '\r' of a line ending,
+ * JSON whitespace outside spans). Format problems (FORMAT_PROBLEM_KINDS) own no bytes.
  *
- * Corruption ratio: `corrupted` counts lines with at least one problem; the ratio divides it by
- * the non-blank lines (records-only lines plus corrupted lines), and `warn` is ratio > 0.10.
- * A fused line whose parts all parse is not corrupted (nothing is lost) but counts in `recovered`.
+ * Statistics: `corrupted` counts lines with at least one damage problem; the ratio divides it
+ * by the non-blank lines, and `warn` is ratio > 0.10. Format problems (fused values, bare-CR
+ * line breaks, a BOM, blank lines) lose nothing, so they count in `problemCount` and
+ * `problemsByKind` but never in `corrupted`: a file is strict JSON Lines iff problemCount is 0.
+ * A UTF-16 file counts all its lines as corrupted.
  *
  * The reader does not take the file's lock: it reads up to the size the file had when opened,
  * and a record being appended at that instant may show as a torn tail.
