@@ -123,5 +123,10 @@ suite('Session Keeper: JSONL diagnostics and repair', () => {
     const summary = await vscode.commands.executeCommand<{ records: number; corrupted: number }>('sessionKeeper.checkJsonlFile', vscode.Uri.file(file));
     assert.equal(summary.records, 9);
     assert.equal(summary.corrupted, 1);
+    // Fused values lose nothing (not corrupted) but the file is not strict JSON Lines.
+    const fused = path.join(dir, 'fused.jsonl');
+    fs.writeFileSync(fused, '{"a":1}{"b":2}\n');
+    const f = await vscode.commands.executeCommand<{ records: number; corrupted: number; problemCount: number }>('sessionKeeper.checkJsonlFile', vscode.Uri.file(fused));
+    assert.deepEqual([f.records, f.corrupted, f.problemCount], [2, 0, 1]);
   });
 });
