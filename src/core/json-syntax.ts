@@ -266,6 +266,11 @@ export class JsonSyntaxValidator {
     return s === DONE || s === NUM_ZERO || s === NUM_INT || s === NUM_FRAC || s === NUM_EXP;
   }
 
+  /** True while everything pushed is whitespace (nothing, or only space, tab, CR, LF). */
+  get onlyWhitespace(): boolean {
+    return this.state === VALUE && this.depth === 0;
+  }
+
   /** False once an error was seen. */
   get ok(): boolean {
     return this.state !== ERROR;

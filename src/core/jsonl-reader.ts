@@ -514,7 +514,7 @@ export class JsonlParser {
     if (this.skipHead > 0) this.validator.push(BOM, 0, this.skipHead);
     this.skipHead = -1;
     const bom = this.skipBom ? 3 : 0;
-    const content = this.skipLen - bom - this.skipTrailingCr;
+    const content = this.validator.onlyWhitespace ? 0 : this.skipLen - bom - this.skipTrailingCr;
     if (content > 0 && this.validator.end()) {
       this.stats.records++;
       this.stats.oversized++;

@@ -88,6 +88,15 @@ describe('JsonSyntaxValidator', () => {
     assert.equal(isJsonText(deep.subarray(0, deep.length - 1)), false);
   });
 
+  test('onlyWhitespace holds until the first byte of a value', () => {
+    const v = new JsonSyntaxValidator();
+    assert.equal(v.onlyWhitespace, true);
+    v.push(Buffer.from(' \r\n\t'));
+    assert.equal(v.onlyWhitespace, true);
+    v.push(Buffer.from('['));
+    assert.equal(v.onlyWhitespace, false);
+  });
+
   test('the failure offset points at the offending byte', () => {
     const v = new JsonSyntaxValidator();
     v.push(Buffer.from('{"a":'));

@@ -331,6 +331,10 @@ describe('readJsonl / scanJsonl', () => {
       assert.deepEqual(r.oversized, [{ line: 1, offset: 3, length: 304 }]);
       assert.deepEqual(r.problems.map((p) => p.kind), ['utf8-bom']);
     }
+    // A whitespace-only over-long line is blank, as a short one is.
+    const spaces = await scan(`{"a":1}\n${' \t'.repeat(100)}\r\n{"b":2}\n`, { maxLineBytes: 100, chunkBytes: 7 });
+    assert.deepEqual(spaces.problems.map((p) => [p.kind, p.line, p.offset, p.length]), [['blank-line', 2, 8, 202]]);
+    assert.deepEqual([spaces.stats.blank, spaces.stats.corrupted, spaces.stats.records], [1, 0, 2]);
     // readJsonl does not yield an oversized record, but counts it.
     const file = await writeTemp(content);
     const it = readJsonl(file, { maxLineBytes: 100 });
