@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+const RSS_PRELOAD = path.join(__dirname, '..', 'fixtures', 'max-rss-on-exit.js');
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -214,6 +215,33 @@ describe('issue 9 item 2: a valid record longer than the line limit is never rem
     assert.equal((await check(file, ['--max-line-bytes', '1000'])).code, 0);
     // With the default limit the same lines are ordinary records.
     assert.deepEqual((await check(file)).json.oversized, 0);
+  });
+
+  test('a 96 MiB valid line in a file that must be rewritten is copied through in bounded memory', { timeout: 120_000 }, async () => {
+    const line = JSON.stringify({ image: 'QUJD'.repeat(24 << 20) });
+    const file = fileWith(`{"torn":\n${line}\n{"after":1}\n`);
+    const peak = async (target: string): Promise<number> => {
+      const rssFile = `${target}.rss`;
+      const r = await new Promise<Result>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--require', RSS_PRELOAD, CLI, 'repair', target, '--max-line-bytes', String(1 << 20)],
+          { env: { ...process.env, SK_MAX_RSS_FILE: rssFile } },
+          (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, stdout, stderr }),
+        );
+      });
+      assert.equal(r.code, 0, r.stderr);
+      return Number(fs.readFileSync(rssFile, 'utf8'));
+    };
+    const baseline = await peak(fileWith('{"torn":\n{"small":1}\n'));
+    const big = await peak(file);
+    assert.equal(fs.readFileSync(`${file}.quarantine`, 'utf8'), '{"torn":\n');
+    const repaired = fs.readFileSync(file);
+    assert.equal(repaired.length, line.length + '\n{"after":1}\n'.length);
+    assert.ok(repaired.subarray(0, line.length).equals(Buffer.from(line)), 'the long line is copied byte for byte');
+    // Holding the line would cost at least its 96 MiB (as a Buffer; more as a string).
+    const extra = big - baseline;
+    assert.ok(extra < 48 * 1024 * 1024, `peak RSS grew by ${(extra / 1048576).toFixed(1)} MiB for a 96 MiB line`);
   });
 
   test('--max-line-bytes must be a whole number of bytes in range: exit 2, one clear line, file untouched', async () => {
