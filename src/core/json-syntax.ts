@@ -10,7 +10,7 @@
  * so a leading EF BB BF is rejected, as JSON.parse rejects U+FEFF.
  *
  * Memory is one byte per open container (any nesting depth, no recursion); time is linear.
- * The reader uses it for lines too long to hold in memory (see jsonl-reader.ts).
+ * The JSONL parser uses it for lines too long to hold in memory (see jsonl-parser.ts).
  */
 
 // Parser states. "After" states are where a value just ended.
