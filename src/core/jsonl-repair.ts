@@ -7,8 +7,8 @@
  *   (valid lines over maxLineBytes) are copied from the original by offset, never held whole;
  * - `FILE.quarantine` (appended to, mode 0600): every damage problem's span byte-for-byte, one per
  *   line (a span never contains '\n', so the separators are unambiguous); 'too-long' lines are
- *   copied by offset too. Format problems (fused values, bare CRs, a BOM) quarantine nothing;
- *   rewriting the records one per line fixes them;
+ *   copied by offset too. Format problems (fused values, bare CRs, a BOM, blank lines)
+ *   quarantine nothing; rewriting the records one per line fixes them;
  * - dropped as formatting: a UTF-8 BOM at offset 0, the '\r' of CRLF line endings, blank and
  *   whitespace-only lines, JSON whitespace between fused values and around damaged bytes, and
  *   the '\n' of lines that held no record (a newline is added after a final record that had none).
@@ -61,7 +61,7 @@ export interface RepairResult {
   recovered: number;
   /** Quarantined segments (= damage problems found). */
   quarantined: number;
-  /** Format problems fixed by rewriting (fused values, bare-CR line breaks, a UTF-8 BOM). */
+  /** Format problems fixed by rewriting (fused values, bare-CR line breaks, a UTF-8 BOM, blank lines). */
   reformatted: number;
   quarantinedBytes: number;
   /** Null when nothing was quarantined by this run. */
