@@ -13,7 +13,7 @@ Commands:
   run [options] -- CMD [ARGS...]   run CMD as a session: register, heartbeat, close on exit
   archive ID... | --stale          move sessions to archive/YYYY-MM-DD/
   append FILE JSON                 append one JSON value to a JSONL file under its lock
-  check FILE [--json]              count records and corrupted lines of a JSONL file
+  check FILE [--json]              is FILE strict JSON Lines? counts records, problems, corrupted lines
   repair FILE [--json]             repair a JSONL file, quarantining what cannot be recovered
   help [COMMAND]                   this text, or a command's
 
@@ -95,21 +95,30 @@ Options:
 Appends the JSON value as one line to FILE (created 0600 if missing) while holding FILE's lock,
 so concurrent writers never interleave. Invalid JSON is refused (exit 2) and nothing is written.
 `,
-  check: `Usage: session-keeper check FILE [--json]
+  check: `Usage: session-keeper check FILE [--json] [--max-line-bytes N]
 
 Reads FILE as JSONL and reports the number of records, corrupted lines and their ratio, and each
-problem with its line number and byte offset. Exit 1 if any line is corrupted.
+problem with its line number and byte offset. Exit 0 only if FILE is strict JSON Lines (one JSON
+value per line, UTF-8, LF or CRLF endings, no BOM); exit 1 on any problem: damage (corrupted
+lines), or fused values, CR-only line ends, a BOM (repair fixes those without loss), UTF-16.
 
 Options:
-  --json   print {file, bytes, lines, records, recovered, corrupted, corruptionRatio, warn, problems}
+  --json                print {file, bytes, lines, records, recovered, oversized, corrupted,
+                        corruptionRatio, warn, problemCount, problemsByKind, problems}
+  --max-line-bytes N    lines longer than N bytes (default 16777216) are validated by streaming
+                        instead of being read: valid ones count as records, others as too-long
 `,
-  repair: `Usage: session-keeper repair FILE [--json]
+  repair: `Usage: session-keeper repair FILE [--json] [--max-line-bytes N]
 
-Repairs FILE in place under its lock: keeps valid records, recovers what can be salvaged from
-damaged lines, and moves everything else byte for byte into a quarantine file next to it.
+Repairs FILE in place under its lock: keeps valid records, recovers whole records from damaged
+lines, writes one record per line, and moves everything else byte for byte into a quarantine file
+next to it. A UTF-16 file is refused (exit 2) and left untouched.
 
 Options:
-  --json   print {file, kept, recovered, quarantined, quarantinedBytes, quarantinePath, changed}
+  --json                print {file, kept, recovered, quarantined, reformatted, quarantinedBytes,
+                        quarantinePath, changed, problems, before}
+  --max-line-bytes N    lines longer than N bytes (default 16777216) are streamed, never held:
+                        kept when valid JSON, quarantined when not
 `,
 };
 

@@ -1,83 +1,30 @@
 /**
- * Streaming, self-healing JSONL reader.
- *
- * Memory stays bounded whatever the file size: the file is read in chunks (1 MiB by default,
- * two buffers so the next read overlaps parsing), and a line is only ever buffered up to
- * `maxLineBytes`; longer lines are skipped (reported as 'too-long') without being held.
- *
- * The fast path per line is: find '\n' (memchr), decode the slice, JSON.parse. Everything else
- * (UTF-8 validation per line, NUL search, splitting fused values) only runs when that fails, or,
- * for UTF-8, when the cheap whole-chunk check says the chunk has invalid bytes somewhere.
- *
- * What the reader accepts and how it classifies bytes (repair relies on this exactly):
- * - A line is the bytes up to a '\n' (excluded), or the bytes after the last '\n' (the tail).
- * - '\r' bytes directly before the '\n' (or at the end of the tail) are the line ending, not
- *   content (CRLF; any more CRs there are JSON whitespace, and keeping them in a record's span
- *   would make repair's output read back differently).
- * - A UTF-8 byte-order mark (EF BB BF) at offset 0 is skipped.
- * - A line that is empty or only JSON whitespace (space, tab, CR) is blank, not corrupt.
- * - A line that JSON.parse accepts and that is valid UTF-8 is one record; its span is the whole
- *   line content (including any JSON whitespace around the value).
- * - Otherwise the line is split: runs of NUL bytes are 'nul-bytes' problems; the rest is split
- *   into top-level JSON values (a depth- and string-aware scan). Values that parse and are valid
- *   UTF-8 become records marked `recovered`; everything between them that is not whitespace is
- *   a problem: 'torn-tail' if it runs to the end of a tail without '\n', else 'invalid-utf8' if
- *   it is not valid UTF-8, else 'invalid-json'.
- * - A line longer than `maxLineBytes` (counting any '\r') is one 'too-long' problem.
- * So every byte of the file is exactly one of: inside a record's span, inside a problem's span,
- * or formatting (the BOM, '\n', the '\r' of a line ending, JSON whitespace outside spans).
- *
- * Corruption ratio: `corrupted` counts lines with at least one problem; the ratio divides it by
- * the non-blank lines (records-only lines plus corrupted lines), and `warn` is ratio > 0.10.
- * A fused line whose parts all parse is not corrupted (nothing is lost) but counts in `recovered`.
+ * Streaming, self-healing JSONL reader: reads files through the push parser (jsonl-parser.ts,
+ * whose header says how every byte is classified) with bounded memory, two read buffers so the
+ * next read overlaps parsing, progress, abort, and refusal of anything but a regular file.
  *
  * The reader does not take the file's lock: it reads up to the size the file had when opened,
  * and a record being appended at that instant may show as a torn tail.
  */
 import { promises as fsp, constants as fsConstants } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
+import {
+  JsonlParser,
+  emptyStats,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_MAX_PROBLEMS,
+  type JsonlProblem,
+  type JsonlRecord,
+  type JsonlStats,
+} from './jsonl-parser';
 
-export type ProblemKind = 'invalid-json' | 'invalid-utf8' | 'nul-bytes' | 'too-long' | 'torn-tail';
-
-export interface JsonlRecord {
-  value: unknown;
-  /** 1-based line number. */
-  line: number;
-  /** Byte offset of the record's first byte from the start of the file. */
-  offset: number;
-  /** Length in bytes of the record's text. */
-  length: number;
-  /** True when the record was salvaged from a damaged line (fused values, NUL bytes, garbage). */
-  recovered: boolean;
-}
-
-export interface JsonlProblem {
-  kind: ProblemKind;
-  line: number;
-  offset: number;
-  length: number;
-  message: string;
-}
-
-export interface JsonlStats {
-  bytes: number;
-  lines: number;
-  blank: number;
-  records: number;
-  recovered: number;
-  /** Lines with at least one problem. */
-  corrupted: number;
-  /** corrupted / non-blank lines (0 when there are none). */
-  corruptionRatio: number;
-  /** corruptionRatio > 0.10 */
-  warn: boolean;
-  /** Exact number of problems (the collected list may be capped). */
-  problemCount: number;
-  problemsByKind: Record<ProblemKind, number>;
-}
+// Everything about records, problems and statistics is the parser's; importers use this module.
+export * from './jsonl-parser';
 
 export interface ReadOptions {
-  /** Lines longer than this are skipped as 'too-long' without being buffered. Default 16 MiB. */
+  /**
+   * Lines longer than this are never held in memory: they are validated by streaming, and are
+   * an oversized record when valid, else a 'too-long' problem. Default 16 MiB.
+   */
   maxLineBytes?: number;
   /** Read size. Default 1 MiB. */
   chunkBytes?: number;
@@ -85,450 +32,19 @@ export interface ReadOptions {
   onProgress?(bytesDone: number, total: number): void;
 }
 
+/** Where a valid record longer than maxLineBytes is; its value is not read. */
+export interface OversizedRecord {
+  line: number;
+  offset: number;
+  length: number;
+}
+
 export interface ScanOptions extends ReadOptions {
   onRecord?(record: JsonlRecord): void;
+  onOversizedRecord?(record: OversizedRecord): void;
   onProblem?(problem: JsonlProblem): void;
   /** Cap of the returned problem list (counts stay exact). Default 1000. */
   maxProblems?: number;
-}
-
-export const WARN_RATIO = 0.1;
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_PROBLEMS = 1000;
-/** Lines are UTF-8-validated in blocks of about this size (see push()). */
-const UTF8_BLOCK_BYTES = 64 * 1024;
-
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-/**
- * Receives what the parser finds, in file order, with the raw bytes (valid only during the call).
- * `lineEnd` is the file offset of the line's '\n', or -1 for a tail without one.
- */
-export interface ParseSink {
-  record(
-    value: unknown,
-    line: number,
-    offset: number,
-    length: number,
-    recovered: boolean,
-    bytes: Buffer,
-    start: number,
-    lineEnd: number,
-  ): void;
-  /** `bytes[start, start + problem.length)` are the problem's bytes; null for 'too-long' (see below). */
-  problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void;
-  /** The bytes of a 'too-long' line, in pieces, before its problem() call. */
-  tooLongBytes?(bytes: Buffer, start: number, end: number): void;
-}
-
-// Buffer#toString validates its arguments and dispatches on the encoding on every call, which
-// shows up at hundreds of thousands of lines per second; Node's own utf8Slice (what toString
-// ends up calling) skips that. Fall back to toString where it is missing.
-type Utf8Slicer = (buf: Buffer, start: number, end: number) => string;
-const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string })
-  .utf8Slice;
-const decodeUtf8: Utf8Slicer =
-  typeof nativeUtf8Slice === 'function'
-    ? (buf, start, end) => nativeUtf8Slice.call(buf, start, end)
-    : (buf, start, end) => buf.toString('utf8', start, end);
-
-function isJsonWhitespace(c: number | undefined): boolean {
-  return c === SPACE || c === TAB || c === CR || c === LF;
-}
-
-function emptyKinds(): Record<ProblemKind, number> {
-  return { 'invalid-json': 0, 'invalid-utf8': 0, 'nul-bytes': 0, 'too-long': 0, 'torn-tail': 0 };
-}
-
-function emptyStats(): JsonlStats {
-  return {
-    bytes: 0,
-    lines: 0,
-    blank: 0,
-    records: 0,
-    recovered: 0,
-    corrupted: 0,
-    corruptionRatio: 0,
-    warn: false,
-    problemCount: 0,
-    problemsByKind: emptyKinds(),
-  };
-}
-
-const MESSAGES: Record<ProblemKind, string> = {
-  'invalid-json': 'not valid JSON',
-  'invalid-utf8': 'bytes that are not valid UTF-8',
-  'nul-bytes': 'run of NUL bytes (typical residue of a crash during a write)',
-  'too-long': 'line longer than the maximum line length; skipped unread',
-  'torn-tail': 'incomplete last line without a newline (torn write)',
-};
-
-/** Index of the closing quote of the string opening at `q`, or `end` if unterminated. */
-function skipString(buf: Buffer, q: number, end: number): number {
-  let i = q + 1;
-  while (i < end) {
-    const c = buf[i];
-    if (c === BACKSLASH) i += 2;
-    else if (c === QUOTE) return i;
-    else i++;
-  }
-  return end;
-}
-
-/**
- * End (exclusive) of the top-level JSON value candidate starting at `p`: a bracketed value up to
- * its matching close (string-aware), a string up to its closing quote, or any other token up to
- * whitespace or the start of a bracketed value or string. Returns `end` when unterminated.
- */
-function scanValue(buf: Buffer, p: number, end: number): number {
-  const first = buf[p];
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-    let depth = 0;
-    for (let i = p; i < end; i++) {
-      const c = buf[i];
-      if (c === QUOTE) {
-        i = skipString(buf, i, end);
-      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        depth++;
-      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        if (--depth === 0) return i + 1;
-      }
-    }
-    return end;
-  }
-  if (first === QUOTE) {
-    const q = skipString(buf, p, end);
-    return q >= end ? end : q + 1;
-  }
-  let i = p + 1;
-  while (i < end) {
-    const c = buf[i];
-    if (isJsonWhitespace(c) || c === OPEN_BRACE || c === OPEN_BRACKET || c === QUOTE) break;
-    i++;
-  }
-  return i;
-}
-
-/**
- * Push parser: feed it the file's bytes in order with push(), then call end().
- * Synchronous; the async readers below drive it from file reads.
- */
-export class JsonlParser {
-  private readonly maxLineBytes: number;
-  /** File offset of the next byte push() will receive. */
-  private base = 0;
-  private lineNo = 0;
-  // The unfinished line carried over between chunks.
-  private pending: Buffer = Buffer.alloc(0);
-  private pendingLen = 0;
-  private pendingOffset = 0;
-  // A too-long line being skipped.
-  private skipping = false;
-  private skipOffset = 0;
-  private skipLine = 0;
-  private skipLen = 0;
-  // Per-line problem bookkeeping for the slow path.
-  private lineHadProblem = false;
-  private garbageStart = -1;
-  private garbageEnd = -1;
-
-  readonly stats: JsonlStats = emptyStats();
-
-  constructor(
-    private readonly sink: ParseSink,
-    options: { maxLineBytes?: number } = {},
-  ) {
-    const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
-    this.maxLineBytes = max;
-  }
-
-  /** Feeds the next bytes of the file. The buffer may be reused by the caller once this returns. */
-  push(chunk: Buffer): void {
-    const n = chunk.length;
-    let p = 0;
-    if (this.skipping) {
-      const nl = chunk.indexOf(LF);
-      if (nl < 0) {
-        this.skipBytes(chunk, 0, n);
-        this.base += n;
-        return;
-      }
-      this.skipBytes(chunk, 0, nl);
-      this.endSkip();
-      p = nl + 1;
-    } else if (this.pendingLen > 0) {
-      const nl = chunk.indexOf(LF);
-      const upTo = nl < 0 ? n : nl;
-      if (this.pendingLen + upTo > this.maxLineBytes) {
-        // Hand over what was buffered, then stream the rest of the line.
-        this.startSkip(this.pending, 0, this.pendingLen, this.pendingOffset);
-        this.pendingLen = 0;
-        this.skipBytes(chunk, 0, upTo);
-        if (nl < 0) {
-          this.base += n;
-          return;
-        }
-        this.endSkip();
-      } else {
-        this.appendPending(chunk, 0, upTo);
-        if (nl < 0) {
-          this.base += n;
-          return;
-        }
-        const len = this.pendingLen;
-        this.pendingLen = 0;
-        this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false);
-        // Do not keep a buffer grown for one huge line for the rest of the file.
-        if (this.pending.length > 4 * DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
-      }
-      p = nl + 1;
-    }
-
-    const last = chunk.lastIndexOf(LF);
-    const base = this.base;
-    while (p <= last) {
-      // One vectorised UTF-8 check per block of lines spares the per-line check in the common
-      // case; blocks keep one bad byte from sending a whole chunk down the per-line path.
-      // A '\n' never occurs inside a multi-byte sequence, so lines split cleanly.
-      let blockEnd = last;
-      if (last - p > UTF8_BLOCK_BYTES) {
-        blockEnd = chunk.lastIndexOf(LF, p + UTF8_BLOCK_BYTES);
-        if (blockEnd < p) blockEnd = chunk.indexOf(LF, p + UTF8_BLOCK_BYTES);
-      }
-      const utf8Ok = isUtf8(chunk.subarray(p, blockEnd));
-      while (p <= blockEnd) {
-        const nl = chunk.indexOf(LF, p);
-        this.line(chunk, p, nl, base + p, base + nl, utf8Ok);
-        p = nl + 1;
-      }
-    }
-    if (p < n) {
-      if (n - p > this.maxLineBytes) {
-        this.startSkip(chunk, p, n, this.base + p);
-      } else {
-        this.pendingOffset = this.base + p;
-        this.appendPending(chunk, p, n);
-      }
-    }
-    this.base += n;
-  }
-
-  /** Finishes the last line (a tail without '\n') and returns the final statistics. */
-  end(): JsonlStats {
-    if (this.skipping) {
-      this.endSkip();
-    } else if (this.pendingLen > 0) {
-      const len = this.pendingLen;
-      this.pendingLen = 0;
-      this.line(this.pending, 0, len, this.pendingOffset, -1, false);
-    }
-    const s = this.stats;
-    s.bytes = this.base;
-    const nonBlank = s.lines - s.blank;
-    s.corruptionRatio = nonBlank > 0 ? s.corrupted / nonBlank : 0;
-    s.warn = s.corruptionRatio > WARN_RATIO;
-    return s;
-  }
-
-  private appendPending(buf: Buffer, s: number, e: number): void {
-    const need = this.pendingLen + (e - s);
-    if (need > this.pending.length) {
-      const grown = Buffer.allocUnsafe(Math.min(Math.max(need, this.pending.length * 2, 64 * 1024), this.maxLineBytes));
-      this.pending.copy(grown, 0, 0, this.pendingLen);
-      this.pending = grown;
-    }
-    buf.copy(this.pending, this.pendingLen, s, e);
-    this.pendingLen = need;
-  }
-
-  private startSkip(buf: Buffer, s: number, e: number, offset: number): void {
-    this.skipping = true;
-    this.skipOffset = offset;
-    this.skipLine = ++this.lineNo;
-    this.stats.lines++;
-    this.skipLen = 0;
-    this.skipBytes(buf, s, e);
-    // The carry buffer may have grown to maxLineBytes; do not keep it alive for the rest of the file.
-    if (this.pending.length > DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
-  }
-
-  private skipBytes(buf: Buffer, s: number, e: number): void {
-    this.skipLen += e - s;
-    if (e > s) this.sink.tooLongBytes?.(buf, s, e);
-  }
-
-  private endSkip(): void {
-    this.skipping = false;
-    this.stats.corrupted++;
-    this.report('too-long', this.skipLine, this.skipOffset, this.skipLen, null, 0, this.maxLineBytes);
-  }
-
-  private report(
-    kind: ProblemKind,
-    line: number,
-    offset: number,
-    length: number,
-    bytes: Buffer | null,
-    start: number,
-    maxLineBytes?: number,
-  ): void {
-    this.stats.problemCount++;
-    this.stats.problemsByKind[kind]++;
-    const message =
-      kind === 'too-long'
-        ? `${length} byte line exceeds maxLineBytes (${maxLineBytes}); skipped unread`
-        : `${MESSAGES[kind]} (${length} bytes)`;
-    this.sink.problem({ kind, line, offset, length, message }, bytes, start);
-  }
-
-  /** One complete line: bytes [s, e) of buf (no '\n'), starting at file offset `off`. */
-  private line(buf: Buffer, s: number, e: number, off: number, lineEnd: number, utf8Ok: boolean): void {
-    const lineNo = ++this.lineNo;
-    this.stats.lines++;
-    if (e - s > this.maxLineBytes) {
-      // Only reachable when maxLineBytes is smaller than a chunk; report like a streamed one.
-      this.skipping = true;
-      this.skipOffset = off;
-      this.skipLine = lineNo;
-      this.skipLen = 0;
-      this.skipBytes(buf, s, e);
-      this.endSkip();
-      return;
-    }
-    while (e > s && buf[e - 1] === CR) e--;
-    if (off === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) {
-      s += 3;
-      off += 3;
-    }
-    if (e === s) {
-      this.stats.blank++;
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(decodeUtf8(buf, s, e));
-    } catch {
-      this.slowLine(buf, s, e, off, lineNo, lineEnd);
-      return;
-    }
-    // U+FFFD replacement would have hidden invalid bytes from JSON.parse.
-    if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
-      this.slowLine(buf, s, e, off, lineNo, lineEnd);
-      return;
-    }
-    this.stats.records++;
-    this.sink.record(value, lineNo, off, e - s, false, buf, s, lineEnd);
-  }
-
-  /** A non-empty line that is not one valid record: blank, or salvage what parses. */
-  private slowLine(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
-    let i = s;
-    while (i < e && isJsonWhitespace(buf[i])) i++;
-    if (i === e) {
-      this.stats.blank++;
-      return;
-    }
-    this.lineHadProblem = false;
-    this.garbageStart = -1;
-    const view = buf.subarray(s, e);
-    let p = s;
-    while (p < e) {
-      const nulRel = view.indexOf(0, p - s);
-      const nulAt = nulRel < 0 ? e : s + nulRel;
-      if (nulAt > p) this.salvage(buf, p, nulAt, s, e, off, lineNo, lineEnd);
-      if (nulAt >= e) break;
-      let q = nulAt;
-      while (q < e && buf[q] === 0) q++;
-      this.flushGarbage(buf, s, e, off, lineNo, lineEnd);
-      this.lineHadProblem = true;
-      this.report('nul-bytes', lineNo, off + (nulAt - s), q - nulAt, buf, nulAt);
-      p = q;
-    }
-    this.flushGarbage(buf, s, e, off, lineNo, lineEnd);
-    if (this.lineHadProblem) this.stats.corrupted++;
-  }
-
-  /**
-   * Splits bytes [a, b) (no NULs) into top-level JSON values. Values that parse become recovered
-   * records; the rest accumulates as garbage. After a failed candidate the scan resumes at the
-   * next '{' or '[' (a torn record is typically followed by a whole one). The scan effort is
-   * capped so that a pathological line (thousands of unclosed brackets) stays linear.
-   */
-  private salvage(
-    buf: Buffer,
-    a: number,
-    b: number,
-    s: number,
-    e: number,
-    off: number,
-    lineNo: number,
-    lineEnd: number,
-  ): void {
-    let budget = 16 * (b - a) + 65536;
-    let p = a;
-    while (p < b) {
-      while (p < b && isJsonWhitespace(buf[p])) p++;
-      if (p >= b) break;
-      const start = p;
-      const end = budget > 0 ? scanValue(buf, start, b) : b;
-      budget -= 2 * (end - start);
-      let value: unknown;
-      let ok = false;
-      if (budget >= 0) {
-        try {
-          value = JSON.parse(decodeUtf8(buf, start, end));
-          ok = isUtf8(buf.subarray(start, end));
-        } catch {
-          ok = false;
-        }
-      }
-      if (ok) {
-        this.flushGarbage(buf, s, e, off, lineNo, lineEnd);
-        this.stats.records++;
-        this.stats.recovered++;
-        this.sink.record(value, lineNo, off + (start - s), end - start, true, buf, start, lineEnd);
-        p = end;
-        continue;
-      }
-      let next = start + 1;
-      if (budget > 0) {
-        while (next < b && buf[next] !== OPEN_BRACE && buf[next] !== OPEN_BRACKET) next++;
-      } else {
-        next = b;
-      }
-      let gEnd = next;
-      while (gEnd > start && isJsonWhitespace(buf[gEnd - 1])) gEnd--;
-      if (this.garbageStart < 0) this.garbageStart = start;
-      this.garbageEnd = gEnd;
-      p = next;
-    }
-  }
-
-  private flushGarbage(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
-    const gs = this.garbageStart;
-    if (gs < 0) return;
-    const ge = this.garbageEnd;
-    this.garbageStart = -1;
-    this.lineHadProblem = true;
-    let contentEnd = e;
-    while (contentEnd > gs && isJsonWhitespace(buf[contentEnd - 1])) contentEnd--;
-    let kind: ProblemKind;
-    if (lineEnd < 0 && ge === contentEnd) kind = 'torn-tail';
-    else if (!isUtf8(buf.subarray(gs, ge))) kind = 'invalid-utf8';
-    else kind = 'invalid-json';
-    this.report(kind, lineNo, off + (gs - s), ge - gs, buf, gs);
-  }
 }
 
 /** JSONL lives in regular files; FIFOs and devices would block or never end. */
@@ -683,7 +199,9 @@ class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
 
 /**
  * Yields the file's records in order; the iterator's return value is the statistics.
- * Problems are skipped here; use scanJsonl to see them. Breaking out of a for-await loop closes
+ * Problems are skipped here; use scanJsonl to see them. Oversized records (valid lines longer
+ * than maxLineBytes) are not yielded, since their values are never read: `stats.oversized`
+ * counts them, and scanJsonl's onOversizedRecord says where they are. Breaking out of a for-await loop closes
  * the file.
  */
 export function readJsonl(file: string, options: ReadOptions = {}): AsyncGenerator<JsonlRecord, JsonlStats> {
@@ -695,7 +213,7 @@ export async function scanJsonl(
   file: string,
   options: ScanOptions = {},
 ): Promise<JsonlStats & { problems: JsonlProblem[] }> {
-  const { onRecord, onProblem } = options;
+  const { onRecord, onProblem, onOversizedRecord } = options;
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
   const problems: JsonlProblem[] = [];
   const parser = new JsonlParser(
@@ -707,6 +225,7 @@ export async function scanJsonl(
         if (problems.length < maxProblems) problems.push(p);
         onProblem?.(p);
       },
+      ...(onOversizedRecord ? { oversizedRecord: (line: number, offset: number, length: number) => onOversizedRecord({ line, offset, length }) } : {}),
     },
     options,
   );

@@ -2,10 +2,13 @@
  * Lossless JSONL repair: keeps every record, moves every damaged byte to a quarantine file.
  *
  * Under the file's lock the file is streamed through the reader's parser. Output:
- * - the repaired file: every record (valid and recovered, in file order), each written
- *   byte-for-byte as its span appeared, followed by '\n';
- * - `FILE.quarantine` (appended to, mode 0600): every problem span byte-for-byte, one per line
- *   (a span never contains '\n', so the separators are unambiguous);
+ * - the repaired file, strict JSON Lines: every record (valid, recovered and oversized, in file
+ *   order), each written byte-for-byte as its span appeared, followed by '\n'. Oversized records
+ *   (valid lines over maxLineBytes) are copied from the original by offset, never held whole;
+ * - `FILE.quarantine` (appended to, mode 0600): every damage problem's span byte-for-byte, one per
+ *   line (a span never contains '\n', so the separators are unambiguous); 'too-long' lines are
+ *   copied by offset too. Format problems (fused values, bare CRs, a BOM, blank lines)
+ *   quarantine nothing; rewriting the records one per line fixes them;
  * - dropped as formatting: a UTF-8 BOM at offset 0, the '\r' of CRLF line endings, blank and
  *   whitespace-only lines, JSON whitespace between fused values and around damaged bytes, and
  *   the '\n' of lines that held no record (a newline is added after a final record that had none).
@@ -36,13 +39,17 @@ import {
   type JsonlProblem,
   type JsonlStats,
   type ParseSink,
+  isFormatProblem,
 } from './jsonl-reader';
 
 export interface RepairOptions {
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
   lock?: LockOptions;
-  /** Passed to the reader: longer lines are quarantined as 'too-long'. */
+  /**
+   * Passed to the reader: longer lines are streamed, never held; kept when valid JSON (copied by
+   * offset), quarantined as 'too-long' when not.
+   */
   maxLineBytes?: number;
   chunkBytes?: number;
   /** Cap of `problems` in the result. Default 1000. */
@@ -62,8 +69,10 @@ export interface RepairResult {
   kept: number;
   /** Records salvaged from damaged lines. */
   recovered: number;
-  /** Quarantined segments (= problems found). */
+  /** Quarantined segments (= damage problems found). */
   quarantined: number;
+  /** Format problems fixed by rewriting (fused values, bare-CR line breaks, a UTF-8 BOM, blank lines). */
+  reformatted: number;
   quarantinedBytes: number;
   /** Null when nothing was quarantined by this run. */
   quarantinePath: string | null;
@@ -77,6 +86,28 @@ export interface RepairResult {
 
 const LF = 0x0a;
 const BACKGROUND_SYNC_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Repair refused because the file is not UTF-8 (it is UTF-16: `encoding` is 'UTF-16LE' or
+ * 'UTF-16BE'); the file is left untouched. `code` is 'EJSONLENCODING'.
+ */
+export class JsonlEncodingError extends Error {
+  readonly code = 'EJSONLENCODING';
+  constructor(
+    readonly file: string,
+    readonly encoding: string,
+  ) {
+    super(`${file} is ${encoding}, not UTF-8; refusing to repair it (convert it first, e.g. iconv -f ${encoding} -t UTF-8)`);
+    this.name = 'JsonlEncodingError';
+  }
+}
+
+/** A range of the original file to copy into an output at byte `at` of its buffer. */
+interface FileCopy {
+  at: number;
+  offset: number;
+  length: number;
+}
 
 /** Accumulates output between flushes; grows as needed, reused afterwards. */
 class ByteBuffer {
@@ -113,11 +144,18 @@ class RepairSink implements ParseSink {
   recovered = 0;
   quarantined = 0;
   quarantinedBytes = 0;
+  reformatted = 0;
   readonly problems: JsonlProblem[] = [];
   readonly out = new ByteBuffer();
   readonly quarantine = new ByteBuffer();
+  /** Oversized records and 'too-long' lines: copied from the original when flushed. */
+  readonly outCopies: FileCopy[] = [];
+  readonly quarantineCopies: FileCopy[] = [];
 
-  constructor(private readonly maxProblems: number) {}
+  constructor(
+    private readonly maxProblems: number,
+    private readonly file = '',
+  ) {}
 
   private turnDirty(): void {
     if (this.dirty) return;
@@ -149,24 +187,66 @@ class RepairSink implements ParseSink {
     this.out.appendByte(LF);
   }
 
-  problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void {
-    this.turnDirty();
-    this.quarantined++;
-    this.quarantinedBytes += problem.length;
-    if (this.problems.length < this.maxProblems) this.problems.push(problem);
-    if (bytes) this.quarantine.append(bytes, start, start + problem.length);
-    this.quarantine.appendByte(LF);
+  oversizedRecord(_line: number, offset: number, length: number, lineEnd: number): void {
+    this.kept++;
+    if (!this.dirty) {
+      if (offset === this.cleanUpTo && lineEnd === offset + length) {
+        this.cleanUpTo = lineEnd + 1;
+        return;
+      }
+      this.turnDirty();
+    }
+    this.outCopies.push({ at: this.out.length, offset, length });
+    this.out.appendByte(LF);
   }
 
-  tooLongBytes(bytes: Buffer, start: number, end: number): void {
+  problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void {
+    if (problem.kind === 'utf16') {
+      throw new JsonlEncodingError(this.file, /UTF-16[LB]E/.exec(problem.message)?.[0] ?? 'UTF-16');
+    }
     this.turnDirty();
-    this.quarantine.append(bytes, start, end);
+    if (this.problems.length < this.maxProblems) this.problems.push(problem);
+    if (isFormatProblem(problem.kind)) {
+      this.reformatted++;
+      return;
+    }
+    this.quarantined++;
+    this.quarantinedBytes += problem.length;
+    if (bytes) this.quarantine.append(bytes, start, start + problem.length);
+    else this.quarantineCopies.push({ at: this.quarantine.length, offset: problem.offset, length: problem.length });
+    this.quarantine.appendByte(LF);
   }
 
   /** Trailing formatting (blank lines, a missing final newline...) also makes the file dirty. */
   finish(size: number): void {
     if (!this.dirty && this.cleanUpTo !== size) this.turnDirty();
   }
+}
+
+/**
+ * Writes what `buf` holds to `dest`, with each copy's file range read from `src` and written at
+ * its place; empties both. Returns the bytes written.
+ */
+async function writeWithCopies(dest: FileHandle, buf: ByteBuffer, copies: FileCopy[], src: FileHandle, chunkBytes: number): Promise<number> {
+  let at = 0;
+  let written = 0;
+  for (const c of copies) {
+    await writeAll(dest, buf.buf.subarray(at, c.at), c.at - at);
+    const piece = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(c.length, 1)));
+    for (let pos = c.offset; pos < c.offset + c.length; ) {
+      const { bytesRead } = await src.read(piece, 0, Math.min(piece.length, c.offset + c.length - pos), pos);
+      if (bytesRead === 0) throw new Error(`File shrank while being repaired (expected ${c.offset + c.length} bytes)`);
+      await writeAll(dest, piece, bytesRead);
+      pos += bytesRead;
+    }
+    written += c.at - at + c.length;
+    at = c.at;
+  }
+  await writeAll(dest, buf.buf.subarray(at, buf.length), buf.length - at);
+  written += buf.length - at;
+  buf.length = 0;
+  copies.length = 0;
+  return written;
 }
 
 async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<void> {
@@ -222,9 +302,9 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
       phase('opened');
 
       const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-      const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
+      const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS, target);
       const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined });
-      const quarantinePath = `${target}.quarantine`;
+      const quarantinePath = `${lease.target}.quarantine`;
       const tmpPath = tempName(lease.target, 'repair');
       const qTmpPath = tempName(lease.target, 'quarantine');
       let tmp: FileHandle | undefined;
@@ -240,9 +320,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           await copyPrefix(original.handle, tmp, sink.prefixLength, chunkBytes);
         }
         if (sink.out.length > 0) {
-          await writeAll(tmp, sink.out.buf, sink.out.length);
-          unsynced += sink.out.length;
-          sink.out.length = 0;
+          unsynced += await writeWithCopies(tmp, sink.out, sink.outCopies, original.handle, chunkBytes);
           // Flush to disk in the background while parsing goes on, so the final fsync does not
           // have the whole file to write at once (the disk and the CPU then work in parallel).
           if (unsynced >= BACKGROUND_SYNC_BYTES) {
@@ -253,8 +331,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         }
         if (sink.quarantine.length > 0) {
           qTmp ??= await fsp.open(qTmpPath, 'wx', 0o600);
-          await writeAll(qTmp, sink.quarantine.buf, sink.quarantine.length);
-          sink.quarantine.length = 0;
+          await writeWithCopies(qTmp, sink.quarantine, sink.quarantineCopies, original.handle, chunkBytes);
         }
       };
 
@@ -281,6 +358,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           kept: sink.kept,
           recovered: sink.recovered,
           quarantined: sink.quarantined,
+          reformatted: sink.reformatted,
           quarantinedBytes: sink.quarantinedBytes,
           quarantinePath: sink.quarantined > 0 ? quarantinePath : null,
           changed: sink.dirty,
@@ -305,7 +383,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           tmp,
           tmpPath,
           quarantineTmpPath,
-          quarantinePath: `${lease.target}.quarantine`,
+          quarantinePath,
           chunkBytes,
           lease,
           signal,

@@ -10,11 +10,14 @@ export interface CheckSummary {
   recovered: number;
   corrupted: number;
   corruptionRatio: number;
+  /** All problems, format ones (fused values, CR-only line ends, BOM, blank lines) included. */
+  problemCount: number;
 }
 
 /**
  * Reads a JSONL file on disk with the core's reader and says what it found; offers Repair when
- * lines are corrupted and opens the file so its problems show in the Problems panel.
+ * lines are corrupted or the file is not strict JSON Lines, and opens the file so its problems
+ * show in the Problems panel. A UTF-16 file gets an error (Repair refuses it).
  */
 export async function checkCommand(arg: unknown, log: Log): Promise<CheckSummary | undefined> {
   const uri = await pickJsonlFile(arg, 'Check JSONL File');
@@ -32,16 +35,31 @@ export async function checkCommand(arg: unknown, log: Log): Promise<CheckSummary
       recovered: stats.recovered,
       corrupted: stats.corrupted,
       corruptionRatio: stats.corruptionRatio,
+      problemCount: stats.problemCount,
     };
     log.info(`Checked ${file}: ${stats.records} records, ${stats.recovered} recovered, ${stats.corrupted} corrupted lines`);
+    if (stats.problemsByKind.utf16 > 0) {
+      void vscode.window.showErrorMessage(`${name} is UTF-16, not UTF-8: convert it (e.g. iconv -f UTF-16 -t UTF-8); Repair leaves it untouched.`);
+      return summary;
+    }
+    if (stats.problemCount === 0) {
+      void vscode.window.showInformationMessage(`${name} is intact: ${stats.records} records.`);
+      return summary;
+    }
+    const repair = 'Repair';
     if (stats.corrupted === 0) {
-      void vscode.window.showInformationMessage(
-        `${name} is intact: ${stats.records} records${stats.recovered > 0 ? ` (${stats.recovered} readable after recovery)` : ''}.`,
-      );
+      // Nothing damaged, but not strict JSON Lines (what a line-by-line JSON reader accepts).
+      void vscode.window
+        .showInformationMessage(
+          `${name}: ${stats.records} records, nothing damaged, but not strict JSON Lines (${stats.problemCount} format problem${stats.problemCount === 1 ? '' : 's'}: fused values, CR-only line ends, a BOM or blank lines). Repair rewrites it without loss.`,
+          repair,
+        )
+        .then(async (choice) => {
+          if (choice === repair) await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
+        });
       return summary;
     }
     const pct = (stats.corruptionRatio * 100).toFixed(stats.corruptionRatio < 0.01 ? 2 : 0);
-    const repair = 'Repair';
     const show = 'Show Problems';
     void vscode.window
       .showWarningMessage(`${name}: ${stats.corrupted} corrupted line${stats.corrupted === 1 ? '' : 's'} (${pct} %) and ${stats.records} good records.`, repair, show)

@@ -21,6 +21,13 @@ const SEVERITY: Record<ProblemKind, vscode.DiagnosticSeverity> = {
   'nul-bytes': vscode.DiagnosticSeverity.Error,
   'too-long': vscode.DiagnosticSeverity.Warning,
   'torn-tail': vscode.DiagnosticSeverity.Warning,
+  utf16: vscode.DiagnosticSeverity.Error,
+  // Nothing is lost; the file is just not strict JSON Lines until repaired.
+  'fused-values': vscode.DiagnosticSeverity.Warning,
+  'cr-line-end': vscode.DiagnosticSeverity.Warning,
+  'utf8-bom': vscode.DiagnosticSeverity.Warning,
+  // Common in hand-edited files; worth a hint, not a squiggle on every empty line.
+  'blank-line': vscode.DiagnosticSeverity.Hint,
 };
 
 interface Found {
@@ -48,7 +55,8 @@ class OffsetMapper {
 
 /**
  * Problems of open JSONL documents in the Problems panel. The document's text is parsed with the
- * core's own JsonlParser, so the editor flags exactly what a repair would quarantine. Runs
+ * core's own JsonlParser, so the editor flags exactly what a repair would quarantine (errors and
+ * warnings) or rewrite in strict form (warnings: fused values, CR-only line ends, a BOM; hints: blank lines). Runs
  * debounced after edits, in slices, and only on the first 16 MB of a huge file. Above 10 %
  * corrupted lines a warning offers Repair, once per file per session.
  */

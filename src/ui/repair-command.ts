@@ -31,6 +31,7 @@ export function describeRepair(result: RepairResult): string {
   const parts = [`kept ${result.kept} records`];
   if (result.recovered > 0) parts.push(`recovered ${result.recovered}`);
   parts.push(`quarantined ${result.quarantined} line${result.quarantined === 1 ? '' : 's'} (${result.quarantinedBytes} bytes)`);
+  if (result.reformatted > 0) parts.push(`fixed ${result.reformatted} format problem${result.reformatted === 1 ? '' : 's'}`);
   const where = result.quarantinePath ? ` Quarantine: ${result.quarantinePath}` : '';
   return `Repaired ${name}: ${parts.join(', ')}.${where}`;
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runInWorker } from './lib/in-worker';
-import type { RunSummary, RepairSummary } from './lib/jsonl-properties';
+import type { RunSummary, RepairSummary, OracleSummary } from './lib/jsonl-properties';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -37,6 +37,20 @@ test('reader: damaged and random bytes never throw or hang, and every byte is ac
   });
 });
 
+test('reader: from damaged files of known records, nothing is kept that nobody wrote', { timeout: budgetMs(120_000, 900_000) }, async () => {
+  const numRuns = scale(1000, 40_000);
+  const s = await runInWorker<OracleSummary>(properties, 'readerOracle', { numRuns, seed: seed + 3 }, STALL_MS);
+  assert.equal(s.cases, numRuns);
+  // The generator must reach both outcomes, or the oracle proves little.
+  assert.ok(s.original > numRuns, `records read back: ${s.original}`);
+  assert.ok(s.utf16 > 0, 'some files re-encoded as UTF-16 were recognised');
+  recordFigures({
+    test: 'property-reader-oracle',
+    injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16 re-encoding',
+    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, utf16Files: s.utf16, problems: s.problems, seed: seed + 3 },
+  });
+});
+
 test('repair: lossless to the byte (kept + quarantined + formatting = original) and idempotent', { timeout: budgetMs(120_000, 900_000) }, async () => {
   const numRuns = scale(400, 20_000);
   const s = await runInWorker<RepairSummary>(properties, 'repairProperties', { numRuns, seed: seed + 2 }, STALL_MS);
@@ -44,6 +58,6 @@ test('repair: lossless to the byte (kept + quarantined + formatting = original) 
   recordFigures({
     test: 'property-repair',
     injects: 'the same damaged and random inputs, repaired twice on real files',
-    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, bytesLost: 0, seed: seed + 2 },
+    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, refusedUtf16: s.refusedUtf16, bytesLost: 0, seed: seed + 2 },
   });
 });

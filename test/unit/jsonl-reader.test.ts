@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import {
   readJsonl,
   scanJsonl,
+  isFormatProblem,
+  type OversizedRecord,
   type JsonlProblem,
   type JsonlRecord,
   type JsonlStats,
@@ -18,6 +20,7 @@ interface Scan {
   records: JsonlRecord[];
   problems: JsonlProblem[];
   stats: JsonlStats;
+  oversized?: OversizedRecord[];
 }
 
 async function writeTemp(content: Buffer | string): Promise<string> {
@@ -31,19 +34,22 @@ async function scan(content: Buffer | string, options: ScanOptions = {}): Promis
   const file = await writeTemp(content);
   const records: JsonlRecord[] = [];
   const problems: JsonlProblem[] = [];
+  const oversized: OversizedRecord[] = [];
   const result = await scanJsonl(file, {
     ...options,
     onRecord: (r) => records.push(r),
     onProblem: (p) => problems.push(p),
+    onOversizedRecord: (r) => oversized.push(r),
   });
   const { problems: listed, ...stats } = result;
   assert.deepEqual(listed, problems.slice(0, options.maxProblems ?? 1000));
-  return { records, problems, stats };
+  return { records, problems, stats, oversized };
 }
 
 /**
- * Every byte of the file must be inside exactly one record or problem span, or be formatting:
- * the BOM at offset 0, '\n', the '\r' of a line ending, or JSON whitespace.
+ * Every byte of the file must be inside exactly one record (oversized ones included) or damage
+ * problem span, or be formatting: the BOM at offset 0, '\n', the '\r' of a line ending, or JSON
+ * whitespace. Format problems only mark where; their spans lie on records or formatting.
  */
 function assertAccounting(bytes: Buffer, result: Scan): void {
   const owner = new Array<string | null>(bytes.length).fill(null);
@@ -56,7 +62,9 @@ function assertAccounting(bytes: Buffer, result: Scan): void {
     }
   };
   for (const r of result.records) claim(`record@${r.offset}`, r.offset, r.length);
-  for (const p of result.problems) claim(`${p.kind}@${p.offset}`, p.offset, p.length);
+  for (const r of result.oversized ?? []) claim(`oversized@${r.offset}`, r.offset, r.length);
+  for (const p of result.problems) if (!isFormatProblem(p.kind)) claim(`${p.kind}@${p.offset}`, p.offset, p.length);
+  for (const p of result.problems) assert.ok(p.length > 0 && p.offset + p.length <= bytes.length, `${p.kind} span inside the file`);
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   for (let i = 0; i < bytes.length; i++) {
     if (owner[i] !== null) continue;
@@ -163,20 +171,35 @@ describe('readJsonl / scanJsonl', () => {
     assert.equal((await scan(content + '\n')).problems[0]?.kind, 'invalid-json');
   });
 
-  test('fused records on one line are all recovered, with exact offsets', async () => {
-    const content = '{"x":0}\n{"a":1}{"b":2} [3]"s"\n';
+  test('fused objects and arrays on one line are recovered with exact offsets, and the line is a fused-values problem', async () => {
+    const content = '{"x":0}\n{"a":1}{"b":2} [3]\n';
     const r = await scan(content);
-    assert.deepEqual(r.problems, []);
     assert.deepEqual(r.records, [
       { value: { x: 0 }, line: 1, offset: 0, length: 7, recovered: false },
       { value: { a: 1 }, line: 2, offset: 8, length: 7, recovered: true },
       { value: { b: 2 }, line: 2, offset: 15, length: 7, recovered: true },
       { value: [3], line: 2, offset: 23, length: 3, recovered: true },
-      { value: 's', line: 2, offset: 26, length: 3, recovered: true },
     ]);
-    assert.equal(r.stats.recovered, 4);
+    assert.deepEqual(
+      r.problems.map((p) => [p.kind, p.line, p.offset, p.length]),
+      [['fused-values', 2, 8, 18]],
+    );
+    assert.equal(r.stats.recovered, 3);
     assert.equal(r.stats.corrupted, 0, 'nothing was lost on a fused line');
+    assert.equal(r.stats.problemCount, 1, 'but the file is not strict JSON Lines');
     assertAccounting(Buffer.from(content), r);
+  });
+
+  test('a fused line holding a scalar or string, or a value followed by text, keeps nothing', async () => {
+    for (const line of ['{"a":1}{"b":2} [3]"s"', '{"a":1}2', '"s"{"a":1}x', '{"a":1},', '[1]{"a":1} tail']) {
+      const r = await scan(`${line}\n`);
+      assert.deepEqual(r.records, [], line);
+      assert.deepEqual(
+        r.problems.map((p) => [p.kind, p.offset, p.length]),
+        [['invalid-json', 0, Buffer.byteLength(line)]],
+        line,
+      );
+    }
   });
 
   test('a torn record fused with the next one: the fragment is a problem, the record is recovered', async () => {
@@ -193,7 +216,7 @@ describe('readJsonl / scanJsonl', () => {
     assertAccounting(Buffer.from(content), r);
   });
 
-  test('NUL runs are corruption; a record after NULs on the same line is recovered', async () => {
+  test('NUL runs are corruption; a record after NULs ending the line is recovered, one followed by NULs is not', async () => {
     const nuls = Buffer.alloc(9, 0);
     const content = Buffer.concat([
       Buffer.from('{"a":1}\n'),
@@ -210,7 +233,6 @@ describe('readJsonl / scanJsonl', () => {
       [
         [{ a: 1 }, 1, false],
         [{ b: 2 }, 3, true],
-        [{ c: 3 }, 4, true],
         [{ d: 4 }, 4, true],
       ],
     );
@@ -219,6 +241,7 @@ describe('readJsonl / scanJsonl', () => {
       [
         ['nul-bytes', 2, 8, 9],
         ['nul-bytes', 3, 18, 9],
+        ['invalid-json', 4, 35, 7],
         ['nul-bytes', 4, 42, 2],
       ],
     );
@@ -226,13 +249,22 @@ describe('readJsonl / scanJsonl', () => {
     assertAccounting(content, r);
   });
 
-  test('CRLF line endings, a UTF-8 BOM and blank or whitespace lines are formatting, not corruption', async () => {
+  test('CRLF line endings are formatting; a UTF-8 BOM and blank or whitespace lines are format problems, not corruption', async () => {
     const content = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
       Buffer.from('{"a":1}\r\r\n\r\n   \t \n\n{"b":"\\r"}\r\n  {"c":3}  \n\r'),
     ]);
     const r = await scan(content);
-    assert.deepEqual(r.problems, []);
+    assert.deepEqual(
+      r.problems.map((p) => [p.kind, p.line, p.offset, p.length]),
+      [
+        ['utf8-bom', 1, 0, 3],
+        ['blank-line', 2, 13, 2],
+        ['blank-line', 3, 15, 6],
+        ['blank-line', 4, 21, 1],
+        ['blank-line', 7, 46, 1],
+      ],
+    );
     assert.deepEqual(r.records, [
       { value: { a: 1 }, line: 1, offset: 3, length: 7, recovered: false },
       { value: { b: '\r' }, line: 5, offset: 22, length: 10, recovered: false },
@@ -255,47 +287,62 @@ describe('readJsonl / scanJsonl', () => {
     const r = await scan(content);
     assert.deepEqual(
       r.records.map((x) => [x.value, x.line, x.recovered]),
-      [
-        [{ ok: 'é' }, 1, false],
-        [{ after: 1 }, 3, true],
-      ],
+      [[{ ok: 'é' }, 1, false]],
     );
+    // A stray byte before a record is not the start of a torn record: nothing on that line is kept.
     assert.deepEqual(
       r.problems.map((p) => [p.kind, p.line, p.offset, p.length]),
       [
         ['invalid-utf8', 2, 12, 12],
-        ['invalid-utf8', 3, 25, 1],
+        ['invalid-utf8', 3, 25, 12],
       ],
     );
     assertAccounting(content, r);
   });
 
-  test('over-long lines are skipped as too-long without buffering them, wherever they fall', async () => {
+  test('over-long lines are validated by streaming: valid ones are oversized records, others too-long, wherever they fall', async () => {
     const long = 'x'.repeat(300);
-    const content = `{"a":1}\n"${long}"\n{"b":2}\n"${long}"`;
-    for (const chunkBytes of [7, 64, 1000, 1 << 20]) {
+    const content = `{"a":1}\n"${long}"\r\n{"b":2}\n${long}`;
+    for (const chunkBytes of [1, 7, 64, 1000, 1 << 20]) {
       const r = await scan(content, { maxLineBytes: 100, chunkBytes });
       assert.deepEqual(
         r.records.map((x) => x.value),
         [{ a: 1 }, { b: 2 }],
         `chunkBytes ${chunkBytes}`,
       );
+      assert.deepEqual(r.oversized, [{ line: 2, offset: 8, length: 302 }], `chunkBytes ${chunkBytes}`);
       assert.deepEqual(
         r.problems.map((p) => [p.kind, p.line, p.offset, p.length]),
-        [
-          ['too-long', 2, 8, 302],
-          ['too-long', 4, 319, 302],
-        ],
+        [['too-long', 4, 320, 300]],
         `chunkBytes ${chunkBytes}`,
       );
       assert.match(r.problems[0]!.message, /maxLineBytes \(100\)/);
-      assert.equal(r.stats.corrupted, 2);
+      assert.deepEqual([r.stats.records, r.stats.oversized, r.stats.corrupted], [3, 1, 1]);
       assertAccounting(Buffer.from(content), r);
     }
-    // Exactly maxLineBytes is still fine.
+    // Exactly maxLineBytes is still an ordinary line.
     const edge = await scan(`"${'y'.repeat(98)}"\n`, { maxLineBytes: 100, chunkBytes: 16 });
     assert.equal(edge.records.length, 1);
     await assert.rejects(scanJsonl('x', { maxLineBytes: 0 }), RangeError);
+    // A BOM before an oversized first line is a utf8-bom problem, not part of the record.
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`["${long}"]\n`)]);
+    for (const chunkBytes of [1, 2, 64]) {
+      const r = await scan(bom, { maxLineBytes: 100, chunkBytes });
+      assert.deepEqual(r.oversized, [{ line: 1, offset: 3, length: 304 }]);
+      assert.deepEqual(r.problems.map((p) => p.kind), ['utf8-bom']);
+    }
+    // A whitespace-only over-long line is blank, as a short one is.
+    const spaces = await scan(`{"a":1}\n${' \t'.repeat(100)}\r\n{"b":2}\n`, { maxLineBytes: 100, chunkBytes: 7 });
+    assert.deepEqual(spaces.problems.map((p) => [p.kind, p.line, p.offset, p.length]), [['blank-line', 2, 8, 202]]);
+    assert.deepEqual([spaces.stats.blank, spaces.stats.corrupted, spaces.stats.records], [1, 0, 2]);
+    // readJsonl does not yield an oversized record, but counts it.
+    const file = await writeTemp(content);
+    const it = readJsonl(file, { maxLineBytes: 100 });
+    const seen: unknown[] = [];
+    let step = await it.next();
+    for (; !step.done; step = await it.next()) seen.push(step.value.value);
+    assert.deepEqual(seen, [{ a: 1 }, { b: 2 }]);
+    assert.deepEqual([step.value.records, step.value.oversized], [3, 1]);
   });
 
   test('corruption ratio over non-blank lines; warn only above 10 %', async () => {

@@ -5,7 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { repairJsonl, type RepairOptions } from '../../src/core/jsonl-repair';
-import { scanJsonl, type JsonlProblem, type JsonlRecord } from '../../src/core/jsonl-reader';
+import { scanJsonl, isFormatProblem, type JsonlProblem, type JsonlRecord } from '../../src/core/jsonl-reader';
 import { appendJsonl } from '../../src/core/jsonl-append';
 import { withLock } from '../../src/core/lock';
 import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
@@ -21,14 +21,17 @@ async function writeTemp(content: Buffer, mode = 0o644): Promise<string> {
   return file;
 }
 
-async function spans(file: string, options: RepairOptions): Promise<{ records: JsonlRecord[]; problems: JsonlProblem[] }> {
-  const records: JsonlRecord[] = [];
+/** What the reader sees: records (oversized ones included, in file order) and all problems. */
+async function spans(file: string, options: RepairOptions): Promise<{ records: Array<Pick<JsonlRecord, 'offset' | 'length' | 'recovered'>>; problems: JsonlProblem[] }> {
+  const records: Array<Pick<JsonlRecord, 'offset' | 'length' | 'recovered'>> = [];
   const problems: JsonlProblem[] = [];
   await scanJsonl(file, {
     ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
     onRecord: (r) => records.push(r),
+    onOversizedRecord: (r) => records.push({ ...r, recovered: false }),
     onProblem: (p) => problems.push(p),
   });
+  records.sort((a, b) => a.offset - b.offset);
   return { records, problems };
 }
 
@@ -45,7 +48,9 @@ function isFormatting(bytes: Buffer, i: number): boolean {
  */
 async function repairAndAccount(content: Buffer, options: RepairOptions = {}) {
   const file = await writeTemp(content, 0o640);
-  const { records, problems } = await spans(file, options);
+  const { records, problems: all } = await spans(file, options);
+  // Format problems (fused values, bare CRs, a BOM) quarantine nothing; rewriting fixes them.
+  const problems = all.filter((p) => !isFormatProblem(p.kind));
   const result = await repairJsonl(file, options);
 
   const expectedFile = Buffer.concat(records.flatMap((r) => [content.subarray(r.offset, r.offset + r.length), B('\n')]));
@@ -81,8 +86,9 @@ async function repairAndAccount(content: Buffer, options: RepairOptions = {}) {
   assert.equal(result.kept, records.length);
   assert.equal(result.recovered, records.filter((r) => r.recovered).length);
   assert.equal(result.quarantined, problems.length);
+  assert.equal(result.reformatted, all.length - problems.length);
   assert.equal(result.quarantinedBytes, problems.reduce((n, p) => n + p.length, 0));
-  assert.deepEqual(result.problems, problems);
+  assert.deepEqual(result.problems, all);
   if (process.platform !== 'win32') assert.equal(fs.statSync(file).mode & 0o777, 0o640, 'mode kept');
 
   // The result is clean, and repairing it again is a no-op that does not even rewrite it.
@@ -126,7 +132,10 @@ describe('repairJsonl', () => {
       'invalid UTF-8',
       Buffer.concat([B('{"a":"'), Buffer.from([0xff]), B('"}\n'), Buffer.from([0xc3, 0x28]), B('{"b":2}\n')]),
     ],
-    ['over-long line', B(`{"a":1}\n"${'z'.repeat(500)}"\r\n{"b":2}\n"${'z'.repeat(300)}`), { maxLineBytes: 100, chunkBytes: 64 }],
+    ['over-long lines, valid (kept) and invalid (quarantined)', B(`{"a":1}\n"${'z'.repeat(500)}"\r\n{"b":2}\n"${'z'.repeat(300)}`), { maxLineBytes: 100, chunkBytes: 64 }],
+    ['CR-only line endings', B('{"a":1}\r{"b":2}\r{"c":3}\r')],
+    ['pretty-printed object among records', B('{\n  "role": "user",\n  "content": "hi"\n}\n{"ok":true}\n')],
+    ['torn record before a whole one', B('{"type":"x","prNu{"type":"y","n":2}\n')],
     ['garbage lines', B('{"a":1}\nnot json at all\n}{\n{"b":2}\n')],
     ['everything at once', Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
@@ -151,7 +160,7 @@ describe('repairJsonl', () => {
     const result = await repairJsonl(file);
     assert.deepEqual(
       { ...result, before: undefined, problems: undefined },
-      { file, kept: 3, recovered: 0, quarantined: 0, quarantinedBytes: 0, quarantinePath: null, changed: false, before: undefined, problems: undefined },
+      { file, kept: 3, recovered: 0, quarantined: 0, reformatted: 0, quarantinedBytes: 0, quarantinePath: null, changed: false, before: undefined, problems: undefined },
     );
     const after = fs.statSync(file);
     assert.equal(after.ino, before.ino);

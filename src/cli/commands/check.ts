@@ -1,21 +1,29 @@
-// `check FILE [--json]`
+// `check FILE [--json] [--max-line-bytes N]`
 import * as path from 'node:path';
 import { scanJsonl } from '../../core/jsonl-reader';
 import { parseCommand } from '../args';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CommandContext } from '../context';
 import { oneLine } from '../../core/one-line';
+import { maxLineBytesOption } from './max-line-bytes';
 
+/**
+ * Exit 0 only when FILE is strict JSON Lines: every line one JSON value in UTF-8, '\n' or '\r\n'
+ * endings, no BOM. Any problem, damage or format, exits 1; valid lines over the limit are
+ * records (validated by streaming) and do not.
+ */
 export async function checkCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('check', args, { json: { type: 'boolean' } });
+  const { values, positionals } = parseCommand('check', args, { json: { type: 'boolean' }, 'max-line-bytes': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('check: expected exactly one FILE', 'check');
+  const maxLineBytes = maxLineBytesOption('check', values['max-line-bytes']);
   const file = path.resolve(ctx.cwd, positionals[0] as string);
-  const result = await scanJsonl(file);
+  const result = await scanJsonl(file, { maxLineBytes });
   if (values.json) {
     ctx.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
   } else {
     const pct = (result.corruptionRatio * 100).toFixed(1);
+    const oversized = result.oversized > 0 ? `, ${result.oversized} over ${maxLineBytes} bytes validated unread` : '';
     ctx.stdout(
-      `${oneLine(file)}: ${result.records} records (${result.recovered} recovered), ` +
+      `${oneLine(file)}: ${result.records} records (${result.recovered} recovered${oversized}), ` +
         `${result.corrupted} corrupted of ${result.lines - result.blank} lines (${pct}%)\n`,
     );
     for (const p of result.problems) {
@@ -24,7 +32,10 @@ export async function checkCommand(ctx: CommandContext, args: string[]): Promise
     if (result.problemCount > result.problems.length) {
       ctx.stdout(`  … and ${result.problemCount - result.problems.length} more problems\n`);
     }
+    if (result.problemCount > 0 && result.corrupted === 0 && result.problemsByKind.utf16 === 0) {
+      ctx.stdout('  not strict JSON Lines, but nothing is damaged: repair rewrites it without loss\n');
+    }
     if (result.warn) ctx.stdout('  warning: more than 10% of the lines are corrupted\n');
   }
-  return result.corrupted > 0 ? EXIT_PROBLEM : EXIT_OK;
+  return result.problemCount > 0 ? EXIT_PROBLEM : EXIT_OK;
 }

@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, readdirSy
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cleanDoc, anyJsonlBytes } from './jsonl-arbitraries';
-import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair } from './jsonl-checks';
+import { oracleDoc, checkNoInventedRecords, type OracleCounts } from './jsonl-oracle';
+import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair, damage, recordSpans } from './jsonl-checks';
 import { DEFAULT_MAX_LINE_BYTES, scanJsonl } from '../../../src/core/jsonl-reader';
 import { repairJsonl } from '../../../src/core/jsonl-repair';
 
@@ -76,6 +77,41 @@ export function readerDamaged(args: RunArgs, progress: (n: number) => void): Run
   return summary;
 }
 
+export interface OracleSummary extends OracleCounts {
+  cases: number;
+  utf16: number;
+  problems: number;
+}
+
+/**
+ * The no-invented-record oracle (jsonl-oracle.ts) over files made from known records and then
+ * damaged, read whole and in random chunks, plus the usual accounting.
+ */
+export function readerOracle(args: RunArgs, progress: (n: number) => void): OracleSummary {
+  const summary: OracleSummary = { cases: 0, original: 0, suffixValues: 0, utf16: 0, problems: 0 };
+  fc.assert(
+    fc.property(oracleDoc, chunking, (doc, chunks) => {
+      const whole = parseInChunks(doc.bytes, [1 << 30], DEFAULT_MAX_LINE_BYTES);
+      const pieces = parseInChunks(doc.bytes, chunks, DEFAULT_MAX_LINE_BYTES);
+      const counts: OracleCounts = { original: 0, suffixValues: 0 };
+      fail([
+        ...checkNoInventedRecords(doc, whole, counts),
+        ...checkPartition(doc.bytes, whole),
+        ...checkSpans(doc.bytes, whole),
+        ...checkStats(doc.bytes, whole),
+        ...diffParsed(whole, pieces),
+      ]);
+      summary.original += counts.original;
+      summary.suffixValues += counts.suffixValues;
+      summary.problems += whole.problems.length;
+      if (whole.problems.some((p) => p.kind === 'utf16')) summary.utf16++;
+      if (++summary.cases % 500 === 0) progress(summary.cases);
+    }),
+    { numRuns: args.numRuns, seed: args.seed },
+  );
+  return summary;
+}
+
 export interface RepairSummary {
   cases: number;
   changed: number;
@@ -83,6 +119,7 @@ export interface RepairSummary {
   quarantined: number;
   quarantinedBytes: number;
   formattingBytes: number;
+  refusedUtf16: number;
 }
 
 /**
@@ -94,18 +131,30 @@ export interface RepairSummary {
 export async function repairProperties(args: RunArgs, progress: (n: number) => void): Promise<RepairSummary> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dir = mkdtempSync(join(base, 'sk-rel-repair-'));
-  const summary: RepairSummary = { cases: 0, changed: 0, kept: 0, quarantined: 0, quarantinedBytes: 0, formattingBytes: 0 };
+  const summary: RepairSummary = { cases: 0, changed: 0, kept: 0, quarantined: 0, quarantinedBytes: 0, formattingBytes: 0, refusedUtf16: 0 };
   try {
     await fc.assert(
       fc.asyncProperty(anyJsonlBytes, fc.constantFrom(100, 4096, DEFAULT_MAX_LINE_BYTES), async (bytes, maxLineBytes) => {
         const file = join(dir, `case-${summary.cases}.jsonl`);
         writeFileSync(file, bytes);
         try {
+          const expected = parseInChunks(bytes, [1 << 30], maxLineBytes);
+          if (expected.problems.some((p) => p.kind === 'utf16')) {
+            // Refused, and the file left exactly as it was.
+            const refused = await repairJsonl(file, { maxLineBytes }).then(
+              () => 'repaired',
+              (err: { code?: string }) => err.code ?? 'no code',
+            );
+            if (refused !== 'EJSONLENCODING') throw new Error(`repair of a UTF-16 file: ${refused}`);
+            if (!readFileSync(file).equals(bytes)) throw new Error('a refused repair changed the file');
+            if (existsSync(`${file}.quarantine`)) throw new Error('a refused repair wrote a quarantine');
+            summary.refusedUtf16++;
+            return;
+          }
           const first = await repairJsonl(file, { maxLineBytes });
           const after = readFileSync(file);
           const qPath = `${file}.quarantine`;
           const quarantine = existsSync(qPath) ? readFileSync(qPath) : Buffer.alloc(0);
-          const expected = parseInChunks(bytes, [1 << 30], maxLineBytes);
           const violations = checkRepair(bytes, expected, after, quarantine, first);
           const second = await repairJsonl(file, { maxLineBytes });
           if (second.changed) violations.push('a second repair changed the file again');
@@ -122,12 +171,12 @@ export async function repairProperties(args: RunArgs, progress: (n: number) => v
           summary.kept += first.kept;
           summary.quarantined += first.quarantined;
           summary.quarantinedBytes += first.quarantinedBytes;
-          summary.formattingBytes += bytes.length - expected.records.reduce((s, r) => s + r.length, 0) - expected.problems.reduce((s, p) => s + p.length, 0);
+          summary.formattingBytes += bytes.length - recordSpans(expected).reduce((s, r) => s + r.length, 0) - damage(expected).reduce((s, p) => s + p.length, 0);
         } finally {
           rmSync(file, { force: true });
           rmSync(`${file}.quarantine`, { force: true });
+          if (++summary.cases % 200 === 0) progress(summary.cases);
         }
-        if (++summary.cases % 200 === 0) progress(summary.cases);
       }),
       { numRuns: args.numRuns, seed: args.seed },
     );

@@ -1,0 +1,649 @@
+/**
+ * The JSONL push parser behind the streaming, self-healing reader (jsonl-reader.ts) and repair.
+ *
+ * Memory stays bounded whatever the file size: bytes arrive in chunks, and a line is only ever
+ * buffered up to `maxLineBytes`; a longer line is streamed through a syntax validator
+ * (json-syntax.ts) without being held: valid, it is an oversized record (counted, value not
+ * read), else 'too-long'.
+ *
+ * The fast path per line is: find '\n' (memchr), decode the slice, JSON.parse. Everything else
+ * (UTF-8 validation per line, salvage of damaged lines) only runs when that fails, or, for
+ * UTF-8, when the cheap whole-chunk check says the chunk has invalid bytes somewhere.
+ *
+ * What the reader accepts and how it classifies bytes (repair relies on this exactly):
+ * - A file starting with a UTF-16 byte-order mark, or that looks like BOM-less UTF-16 (see
+ *   detectUtf16), is not read at all: one 'utf16' problem spans it.
+ * - A line is the bytes up to a '\n' (excluded), or the bytes after the last '\n' (the tail).
+ * - '\r' bytes directly before the '\n' (or at the end of the tail) are the line ending, not
+ *   content (CRLF; any more CRs there are JSON whitespace, and keeping them in a record's span
+ *   would make repair's output read back differently).
+ * - A UTF-8 byte-order mark (EF BB BF) at offset 0 is skipped, and reported as 'utf8-bom'.
+ * - A line that is empty or only JSON whitespace is blank: not corrupt, reported 'blank-line'.
+ * - A line that JSON.parse accepts and that is valid UTF-8 is one record; its span is the whole
+ *   line content (including any JSON whitespace around the value).
+ * - Otherwise the line is damaged. Bare CRs inside it split it into segments ('cr-line-end',
+ *   CR-only line endings: a raw CR is never inside a JSON string). Each segment keeps only what
+ *   the rule in jsonl-salvage.ts allows (fused objects/arrays spanning it, or a whole object
+ *   after a torn record start), as records marked `recovered`; several values kept from one
+ *   segment are also a 'fused-values' problem. The rest of the segment is damage: runs of NUL
+ *   bytes are 'nul-bytes'; each piece between them, less surrounding whitespace, is
+ *   'torn-tail' if it runs to the end of a tail without '\n', else 'invalid-utf8' if it is not
+ *   valid UTF-8, else 'invalid-json'.
+ * - A line longer than `maxLineBytes` (counting any '\r') is an oversized record or 'too-long'.
+ * So every byte of the file is exactly one of: inside a record's span (oversized included),
+ * inside a damage problem's span, or formatting (the BOM, '\n', the '\r' of a line ending,
+ * JSON whitespace outside spans). Format problems (FORMAT_PROBLEM_KINDS) own no bytes.
+ *
+ * Statistics: `corrupted` counts lines with at least one damage problem; the ratio divides it
+ * by the non-blank lines, and `warn` is ratio > 0.10. Format problems (fused values, bare-CR
+ * line breaks, a BOM, blank lines) lose nothing, so they count in `problemCount` and
+ * `problemsByKind` but never in `corrupted`: a file is strict JSON Lines iff problemCount is 0.
+ * A UTF-16 file counts all its lines as corrupted.
+ */
+import { isUtf8 } from 'node:buffer';
+import { JsonSyntaxValidator } from './json-syntax';
+import { salvageSegment } from './jsonl-salvage';
+
+/**
+ * Damage kinds (bytes repair moves to the quarantine): 'invalid-json', 'invalid-utf8',
+ * 'nul-bytes', 'too-long', 'torn-tail'; 'utf16' (the whole file; repair refuses it).
+ * Format kinds (see FORMAT_PROBLEM_KINDS: nothing is lost, repair rewrites the line in strict
+ * form): 'fused-values', 'cr-line-end', 'utf8-bom', 'blank-line'.
+ */
+export type ProblemKind =
+  | 'invalid-json'
+  | 'invalid-utf8'
+  | 'nul-bytes'
+  | 'too-long'
+  | 'torn-tail'
+  | 'utf16'
+  | 'fused-values'
+  | 'cr-line-end'
+  | 'utf8-bom'
+  | 'blank-line';
+
+/**
+ * Kinds that break strict JSON Lines (exactly one value on every line, '\n' or '\r\n' endings,
+ * no BOM: what a reader that JSON-parses each line accepts) without damaging data. Their spans
+ * mark where (a fused line's values; the bare CRs; the BOM; a blank line with its ending), may
+ * overlap record spans, hold no quarantined bytes, and do not count as corrupted lines.
+ */
+export const FORMAT_PROBLEM_KINDS: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
+  'fused-values',
+  'cr-line-end',
+  'utf8-bom',
+  'blank-line',
+]);
+
+/** True for the format kinds (see FORMAT_PROBLEM_KINDS), false for damage. */
+export function isFormatProblem(kind: ProblemKind): boolean {
+  return FORMAT_PROBLEM_KINDS.has(kind);
+}
+
+export interface JsonlRecord {
+  value: unknown;
+  /** 1-based line number. */
+  line: number;
+  /** Byte offset of the record's first byte from the start of the file. */
+  offset: number;
+  /** Length in bytes of the record's text. */
+  length: number;
+  /** True when the record came from a line that was not exactly one value (see jsonl-salvage.ts). */
+  recovered: boolean;
+}
+
+export interface JsonlProblem {
+  kind: ProblemKind;
+  line: number;
+  offset: number;
+  length: number;
+  message: string;
+}
+
+export interface JsonlStats {
+  bytes: number;
+  lines: number;
+  blank: number;
+  /** All records, recovered and oversized ones included. */
+  records: number;
+  recovered: number;
+  /**
+   * Valid records longer than maxLineBytes: validated by streaming, their values never read.
+   * Counted in `records`; readJsonl does not yield them, scanJsonl reports them through
+   * onOversizedRecord.
+   */
+  oversized: number;
+  /** Lines with at least one damage problem (format problems do not count). */
+  corrupted: number;
+  /** corrupted / non-blank lines (0 when there are none). */
+  corruptionRatio: number;
+  /** corruptionRatio > 0.10 */
+  warn: boolean;
+  /** Exact number of problems, format problems included (the collected list may be capped). */
+  problemCount: number;
+  problemsByKind: Record<ProblemKind, number>;
+}
+
+export const WARN_RATIO = 0.1;
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_PROBLEMS = 1000;
+/** Lines are UTF-8-validated in blocks of about this size (see push()). */
+const UTF8_BLOCK_BYTES = 64 * 1024;
+/** The first bytes are held until the encoding is known (UTF-16 detection). */
+const SNIFF_BYTES = 64;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * Receives what the parser finds, in file order, with the raw bytes (valid only during the call).
+ * `lineEnd` is the file offset of the line's '\n', or -1 for a tail without one.
+ */
+export interface ParseSink {
+  record(
+    value: unknown,
+    line: number,
+    offset: number,
+    length: number,
+    recovered: boolean,
+    bytes: Buffer,
+    start: number,
+    lineEnd: number,
+  ): void;
+  /**
+   * `bytes[start, start + problem.length)` are the problem's bytes; null for 'too-long' and
+   * 'utf16', whose bytes are never held (read them from the file by offset), and 'blank-line'.
+   */
+  problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void;
+  /** A valid record longer than maxLineBytes; its bytes were never held (see ReadOptions). */
+  oversizedRecord?(line: number, offset: number, length: number, lineEnd: number): void;
+}
+
+// Buffer#toString validates its arguments and dispatches on the encoding on every call, which
+// shows up at hundreds of thousands of lines per second; Node's own utf8Slice (what toString
+// ends up calling) skips that. Fall back to toString where it is missing.
+type Utf8Slicer = (buf: Buffer, start: number, end: number) => string;
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string })
+  .utf8Slice;
+const decodeUtf8: Utf8Slicer =
+  typeof nativeUtf8Slice === 'function'
+    ? (buf, start, end) => nativeUtf8Slice.call(buf, start, end)
+    : (buf, start, end) => buf.toString('utf8', start, end);
+
+function isJsonWhitespace(c: number | undefined): boolean {
+  return c === SPACE || c === TAB || c === CR || c === LF;
+}
+
+function emptyKinds(): Record<ProblemKind, number> {
+  return {
+    'invalid-json': 0,
+    'invalid-utf8': 0,
+    'nul-bytes': 0,
+    'too-long': 0,
+    'torn-tail': 0,
+    utf16: 0,
+    'fused-values': 0,
+    'cr-line-end': 0,
+    'utf8-bom': 0,
+    'blank-line': 0,
+  };
+}
+
+/** Statistics of nothing read yet (also what an early-stopped read reports). */
+export function emptyStats(): JsonlStats {
+  return {
+    bytes: 0,
+    lines: 0,
+    blank: 0,
+    records: 0,
+    recovered: 0,
+    oversized: 0,
+    corrupted: 0,
+    corruptionRatio: 0,
+    warn: false,
+    problemCount: 0,
+    problemsByKind: emptyKinds(),
+  };
+}
+
+const MESSAGES: Record<ProblemKind, string> = {
+  'invalid-json': 'not valid JSON, or not a whole record (a fragment of a damaged line)',
+  'invalid-utf8': 'bytes that are not valid UTF-8',
+  'nul-bytes': 'run of NUL bytes (typical residue of a crash during a write)',
+  'too-long': 'line longer than the maximum line length that is not valid JSON',
+  'torn-tail': 'incomplete last line without a newline (torn write)',
+  utf16: 'file is UTF-16, not UTF-8',
+  'fused-values': 'several JSON values on one line; repair puts each on a line of its own',
+  'cr-line-end': 'bare CR used as a line break (CR-only line endings); repair ends lines with LF',
+  'utf8-bom': 'UTF-8 byte-order mark at the start of the file; repair removes it',
+  'blank-line': 'blank line (strict JSON Lines has one value on every line); repair removes it',
+};
+
+/**
+ * The UTF-16 encoding `head` (a file's first bytes, up to 64) is in, or null: a UTF-16
+ * byte-order mark (FF FE, FE FF; never valid UTF-8), or, without one, a file that starts with two
+ * ASCII characters each paired with a NUL on the same side (`{"` as UTF-16 encodes it), and in
+ * at least 3/4 of its first characters one byte is NUL and the other is not (ASCII and Latin-1
+ * text). NUL holes left by crashes are runs of NUL pairs, so they do not look like this.
+ */
+export function detectUtf16(head: Uint8Array, length = head.length): 'UTF-16LE' | 'UTF-16BE' | null {
+  if (length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'UTF-16LE';
+  if (length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'UTF-16BE';
+  const pairs = length >> 1;
+  if (pairs < 2) return null;
+  const ascii = (c: number | undefined): boolean => c !== undefined && c > 0 && c < 0x80;
+  let zeroHigh = 0;
+  let zeroLow = 0;
+  for (let k = 0; k < pairs; k++) {
+    const lo = head[2 * k];
+    const hi = head[2 * k + 1];
+    // A character with one NUL byte: (NUL, NUL) pairs are holes, not text.
+    if (hi === 0 && lo !== 0) zeroHigh++;
+    if (lo === 0 && hi !== 0) zeroLow++;
+  }
+  if (ascii(head[0]) && ascii(head[2]) && head[1] === 0 && head[3] === 0 && zeroHigh * 4 >= pairs * 3) return 'UTF-16LE';
+  if (ascii(head[1]) && ascii(head[3]) && head[0] === 0 && head[2] === 0 && zeroLow * 4 >= pairs * 3) return 'UTF-16BE';
+  return null;
+}
+
+/**
+ * Push parser: feed it the file's bytes in order with push(), then call end().
+ * Synchronous; the async readers below drive it from file reads.
+ */
+export class JsonlParser {
+  private readonly maxLineBytes: number;
+  /** File offset of the next byte push() will receive (bytes held while sniffing included). */
+  private base = 0;
+  private lineNo = 0;
+  // The first bytes, held until detectUtf16() can decide; null once decided.
+  private sniff: Buffer | null = Buffer.alloc(SNIFF_BYTES);
+  private sniffLen = 0;
+  // Set when the file is UTF-16: nothing is parsed, newlines are counted.
+  private utf16: string | null = null;
+  private lastByte = -1;
+  // The unfinished line carried over between chunks.
+  private pending: Buffer = Buffer.alloc(0);
+  private pendingLen = 0;
+  private pendingOffset = 0;
+  // An over-long line being streamed through the validator.
+  private skipping = false;
+  private skipOffset = 0;
+  private skipLine = 0;
+  private skipLen = 0;
+  /** BOM bytes matched so far at the start of an over-long first line, or -1. */
+  private skipHead = -1;
+  private skipBom = false;
+  private skipTrailingCr = 0;
+  private readonly validator = new JsonSyntaxValidator();
+  // Per-line problem bookkeeping for the slow path.
+  private lineHadProblem = false;
+
+  readonly stats: JsonlStats = emptyStats();
+
+  constructor(
+    private readonly sink: ParseSink,
+    options: { maxLineBytes?: number } = {},
+  ) {
+    const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
+    this.maxLineBytes = max;
+  }
+
+  /** Feeds the next bytes of the file. The buffer may be reused by the caller once this returns. */
+  push(chunk: Buffer): void {
+    const sniff = this.sniff;
+    if (sniff !== null) {
+      const take = Math.min(chunk.length, SNIFF_BYTES - this.sniffLen);
+      chunk.copy(sniff, this.sniffLen, 0, take);
+      this.sniffLen += take;
+      if (this.sniffLen < SNIFF_BYTES) return;
+      this.endSniff();
+      if (take < chunk.length) this.pushBytes(chunk.subarray(take));
+      return;
+    }
+    this.pushBytes(chunk);
+  }
+
+  /** Decides the encoding from the held first bytes, then parses them. */
+  private endSniff(): void {
+    const head = this.sniff as Buffer;
+    this.sniff = null;
+    this.utf16 = detectUtf16(head, this.sniffLen);
+    if (this.sniffLen > 0) this.pushBytes(head.subarray(0, this.sniffLen));
+  }
+
+  private pushBytes(chunk: Buffer): void {
+    const n = chunk.length;
+    if (this.utf16 !== null) {
+      for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) this.stats.lines++;
+      this.lastByte = chunk[n - 1] as number;
+      this.base += n;
+      return;
+    }
+    let p = 0;
+    if (this.skipping) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.skipBytes(chunk, 0, n);
+        this.base += n;
+        return;
+      }
+      this.skipBytes(chunk, 0, nl);
+      this.endSkip(this.base + nl);
+      p = nl + 1;
+    } else if (this.pendingLen > 0) {
+      const nl = chunk.indexOf(LF);
+      const upTo = nl < 0 ? n : nl;
+      if (this.pendingLen + upTo > this.maxLineBytes) {
+        // Hand over what was buffered, then stream the rest of the line.
+        this.startSkip(this.pending, 0, this.pendingLen, this.pendingOffset);
+        this.pendingLen = 0;
+        this.skipBytes(chunk, 0, upTo);
+        if (nl < 0) {
+          this.base += n;
+          return;
+        }
+        this.endSkip(this.base + nl);
+      } else {
+        this.appendPending(chunk, 0, upTo);
+        if (nl < 0) {
+          this.base += n;
+          return;
+        }
+        const len = this.pendingLen;
+        this.pendingLen = 0;
+        this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false);
+        // Do not keep a buffer grown for one huge line for the rest of the file.
+        if (this.pending.length > 4 * DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
+      }
+      p = nl + 1;
+    }
+
+    const last = chunk.lastIndexOf(LF);
+    const base = this.base;
+    while (p <= last) {
+      // One vectorised UTF-8 check per block of lines spares the per-line check in the common
+      // case; blocks keep one bad byte from sending a whole chunk down the per-line path.
+      // A '\n' never occurs inside a multi-byte sequence, so lines split cleanly.
+      let blockEnd = last;
+      if (last - p > UTF8_BLOCK_BYTES) {
+        blockEnd = chunk.lastIndexOf(LF, p + UTF8_BLOCK_BYTES);
+        if (blockEnd < p) blockEnd = chunk.indexOf(LF, p + UTF8_BLOCK_BYTES);
+      }
+      const utf8Ok = isUtf8(chunk.subarray(p, blockEnd));
+      while (p <= blockEnd) {
+        const nl = chunk.indexOf(LF, p);
+        this.line(chunk, p, nl, base + p, base + nl, utf8Ok);
+        p = nl + 1;
+      }
+    }
+    if (p < n) {
+      if (n - p > this.maxLineBytes) {
+        this.startSkip(chunk, p, n, this.base + p);
+      } else {
+        this.pendingOffset = this.base + p;
+        this.appendPending(chunk, p, n);
+      }
+    }
+    this.base += n;
+  }
+
+  /** Finishes the last line (a tail without '\n') and returns the final statistics. */
+  end(): JsonlStats {
+    if (this.sniff !== null) this.endSniff();
+    const s = this.stats;
+    if (this.utf16 !== null) {
+      this.endUtf16();
+    } else if (this.skipping) {
+      this.endSkip(-1);
+    } else if (this.pendingLen > 0) {
+      const len = this.pendingLen;
+      this.pendingLen = 0;
+      this.line(this.pending, 0, len, this.pendingOffset, -1, false);
+    }
+    s.bytes = this.base;
+    const nonBlank = s.lines - s.blank;
+    s.corruptionRatio = nonBlank > 0 ? s.corrupted / nonBlank : 0;
+    s.warn = s.corruptionRatio > WARN_RATIO;
+    return s;
+  }
+
+  /** A UTF-16 file: one problem spanning the file; every line counts as corrupted. */
+  private endUtf16(): void {
+    const s = this.stats;
+    if (this.lastByte !== LF && this.base > 0) s.lines++;
+    s.corrupted = s.lines;
+    const encoding = this.utf16 as string;
+    this.stats.problemCount++;
+    this.stats.problemsByKind.utf16++;
+    const message = `file is ${encoding}, not UTF-8 (${this.base} bytes; convert it, e.g. iconv -f ${encoding} -t UTF-8)`;
+    this.sink.problem({ kind: 'utf16', line: 1, offset: 0, length: this.base, message }, null, 0);
+  }
+
+  private appendPending(buf: Buffer, s: number, e: number): void {
+    const need = this.pendingLen + (e - s);
+    if (need > this.pending.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(need, this.pending.length * 2, 64 * 1024), this.maxLineBytes));
+      this.pending.copy(grown, 0, 0, this.pendingLen);
+      this.pending = grown;
+    }
+    buf.copy(this.pending, this.pendingLen, s, e);
+    this.pendingLen = need;
+  }
+
+  private startSkip(buf: Buffer, s: number, e: number, offset: number): void {
+    this.beginSkip(++this.lineNo, offset);
+    this.stats.lines++;
+    this.skipBytes(buf, s, e);
+    // The carry buffer may have grown to maxLineBytes; do not keep it alive for the rest of the file.
+    if (this.pending.length > DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
+  }
+
+  private beginSkip(lineNo: number, offset: number): void {
+    this.skipping = true;
+    this.skipOffset = offset;
+    this.skipLine = lineNo;
+    this.skipLen = 0;
+    this.skipHead = offset === 0 ? 0 : -1;
+    this.skipBom = false;
+    this.skipTrailingCr = 0;
+    this.validator.reset();
+  }
+
+  /** Streams bytes of an over-long line through the validator, never holding them. */
+  private skipBytes(buf: Buffer, s: number, e: number): void {
+    this.skipLen += e - s;
+    // A BOM at offset 0 is not part of the line's content (see line()).
+    while (this.skipHead >= 0 && s < e) {
+      if (buf[s] === BOM[this.skipHead]) {
+        s++;
+        if (++this.skipHead === 3) {
+          this.skipHead = -1;
+          this.skipBom = true;
+          this.report('utf8-bom', this.skipLine, 0, 3, BOM, 0);
+        }
+      } else {
+        this.validator.push(BOM, 0, this.skipHead);
+        this.skipHead = -1;
+      }
+    }
+    if (s >= e) return;
+    let k = e;
+    while (k > s && buf[k - 1] === CR) k--;
+    this.skipTrailingCr = k === s ? this.skipTrailingCr + (e - s) : e - k;
+    if (this.validator.ok) this.validator.push(buf, s, e);
+  }
+
+  /** Ends an over-long line: a valid one is an oversized record, anything else 'too-long'. */
+  private endSkip(lineEnd: number): void {
+    this.skipping = false;
+    if (this.skipHead > 0) this.validator.push(BOM, 0, this.skipHead);
+    this.skipHead = -1;
+    const bom = this.skipBom ? 3 : 0;
+    const content = this.validator.onlyWhitespace ? 0 : this.skipLen - bom - this.skipTrailingCr;
+    if (content > 0 && this.validator.end()) {
+      this.stats.records++;
+      this.stats.oversized++;
+      this.sink.oversizedRecord?.(this.skipLine, this.skipOffset + bom, content, lineEnd);
+    } else if (content <= 0) {
+      const from = this.skipOffset + bom;
+      this.blankLine(this.skipLine, from, lineEnd >= 0 ? lineEnd + 1 : this.skipOffset + this.skipLen);
+    } else {
+      this.stats.corrupted++;
+      this.report('too-long', this.skipLine, this.skipOffset + bom, this.skipLen - bom, null, 0);
+    }
+  }
+
+  /**
+   * An empty or whitespace-only line, file bytes [from, to) with its ending. `to` can equal `from`
+   * only for a BOM-only last line, which the utf8-bom problem already covers.
+   */
+  private blankLine(lineNo: number, from: number, to: number): void {
+    this.stats.blank++;
+    if (to > from) this.report('blank-line', lineNo, from, to - from, null, 0);
+  }
+
+  private report(kind: ProblemKind, line: number, offset: number, length: number, bytes: Buffer | null, start: number): void {
+    this.stats.problemCount++;
+    this.stats.problemsByKind[kind]++;
+    const message =
+      kind === 'too-long'
+        ? `${length} byte line exceeds maxLineBytes (${this.maxLineBytes}) and is not valid JSON`
+        : `${MESSAGES[kind]} (${length} bytes)`;
+    this.sink.problem({ kind, line, offset, length, message }, bytes, start);
+  }
+
+  /** One complete line: bytes [s, e) of buf (no '\n'), starting at file offset `off`. */
+  private line(buf: Buffer, s: number, e: number, off: number, lineEnd: number, utf8Ok: boolean): void {
+    const lineNo = ++this.lineNo;
+    this.stats.lines++;
+    if (e - s > this.maxLineBytes) {
+      // Only reachable when maxLineBytes is smaller than a chunk; handled like a streamed one.
+      this.beginSkip(lineNo, off);
+      this.skipBytes(buf, s, e);
+      this.endSkip(lineEnd);
+      return;
+    }
+    const rawEnd = e;
+    while (e > s && buf[e - 1] === CR) e--;
+    if (off === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) {
+      this.report('utf8-bom', lineNo, 0, 3, buf, s);
+      s += 3;
+      off += 3;
+    }
+    if (e === s) {
+      this.blankLine(lineNo, off, lineEnd >= 0 ? lineEnd + 1 : off + (rawEnd - s));
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(decodeUtf8(buf, s, e));
+    } catch {
+      this.slowLine(buf, s, e, off, lineNo, lineEnd);
+      return;
+    }
+    // U+FFFD replacement would have hidden invalid bytes from JSON.parse.
+    if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
+      this.slowLine(buf, s, e, off, lineNo, lineEnd);
+      return;
+    }
+    this.stats.records++;
+    this.sink.record(value, lineNo, off, e - s, false, buf, s, lineEnd);
+  }
+
+  /**
+   * A non-empty line that is not exactly one valid record. Bare CRs split it into segments (a raw
+   * CR is never inside a JSON string, so it is whitespace or a line break); each segment keeps
+   * what salvageSegment() allows, and the rest is damage.
+   */
+  private slowLine(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
+    let i = s;
+    while (i < e && isJsonWhitespace(buf[i])) i++;
+    if (i === e) {
+      // Trailing CRs were cut off before; the span reaches the line's end either way.
+      this.blankLine(lineNo, off, lineEnd >= 0 ? lineEnd + 1 : off + (e - s));
+      return;
+    }
+    let last = e;
+    while (last > i && isJsonWhitespace(buf[last - 1])) last--;
+    this.lineHadProblem = false;
+    const view = buf.subarray(s, last);
+    let segStart = i;
+    for (;;) {
+      const crRel = view.indexOf(CR, segStart - s);
+      const cr = crRel < 0 ? last : s + crRel;
+      this.segment(buf, segStart, cr, s, off, lineNo, lineEnd, last);
+      if (cr >= last) break;
+      let q = cr;
+      while (q < last && buf[q] === CR) q++;
+      this.report('cr-line-end', lineNo, off + (cr - s), q - cr, buf, cr);
+      segStart = q;
+    }
+    if (this.lineHadProblem) this.stats.corrupted++;
+  }
+
+  /** One CR-free segment [a, b) of a damaged line; `contentEnd` is where the line's content ends. */
+  private segment(
+    buf: Buffer,
+    a: number,
+    b: number,
+    s: number,
+    off: number,
+    lineNo: number,
+    lineEnd: number,
+    contentEnd: number,
+  ): void {
+    const { keepFrom, values } = salvageSegment(buf, a, b, decodeUtf8);
+    this.damage(buf, a, keepFrom < 0 ? b : keepFrom, s, off, lineNo, lineEnd, contentEnd);
+    const first = values[0];
+    const lastValue = values[values.length - 1];
+    if (first && lastValue && values.length > 1) {
+      this.report('fused-values', lineNo, off + (first.start - s), lastValue.end - first.start, buf, first.start);
+    }
+    for (const v of values) {
+      this.stats.records++;
+      this.stats.recovered++;
+      this.sink.record(v.value, lineNo, off + (v.start - s), v.end - v.start, true, buf, v.start, lineEnd);
+    }
+  }
+
+  /** Reports damaged bytes [a, b): NUL runs, and the pieces between them less surrounding whitespace. */
+  private damage(
+    buf: Buffer,
+    a: number,
+    b: number,
+    s: number,
+    off: number,
+    lineNo: number,
+    lineEnd: number,
+    contentEnd: number,
+  ): void {
+    let p = a;
+    while (p < b) {
+      let q = p;
+      while (q < b && buf[q] !== 0) q++;
+      let gs = p;
+      let ge = q;
+      while (gs < ge && isJsonWhitespace(buf[gs])) gs++;
+      while (ge > gs && isJsonWhitespace(buf[ge - 1])) ge--;
+      if (ge > gs) {
+        let kind: ProblemKind;
+        if (lineEnd < 0 && ge === contentEnd) kind = 'torn-tail';
+        else if (!isUtf8(buf.subarray(gs, ge))) kind = 'invalid-utf8';
+        else kind = 'invalid-json';
+        this.lineHadProblem = true;
+        this.report(kind, lineNo, off + (gs - s), ge - gs, buf, gs);
+      }
+      if (q >= b) break;
+      p = q;
+      while (q < b && buf[q] === 0) q++;
+      this.lineHadProblem = true;
+      this.report('nul-bytes', lineNo, off + (p - s), q - p, buf, p);
+      p = q;
+    }
+  }
+}

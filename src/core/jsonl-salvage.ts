@@ -1,0 +1,157 @@
+/**
+ * What may be kept from a damaged JSONL line: the one rule, in one place.
+ *
+ * A damaged line is one that is not exactly one JSON value. Trying JSON.parse at every '{' or
+ * '[' of it would "recover" values that nobody wrote: an array inside a string (`"x [1] y"`), a
+ * key of a pretty-printed object, the last field of a record cut by NUL bytes. So only two
+ * shapes are kept, and everything else on the line is damage (quarantined by repair):
+ *
+ * (a) fused: the whole segment is objects and/or arrays written one after the other, optionally
+ *     separated by JSON whitespace (`{"a":1}{"b":2}`, `{"a":1} [2]`);
+ * (b) torn prefix + record: the segment ends with one object, or a fused run that starts with an
+ *     object and has nothing between its values (as writers fuse records: a missing newline),
+ *     and what comes before it is the start of a record cut short: its first byte is '{' or
+ *     '[' (a writer died mid-record and the next one appended on the same line), a NUL (a hole
+ *     left by a crash) or a UTF-8 byte-order mark (a concatenated file). The longest such run
+ *     is kept.
+ *
+ * Never kept: a scalar or string; a value followed by anything but whitespace or another kept
+ * value on its segment (`{"a":1}` + NULs, `{"x":1},`); a value after a prefix that is not a torn
+ * record start (`  "meta": {"x":1}` from a pretty-printed object).
+ *
+ * Ambiguity that remains: a torn record whose text so far ends in something that looks like a
+ * whole object (`{"m":"a {}` ends in `{}`, or `{"m":"a {}` fused with the next record, which
+ * yields `{}` and that record) keeps that object under (b). Such values are always at the end of
+ * their line, directly followed by nothing or by the other values kept there.
+ *
+ * Effort is capped (about 16 bytes scanned per byte of the segment plus 64 KiB), so a line of
+ * thousands of unclosed brackets stays linear; past the cap nothing is kept.
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** One value kept from a damaged segment: bytes [start, end) of the buffer, parsed. */
+export interface SalvagedValue {
+  start: number;
+  end: number;
+  value: unknown;
+}
+
+/** What salvageSegment found: the kept run (possibly empty) and where it starts. */
+export interface SalvageResult {
+  /** Buffer index where the kept run starts (its first value's start), or -1 when nothing is kept. */
+  keepFrom: number;
+  /** The kept values in order; empty when keepFrom is -1. */
+  values: SalvagedValue[];
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+type Utf8Slicer = (buf: Buffer, start: number, end: number) => string;
+
+function isWhitespace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** A torn record start: '{', '[', a NUL hole, or a byte-order mark. */
+function isTornStart(buf: Buffer, i: number, end: number): boolean {
+  const c = buf[i];
+  if (c === OPEN_BRACE || c === OPEN_BRACKET || c === 0) return true;
+  return c === 0xef && i + 2 < end && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf;
+}
+
+/**
+ * End (exclusive) of the bracketed value opening at `p` (string-aware), or -1 when it is not
+ * closed before `end`. Brackets are not matched by kind here; JSON.parse checks the value after.
+ */
+function bracketedEnd(buf: Buffer, p: number, end: number): number {
+  let depth = 0;
+  for (let i = p; i < end; i++) {
+    const c = buf[i];
+    if (c === QUOTE) {
+      for (i++; i < end; i++) {
+        const d = buf[i];
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Classifies a damaged segment `buf[a, b)` (no '\n', no bare CR) by the rule in the module
+ * header. `decode` turns bytes into a string (the reader's fast UTF-8 slicer).
+ */
+export function salvageSegment(buf: Buffer, a: number, b: number, decode: Utf8Slicer): SalvageResult {
+  while (a < b && isWhitespace(buf[a])) a++;
+  while (b > a && isWhitespace(buf[b - 1])) b--;
+  const none: SalvageResult = { keepFrom: -1, values: [] };
+  if (a >= b) return none;
+  const budget = { left: 16 * (b - a) + 65536 };
+  const first = buf[a];
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    const run = parseRun(buf, a, b, budget, decode, false);
+    if (run) return { keepFrom: a, values: run };
+  }
+  if (!isTornStart(buf, a, b)) return none;
+  for (let p = a + 1; p < b && budget.left > 0; p++) {
+    if (buf[p] !== OPEN_BRACE) continue;
+    const run = parseRun(buf, p, b, budget, decode, true);
+    if (run) return { keepFrom: p, values: run };
+  }
+  return none;
+}
+
+/**
+ * Objects/arrays from `p` to exactly `b`, separated only by whitespace (by nothing when
+ * `adjacent`); null if the bytes are anything else, or a value is not valid UTF-8, or the budget
+ * ran out.
+ */
+function parseRun(
+  buf: Buffer,
+  p: number,
+  b: number,
+  budget: { left: number },
+  decode: Utf8Slicer,
+  adjacent: boolean,
+): SalvagedValue[] | null {
+  const values: SalvagedValue[] = [];
+  // Structure first (cheap), parse only a run that covers the whole rest of the segment.
+  const spans: number[] = [];
+  let q = p;
+  while (q < b) {
+    const c = buf[q];
+    if (c !== OPEN_BRACE && c !== OPEN_BRACKET) return null;
+    const end = bracketedEnd(buf, q, b);
+    budget.left -= (end < 0 ? b : end) - q;
+    if (end < 0 || budget.left < 0) return null;
+    spans.push(q, end);
+    q = end;
+    if (!adjacent) while (q < b && isWhitespace(buf[q])) q++;
+  }
+  for (let i = 0; i < spans.length; i += 2) {
+    const start = spans[i] as number;
+    const end = spans[i + 1] as number;
+    budget.left -= end - start;
+    if (budget.left < 0) return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(decode(buf, start, end));
+    } catch {
+      return null;
+    }
+    // Decoding would have turned invalid bytes into U+FFFD, which JSON.parse accepts.
+    if (!isUtf8(buf.subarray(start, end))) return null;
+    values.push({ start, end, value });
+  }
+  return values;
+}

@@ -1,0 +1,192 @@
+// The no-invented-record oracle: files made from known records, then damaged the ways real files
+// are (truncation, a torn record spliced onto the next, NUL holes, raw newlines inside strings,
+// pretty-printing, fused lines, CR-only or UTF-16 re-encoding). Whatever the reader keeps must be
+// one of the records written, or a value that ends its damaged line (rule (b) of
+// src/core/jsonl-salvage.ts: the one ambiguity the rule admits, counted).
+import fc from 'fast-check';
+import type { Parsed } from './jsonl-checks';
+
+/** Strings that hold what salvage must not take for records: brackets, quote-free values, escaped JSON. */
+const trickyText = fc.oneof(
+  fc.constantFrom('x [1] y', 'a {}', '{}', '[]', '[[1,2]]', '{ }', 'see {"k": 1}', '} {', 'tail {', '[1] [2]', '{"id":0}', 'a\nb', 'é {} 😀'),
+  fc.string({ maxLength: 12 }),
+);
+
+/**
+ * Records are flat objects with a unique id: pretty-printing one never yields a line that is
+ * valid JSON by itself (which no line-based reader could tell from a record).
+ */
+const record = (id: number): fc.Arbitrary<Record<string, unknown>> =>
+  fc
+    .record({ s: trickyText, n: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), t: trickyText, b: fc.boolean() }, { requiredKeys: ['s'] })
+    .map((r) => ({ id, ...r }));
+
+export type OracleDamage =
+  | { op: 'truncate'; at: number }
+  | { op: 'splice'; line: number; at: number }
+  | { op: 'nul-hole'; at: number; count: number; overwrite: boolean }
+  | { op: 'raw-newline'; at: number }
+  | { op: 'pretty'; line: number }
+  | { op: 'fuse'; line: number }
+  | { op: 'cr-only' }
+  | { op: 'utf16'; bom: boolean };
+
+const frac = fc.double({ min: 0, max: 1, noNaN: true });
+
+const damageOp: fc.Arbitrary<OracleDamage> = fc.oneof(
+  fc.record({ op: fc.constant('truncate' as const), at: frac }),
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('splice' as const), line: fc.nat(30), at: frac }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('nul-hole' as const), at: frac, count: fc.integer({ min: 1, max: 40 }), overwrite: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('raw-newline' as const), at: frac }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('pretty' as const), line: fc.nat(30) }) },
+  fc.record({ op: fc.constant('fuse' as const), line: fc.nat(30) }),
+);
+
+/** Whole-file re-encodings, applied last (they change what every byte means). */
+const reencode: fc.Arbitrary<OracleDamage | null> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(null) },
+  fc.constant({ op: 'cr-only' as const }),
+  fc.record({ op: fc.constant('utf16' as const), bom: fc.boolean() }),
+);
+
+export interface OracleDoc {
+  /** JSON.stringify of every record written. */
+  originals: Set<string>;
+  damage: OracleDamage[];
+  bytes: Buffer;
+  /** Re-encoded as UTF-16: nothing may be read as a record. */
+  utf16: boolean;
+  /** ... with a byte-order mark: it must be reported as a utf16 problem. */
+  utf16Bom: boolean;
+}
+
+/** Start offsets of the lines of `buf` (each after a '\n', and 0). */
+function lineStarts(buf: Buffer): number[] {
+  const starts = [0];
+  for (let i = buf.indexOf(0x0a); i >= 0 && i + 1 < buf.length; i = buf.indexOf(0x0a, i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function at(buf: Buffer, f: number): number {
+  return Math.min(buf.length, Math.floor(f * (buf.length + 1)));
+}
+
+export function applyOracleDamage(buf: Buffer, d: OracleDamage): Buffer {
+  switch (d.op) {
+    case 'truncate':
+      return buf.subarray(0, at(buf, d.at));
+    case 'splice': {
+      // A writer died inside line N; the next record was appended to its torn prefix.
+      const starts = lineStarts(buf);
+      const start = starts[d.line % starts.length] as number;
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0) return buf;
+      const cut = start + Math.floor(d.at * (nl - start));
+      return Buffer.concat([buf.subarray(0, cut), buf.subarray(nl + 1)]);
+    }
+    case 'nul-hole': {
+      const i = at(buf, d.at);
+      if (!d.overwrite) return Buffer.concat([buf.subarray(0, i), Buffer.alloc(d.count), buf.subarray(i)]);
+      const out = Buffer.from(buf);
+      out.fill(0, i, Math.min(out.length, i + d.count));
+      return out;
+    }
+    case 'raw-newline': {
+      const i = at(buf, d.at);
+      return Buffer.concat([buf.subarray(0, i), Buffer.from('\n'), buf.subarray(i)]);
+    }
+    case 'pretty': {
+      const starts = lineStarts(buf);
+      const start = starts[d.line % starts.length] as number;
+      let nl = buf.indexOf(0x0a, start);
+      if (nl < 0) nl = buf.length;
+      let value: unknown;
+      try {
+        value = JSON.parse(buf.subarray(start, nl).toString('utf8'));
+      } catch {
+        return buf; // already damaged: nothing to pretty-print
+      }
+      return Buffer.concat([buf.subarray(0, start), Buffer.from(JSON.stringify(value, null, 2)), buf.subarray(nl)]);
+    }
+    case 'fuse': {
+      const starts = lineStarts(buf);
+      const nl = buf.indexOf(0x0a, starts[d.line % starts.length] as number);
+      return nl < 0 ? buf : Buffer.concat([buf.subarray(0, nl), buf.subarray(nl + 1)]);
+    }
+    case 'cr-only':
+      return Buffer.from(buf.map((c) => (c === 0x0a ? 0x0d : c)));
+    case 'utf16': {
+      const body = Buffer.from(buf.toString('utf8'), 'utf16le');
+      return d.bom ? Buffer.concat([Buffer.from([0xff, 0xfe]), body]) : body;
+    }
+  }
+}
+
+export const oracleDoc: fc.Arbitrary<OracleDoc> = fc
+  .integer({ min: 1, max: 20 })
+  .chain((n) =>
+    fc.record({
+      records: fc.tuple(...Array.from({ length: n }, (_, i) => record(i + 1))),
+      damage: fc.array(damageOp, { minLength: 1, maxLength: 5 }),
+      reencode,
+    }),
+  )
+  .map(({ records, damage, reencode: re }) => {
+    const lines = records.map((r) => JSON.stringify(r));
+    const originals = new Set(lines.map((l) => JSON.stringify(JSON.parse(l))));
+    let bytes = damage.reduce(applyOracleDamage, Buffer.from(lines.join('\n') + '\n'));
+    const all = [...damage];
+    if (re) {
+      bytes = applyOracleDamage(bytes, re);
+      all.push(re);
+    }
+    return { originals, damage: all, bytes, utf16: re?.op === 'utf16', utf16Bom: re?.op === 'utf16' && re.bom };
+  });
+
+export interface OracleCounts {
+  original: number;
+  /** Recovered values that are not records written, at the end of their damaged line (rule (b)). */
+  suffixValues: number;
+}
+
+/** True when the line of `r` holds after it only whitespace and recovered values (to a '\n' or CR). */
+function endsItsLine(bytes: Buffer, parsed: Parsed, r: { offset: number; length: number }): boolean {
+  let i = r.offset + r.length;
+  const later = parsed.records.filter((x) => x.recovered && x.offset >= i).sort((a, b) => a.offset - b.offset);
+  let k = 0;
+  while (i < bytes.length) {
+    const c = bytes[i];
+    if (c === 0x0a || c === 0x0d) return true;
+    if (c === 0x20 || c === 0x09) {
+      i++;
+      continue;
+    }
+    const next = later[k];
+    if (next && next.offset === i) {
+      i += next.length;
+      k++;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+/** The oracle: every kept record was written, or is a rule-(b) value ending its line. */
+export function checkNoInventedRecords(doc: OracleDoc, parsed: Parsed, counts: OracleCounts): string[] {
+  const out: string[] = [];
+  if (doc.utf16 && parsed.records.length > 0) out.push('a UTF-16 file was read as records');
+  if (doc.utf16Bom && !parsed.problems.some((p) => p.kind === 'utf16')) out.push('a UTF-16 file with a BOM is not a utf16 problem');
+  for (const r of parsed.records) {
+    const text = JSON.stringify(r.value);
+    if (r.recovered && (typeof r.value !== 'object' || r.value === null)) out.push(`recovered a scalar: ${text}`);
+    if (doc.originals.has(text)) {
+      counts.original++;
+    } else if (r.recovered && endsItsLine(doc.bytes, parsed, r)) {
+      counts.suffixValues++;
+    } else {
+      out.push(`record nobody wrote at byte ${r.offset} (line ${r.line}, recovered ${r.recovered}): ${text.slice(0, 120)}`);
+    }
+  }
+  return out;
+}
