@@ -92,6 +92,7 @@ describe('zombies: killed but not reaped counts as dead', () => {
       await untilZombie(z.pid);
       // The pid still exists: kill(pid, 0) succeeds, which is what made it look alive.
       assert.doesNotThrow(() => process.kill(z.pid, 0));
+      assert.deepEqual(await new ProcessProbe().facts(z.pid), { alive: false, zombie: true, startedAt: null });
       const methods = linux ? (['proc', 'ps'] as const) : (['ps'] as const);
       for (const method of methods) {
         const [info] = await new SessionStore(dir, { cleanupOnCreate: false, startTimeMethod: method }).list();
