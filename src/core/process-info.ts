@@ -1,4 +1,5 @@
-// Facts about processes on this host: is a pid alive, and when did the process holding it start.
+// Facts about processes on this host: is a pid alive (a zombie is not), when did the process
+// holding it start, and which PID space (boot, PID namespace) this process numbers pids in.
 // Start times let liveness tell a live session from a pid the OS has since handed to another
 // process. Linux reads /proc; macOS and other Unixes ask `ps` once per probe; elsewhere the
 // start time is unknown (null) and pid reuse is not claimed.
@@ -105,11 +106,6 @@ export class ProcessProbe {
       return { alive: true, startedAt: needStartTime ? (entry?.startedAt ?? null) : null };
     }
     return { alive: true, startedAt: null };
-  }
-
-  /** Field 22 of /proc/<pid>/stat (clock ticks after boot) of the process now holding `pid`; null off Linux or when gone. */
-  startTicks(pid: number): number | null {
-    return this.method === 'proc' ? (this.procStat(pid)?.startTicks ?? null) : null;
   }
 
   private async lookup(pid: number): Promise<number | null> {

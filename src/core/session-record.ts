@@ -194,6 +194,33 @@ function checkOptionalFields(v: Record<string, unknown>): string | null {
   return null;
 }
 
+/** What a heartbeat may change besides heartbeatAt: the owner's own timing (ms). Undefined = keep. */
+export interface RecordTimingUpdate {
+  heartbeatIntervalMs?: number;
+  unresponsiveAfterMs?: number | null;
+  expireAfterMs?: number | null;
+}
+
+/** Throws RangeError for a timing update a record could not hold. */
+export function checkTimingUpdate(update: RecordTimingUpdate): void {
+  if (update.heartbeatIntervalMs !== undefined && !isHeartbeatInterval(update.heartbeatIntervalMs)) {
+    throw new RangeError(`heartbeat interval ${update.heartbeatIntervalMs} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`);
+  }
+  for (const key of ['unresponsiveAfterMs', 'expireAfterMs'] as const) {
+    const v = update[key];
+    if (v !== undefined && v !== null && !isThresholdMs(v)) throw new RangeError(`${key} ${v} is out of range ${LIMITS.minThresholdMs}..${LIMITS.maxThresholdMs} ms`);
+  }
+}
+
+/** The record fields a timing update sets (only those given). */
+export function timingFields(update: RecordTimingUpdate): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['heartbeatIntervalMs', 'unresponsiveAfterMs', 'expireAfterMs'] as const) {
+    if (update[key] !== undefined) out[key] = update[key];
+  }
+  return out;
+}
+
 /** Validates caller input for a new session (labels, folders, tool) with the same limits. */
 export function checkSessionInput(input: { label: unknown; workspaceFolders?: unknown; tool?: unknown }): string | null {
   const probe: Record<string, unknown> = { label: input.label, tool: input.tool ?? '' };

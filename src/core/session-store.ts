@@ -27,11 +27,14 @@ import {
   LIMITS,
   type SessionRecord,
   type SessionState,
+  checkTimingUpdate,
+  timingFields,
+  type RecordTimingUpdate,
 } from './session-record';
 import { isTempName, writeFileAtomic } from './write-atomic';
 import { oneLine } from './one-line';
 
-export type { SessionRecord, SessionState } from './session-record';
+export type { RecordTimingUpdate, SessionRecord, SessionState } from './session-record';
 
 export interface SessionInfo {
   record: SessionRecord;
@@ -93,13 +96,6 @@ export interface CreateInput {
   unresponsiveAfterMs?: number;
   /** Written into the record: stale after this long without a heartbeat (ms); default StoreOptions.expireAfterMs, else 24 h. */
   expireAfterMs?: number;
-}
-
-/** What a heartbeat may change besides heartbeatAt: the owner's own timing (ms). Undefined = keep. */
-export interface RecordTimingUpdate {
-  heartbeatIntervalMs?: number;
-  unresponsiveAfterMs?: number | null;
-  expireAfterMs?: number | null;
 }
 
 export interface CleanupOptions {
@@ -715,26 +711,6 @@ export class SessionStore {
   private probe(): ProcessProbe {
     return new ProcessProbe(this.options.startTimeMethod ? { method: this.options.startTimeMethod } : {});
   }
-}
-
-/** Throws RangeError for a timing update a record could not hold. */
-function checkTimingUpdate(update: RecordTimingUpdate): void {
-  if (update.heartbeatIntervalMs !== undefined && !isHeartbeatInterval(update.heartbeatIntervalMs)) {
-    throw new RangeError(`heartbeat interval ${update.heartbeatIntervalMs} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`);
-  }
-  for (const key of ['unresponsiveAfterMs', 'expireAfterMs'] as const) {
-    const v = update[key];
-    if (v !== undefined && v !== null && !isThresholdMs(v)) throw new RangeError(`${key} ${v} is out of range ${LIMITS.minThresholdMs}..${LIMITS.maxThresholdMs} ms`);
-  }
-}
-
-/** The record fields a timing update sets (only those given). */
-function timingFields(update: RecordTimingUpdate): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of ['heartbeatIntervalMs', 'unresponsiveAfterMs', 'expireAfterMs'] as const) {
-    if (update[key] !== undefined) out[key] = update[key];
-  }
-  return out;
 }
 
 function writeRecord(file: string, record: object): Promise<void> {
