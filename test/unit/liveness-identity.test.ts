@@ -185,6 +185,27 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
     }
   });
 
+  test('a reader in another PID space never judges this space\u2019s pids, and says so', async () => {
+    const dir = tmp();
+    try {
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      await once(child, 'spawn');
+      const r = await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'here', pid: child.pid as number });
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      const elsewhere = new SessionStore(dir, { cleanupOnCreate: false, pidSpace: { bootId: r.bootId ?? null, pidNamespace: 'pid:[1]' } });
+      const [info] = await elsewhere.list();
+      assert.equal(info?.state, r.pidNamespace ? 'active' : 'stale', info?.reason);
+      if (r.pidNamespace) {
+        assert.match(info?.reason ?? '', /^heartbeat \d+ s ago; other PID namespace, process not checked$/);
+        assert.deepEqual(await elsewhere.cleanup({ staleGraceMs: 0 }), []);
+      }
+      assert.equal((await new SessionStore(dir, { cleanupOnCreate: false }).list())[0]?.state, 'stale', 'judged in its own space: gone');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('create() records this process\u2019s PID space and the start ticks of the pid it registers', { skip: !linux }, async () => {
     const dir = tmp();
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });

@@ -56,10 +56,20 @@ function silentFor(dir: string, id: string, ms: number): void {
   fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() - ms).toISOString() }));
 }
 
-async function cliState(dir: string, id: string): Promise<{ state: string; reason: string; unresponsiveAfterMs: number }> {
+interface Listed {
+  id: string;
+  state: string;
+  reason: string;
+  unresponsiveAfterMs: number;
+  expireAfterMs: number;
+  bootId: string | null;
+  processStartTicks: number | null;
+}
+
+async function cliState(dir: string, id: string): Promise<Listed> {
   const r = await cli(['list', '--json', '--dir', dir]);
   assert.equal(r.code, 0, r.stderr);
-  const found = (JSON.parse(r.stdout) as Array<{ id: string; state: string; reason: string; unresponsiveAfterMs: number }>).find((s) => s.id === id);
+  const found = (JSON.parse(r.stdout) as Listed[]).find((s) => s.id === id);
   assert.ok(found, `session ${id} listed`);
   return found;
 }
@@ -92,6 +102,12 @@ describe('thresholds come from the record: the CLI and the extension\u2019s stor
     const id = reg.stdout.trim();
     const record = JSON.parse(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8')) as SessionRecord;
     assert.deepEqual([record.unresponsiveAfterMs, record.expireAfterMs], [60_000, 120_000]);
+    const listed = await cliState(dir, id);
+    assert.deepEqual(
+      [listed.unresponsiveAfterMs, listed.expireAfterMs, listed.bootId, listed.processStartTicks],
+      [60_000, 120_000, record.bootId ?? null, record.processStartTicks ?? null],
+      'list --json shows the thresholds and PID-space fields',
+    );
     const readers = [(): Promise<string> => cliState(dir, id).then((s) => s.state), async () => (await new SessionStore(dir, extensionDefaults).list())[0]?.state ?? 'missing'];
     for (const [silentMs, expected] of [[8000, 'active'], [61_000, 'unresponsive'], [121_000, 'stale']] as const) {
       silentFor(dir, id, silentMs);
