@@ -72,7 +72,11 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
       if (session) {
         session.setInterval(after.heartbeatIntervalMs);
         if (sessionsDir(after) !== sessionsDir(before)) void session.moveTo(main.store, main.dir);
-        else session.setStore(main.store);
+        else {
+          session.setStore(main.store);
+          // Write the new interval and thresholds into this window's record now, not one old interval later.
+          void session.beat();
+        }
       }
       refresher.watch(watchedDirs());
       refresher.now();
@@ -82,7 +86,10 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   // Everything that reads settings or touches the disk happens after activate() has returned.
   const ready = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
     const { main } = stores();
-    session = new WindowSession(main.store, main.dir, config.settings.heartbeatIntervalMs, windowIdentity, log, () => refresher.now());
+    session = new WindowSession(main.store, main.dir, config.settings.heartbeatIntervalMs, windowIdentity, log, () => refresher.now(), () => ({
+      unresponsiveAfterMs: config.settings.unresponsiveAfterMs ?? null,
+      expireAfterMs: config.settings.expireAfterMs,
+    }));
     windowSession = session;
     refresher.watch(watchedDirs());
     refresher.setVisible(view.visible);

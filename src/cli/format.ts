@@ -1,5 +1,5 @@
 // How sessions look on stdout: a stable flat JSON object per session, and a table for people.
-import { formatDuration } from '../core/liveness';
+import { formatDuration, thresholdsOf } from '../core/liveness';
 import { oneLine } from '../core/one-line';
 import type { SessionInfo } from '../core/session-store';
 
@@ -20,6 +20,13 @@ export interface SessionJson {
   heartbeatIntervalMs: number;
   closedAt: string | null;
   processStartedAt: string | null;
+  /** The thresholds that judged this session (the record's own, or their defaults), ms. */
+  unresponsiveAfterMs: number;
+  expireAfterMs: number;
+  /** The record's PID space and start ticks; null when it has none. */
+  bootId: string | null;
+  pidNamespace: string | null;
+  processStartTicks: number | null;
   archivedOn: string | null;
   file: string;
   journal: string;
@@ -43,6 +50,10 @@ export function sessionJson(info: SessionInfo): SessionJson {
     heartbeatIntervalMs: r.heartbeatIntervalMs,
     closedAt: r.closedAt,
     processStartedAt: r.processStartedAt,
+    ...thresholdsOf(r),
+    bootId: r.bootId ?? null,
+    pidNamespace: r.pidNamespace ?? null,
+    processStartTicks: r.processStartTicks ?? null,
     archivedOn: info.archivedOn,
     file: info.file,
     journal: info.journal,

@@ -28,35 +28,51 @@ Environment:
 Exit codes: 0 success, 1 a check found a problem, 2 usage or I/O error.
 `;
 
+/** register's and run's timing options (src/cli/timing-options.ts). */
+const TIMING_HELP = `  --interval MS             promised heartbeat interval in ms (default 10000)
+  --unresponsive-after MS   written into the record: unresponsive after this long without a
+                            heartbeat (default: 3 intervals)
+  --expire-after MS         written into the record: stale after this long without a heartbeat,
+                            even if the process cannot be checked (default 86400000, 24 h)
+  --grace MS                the cleanup this command starts leaves stale sessions whose last
+                            heartbeat is younger than this (default 600000, 10 min)
+`;
+
 const COMMANDS: Record<string, string> = {
   list: `Usage: session-keeper list [--json] [--all] [--dir DIR]
 
 Lists the sessions in the sessions directory with their states:
   active         heartbeat is recent
-  unresponsive   no heartbeat for 3 intervals, but the process is alive (or on another host)
-  stale          process gone or its pid reused, or no heartbeat for 24 h
+  unresponsive   no heartbeat for the session's unresponsiveAfterMs (default 3 of its own
+                 heartbeat intervals), but the process is alive or cannot be checked here
+                 (another host, or another PID namespace or boot with this host name)
+  stale          process gone, a zombie, or its pid reused, or no heartbeat for the session's
+                 expireAfterMs (default 24 h)
   closed         closed by its owner
+Every session is judged by the thresholds in its own record, so every reader agrees.
 
 Options:
   --json   print a JSON array (fields: id, state, reason, pid, hostname, user, label, tool,
            workspaceFolders, createdAt, heartbeatAt, heartbeatAgeMs, heartbeatIntervalMs,
-           closedAt, processStartedAt, archivedOn, file, journal)
+           closedAt, processStartedAt, unresponsiveAfterMs, expireAfterMs, bootId, pidNamespace,
+           processStartTicks, archivedOn, file, journal)
   --all    include archived sessions (archivedOn is their archive day)
 
 Entries that are not valid records are skipped with a warning on stderr.
 `,
   register: `Usage: session-keeper register [--label L] [--pid PID] [--tool T] [--workspace DIR]... [--interval MS]
+                                [--unresponsive-after MS] [--expire-after MS] [--grace MS]
 
 Registers a session and prints only its id. Keep it alive with "heartbeat ID" at least every
-interval and end it with "close ID"; or use "run", which does all of that.
+interval and end it with "close ID"; or use "run", which does all of that. Registering also
+archives closed sessions and stale ones past the grace period; each is named on stderr.
 
 Options:
-  --label L        human-readable label (default: empty)
-  --pid PID        the process the session stands for (default: the parent process, e.g. the shell)
-  --tool T         name of the tool registering (default: session-keeper-cli)
-  --workspace DIR  a workspace folder; repeat for several
-  --interval MS    promised heartbeat interval in ms (default 10000)
-`,
+  --label L                 human-readable label (default: empty)
+  --pid PID                 the process the session stands for (default: the parent process, e.g. the shell)
+  --tool T                  name of the tool registering (default: session-keeper-cli)
+  --workspace DIR           a workspace folder; repeat for several
+${TIMING_HELP}`,
   heartbeat: `Usage: session-keeper heartbeat ID [--dir DIR]
 
 Refreshes the heartbeat of session ID. If the session was archived or its record removed, it is
@@ -67,28 +83,28 @@ registered again under the same id. Fails (exit 2) if the session is closed or u
 Marks session ID closed. Closing a closed or archived session does nothing. The record stays
 until cleanup ("archive --stale", or the next session created) archives it.
 `,
-  run: `Usage: session-keeper run [--label L] [--tool T] [--workspace DIR]... [--interval MS] -- CMD [ARGS...]
+  run: `Usage: session-keeper run [--label L] [--tool T] [--workspace DIR]... [--interval MS]
+                           [--unresponsive-after MS] [--expire-after MS] [--grace MS] -- CMD [ARGS...]
 
 Runs CMD (without a shell) as a session: registers it with the child's pid, heartbeats every
 interval while it runs, closes the session when it exits. SIGINT, SIGTERM and SIGHUP are
 forwarded to the child. Exits with the child's exit code, or 128+N if a signal N killed it.
 
 Options:
-  --label L        label (default: the command line)
-  --tool T         tool name (default: session-keeper-run)
-  --workspace DIR  a workspace folder; repeat for several
-  --interval MS    heartbeat interval in ms (default 10000)
-`,
+  --label L                 label (default: the command line)
+  --tool T                  tool name (default: session-keeper-run)
+  --workspace DIR           a workspace folder; repeat for several
+${TIMING_HELP}`,
   archive: `Usage: session-keeper archive ID... [--json]
        session-keeper archive --stale [--json]
 
 Moves sessions' record and journal files to archive/YYYY-MM-DD/ (UTC day of archiving). Nothing
-is deleted or overwritten. With --stale, archives every stale and closed session (never
-unresponsive ones).
+is deleted or overwritten. With --stale, archives every stale and closed session at once
+(never unresponsive ones); the grace period of the automatic cleanup does not apply.
 
 Options:
-  --stale  archive all stale and closed sessions
-  --json   print a JSON array of {id, archivedOn, state, reason, moved: [{from, to}]}
+  --stale  archive all stale and closed sessions, however recently they went stale
+  --json   print a JSON array of {id, archivedOn, state, reason, label, moved: [{from, to}]}
 `,
   append: `Usage: session-keeper append FILE JSON
 

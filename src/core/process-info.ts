@@ -1,14 +1,31 @@
-// Facts about processes on this host: is a pid alive, and when did the process holding it start.
+// Facts about processes on this host: is a pid alive (a zombie is not), when did the process
+// holding it start, and which PID space (boot, PID namespace) this process numbers pids in.
 // Start times let liveness tell a live session from a pid the OS has since handed to another
 // process. Linux reads /proc; macOS and other Unixes ask `ps` once per probe; elsewhere the
 // start time is unknown (null) and pid reuse is not claimed.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcessFacts {
+  /** False for a pid nobody holds, and for a zombie (exited, waiting for its parent to reap it). */
   alive: boolean;
+  /** True when the pid is held by a process that has exited but is not reaped yet (state Z or X). */
+  zombie?: boolean;
   /** Epoch ms when the process holding the pid started; null if unknown or dead. */
   startedAt: number | null;
+  /** Field 22 of /proc/<pid>/stat: start in clock ticks after boot; absent or null if unknown. */
+  startTicks?: number | null;
+}
+
+/**
+ * What tells this process's PID space apart from others with the same host name (a container
+ * run with the host's name, WSL next to Windows). Null where the platform has no such thing.
+ */
+export interface PidSpace {
+  /** /proc/sys/kernel/random/boot_id: a UUID the kernel draws at each boot. */
+  bootId: string | null;
+  /** Link target of /proc/self/ns/pid, e.g. `pid:[4026531836]`: the PID namespace pids are numbered in. */
+  pidNamespace: string | null;
 }
 
 export type StartTimeMethod = 'proc' | 'ps' | 'none';
@@ -41,9 +58,11 @@ export function defaultStartTimeMethod(platform: NodeJS.Platform = process.platf
 export class ProcessProbe {
   private readonly method: StartTimeMethod;
   private readonly startTimes = new Map<number, Promise<number | null>>();
+  /** Parsed /proc/<pid>/stat per pid (Linux), read once per probe. */
+  private readonly procStats = new Map<number, ProcStat | null>();
   /** Read once per probe: btime can shift when the wall clock is stepped. */
   private bootTime: number | null | undefined;
-  private psTable: Promise<Map<number, number>> | undefined;
+  private psTable: Promise<Map<number, PsEntry>> | undefined;
   private procListsAll: boolean | undefined;
 
   constructor(options: { method?: StartTimeMethod } = {}) {
@@ -68,57 +87,97 @@ export class ProcessProbe {
     return cached;
   }
 
+  /**
+   * Whether `pid` is alive (a zombie is not), and when needed its start time. The process state
+   * comes from /proc/<pid>/stat on Linux and from `ps` elsewhere; where neither answers, a pid
+   * that exists counts as alive.
+   */
   async facts(pid: number, needStartTime = true): Promise<ProcessFacts> {
     if (!this.isAlive(pid)) return { alive: false, startedAt: null };
-    return { alive: true, startedAt: needStartTime ? await this.startTime(pid) : null };
+    if (this.method === 'proc') {
+      const stat = this.procStat(pid);
+      if (stat === null && !this.isAlive(pid)) return { alive: false, startedAt: null }; // exited meanwhile
+      if (stat && isDeadState(stat.state)) return { alive: false, zombie: true, startedAt: null };
+      return { alive: true, startedAt: needStartTime ? await this.startTime(pid) : null, startTicks: stat?.startTicks ?? null };
+    }
+    if (this.method === 'ps') {
+      const entry = (await this.psEntries()).get(pid);
+      if (entry && isDeadState(entry.state)) return { alive: false, zombie: true, startedAt: null };
+      return { alive: true, startedAt: needStartTime ? (entry?.startedAt ?? null) : null };
+    }
+    return { alive: true, startedAt: null };
   }
 
   private async lookup(pid: number): Promise<number | null> {
     if (this.method === 'proc') return this.procStartTime(pid);
-    if (this.method === 'ps') return (await this.psStartTimes()).get(pid) ?? null;
+    if (this.method === 'ps') return (await this.psEntries()).get(pid)?.startedAt ?? null;
     return null;
   }
 
-  private procStartTime(pid: number): number | null {
-    // Synchronous on purpose: /proc is served from memory and never blocks on a disk.
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    } catch {
-      return null; // gone meanwhile, or /proc not mounted
+  private procStat(pid: number): ProcStat | null {
+    let cached = this.procStats.get(pid);
+    if (cached === undefined) {
+      // Synchronous on purpose: /proc is served from memory and never blocks on a disk.
+      try {
+        cached = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+      } catch {
+        cached = null; // gone meanwhile, or /proc not mounted
+      }
+      this.procStats.set(pid, cached);
     }
-    const ticks = parseProcStatStartTicks(stat);
+    return cached;
+  }
+
+  private procStartTime(pid: number): number | null {
+    const ticks = this.procStat(pid)?.startTicks ?? null;
     if (this.bootTime === undefined) this.bootTime = readBootTime();
     if (ticks === null || this.bootTime === null) return null;
     return Math.round(this.bootTime + (ticks * 1000) / clockTicksPerSecond());
   }
 
-  private psStartTimes(): Promise<Map<number, number>> {
+  private psEntries(): Promise<Map<number, PsEntry>> {
     // One `ps` for all pids: spawning per session would dominate list() time.
     this.psTable ??= new Promise((resolve) => {
       execFile(
         'ps',
-        ['-A', '-o', 'pid=', '-o', 'lstart='],
+        ['-A', '-o', 'pid=', '-o', 'stat=', '-o', 'lstart='],
         { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
-        (err, stdout) => resolve(err ? new Map() : parsePsTable(stdout)),
+        (err, stdout) => resolve(err ? new Map() : parsePsStatTable(stdout)),
       );
     });
     return this.psTable;
   }
 }
 
+/** The parts of /proc/<pid>/stat liveness uses. */
+export interface ProcStat {
+  /** Field 3: R, S, D, Z (zombie), X (dead), T, t, I, … */
+  state: string;
+  /** Field 22: start time in clock ticks after boot; null if unparsable. */
+  startTicks: number | null;
+}
+
+/** Z (zombie: exited, not reaped by its parent) and X (dead) hold a pid but run nothing. */
+export function isDeadState(state: string): boolean {
+  return state.startsWith('Z') || state.startsWith('X');
+}
+
 /**
- * Field 22 (starttime, clock ticks after boot) of /proc/<pid>/stat. Field 2 (comm) is in
- * parentheses and may itself contain spaces and ')', so fields are counted after the last ')'.
+ * Fields 3 (state) and 22 (starttime) of /proc/<pid>/stat. Field 2 (comm) is in parentheses and
+ * may itself contain spaces and ')', so fields are counted after the last ')'. Null if no ')'.
  */
-export function parseProcStatStartTicks(stat: string): number | null {
+export function parseProcStat(stat: string): ProcStat | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  // After ") " come fields 3, 4, …; field 22 is therefore index 19.
+  // After ") " come fields 3, 4, …; field 3 is index 0 and field 22 index 19.
   const fields = stat.slice(close + 1).trim().split(/\s+/);
   const raw = fields[19];
-  if (raw === undefined || !/^\d+$/.test(raw)) return null;
-  return Number(raw);
+  return { state: fields[0] ?? '', startTicks: raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : null };
+}
+
+/** Field 22 (starttime, clock ticks after boot) of /proc/<pid>/stat; see parseProcStat. */
+export function parseProcStatStartTicks(stat: string): number | null {
+  return parseProcStat(stat)?.startTicks ?? null;
 }
 
 /** `btime` of /proc/stat: boot time in epoch seconds, as epoch ms. */
@@ -180,19 +239,59 @@ export function clockTicksPerSecond(): number {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Parses `ps -o pid= -o lstart=` output ("  123 Tue Mar  5 10:11:12 2024", local time, C locale). */
-export function parsePsTable(stdout: string): Map<number, number> {
-  const table = new Map<number, number>();
-  const re = /^\s*(\d+)\s+\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})\s*$/;
+/** One row of `ps -o pid= -o stat= -o lstart=`. */
+export interface PsEntry {
+  /** `ps` STAT, e.g. `Ss`, `R+`, `Z`. */
+  state: string;
+  /** Epoch ms (local time read in the C locale); null if unparsable. */
+  startedAt: number | null;
+}
+
+/** Parses `ps -o pid= -o stat= -o lstart=` output ("  123 Ss   Tue Mar  5 10:11:12 2024"). */
+export function parsePsStatTable(stdout: string): Map<number, PsEntry> {
+  const table = new Map<number, PsEntry>();
+  const re = /^\s*(\d+)\s+(\S+)\s+\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})\s*$/;
   for (const line of stdout.split('\n')) {
     const m = re.exec(line);
     if (!m) continue;
-    const month = MONTHS.indexOf(m[2] ?? '');
-    if (month < 0) continue;
-    const at = new Date(Number(m[7]), month, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])).getTime();
-    if (Number.isFinite(at)) table.set(Number(m[1]), at);
+    const month = MONTHS.indexOf(m[3] ?? '');
+    const at = month < 0 ? NaN : new Date(Number(m[8]), month, Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])).getTime();
+    table.set(Number(m[1]), { state: m[2] ?? '', startedAt: Number.isFinite(at) ? at : null });
   }
   return table;
+}
+
+let ownPidSpace: PidSpace | undefined;
+
+/**
+ * This process's boot id and PID namespace (Linux; both null elsewhere). Read once: neither
+ * changes during a process's life.
+ */
+export function currentPidSpace(): PidSpace {
+  ownPidSpace ??= {
+    bootId: readBootId(),
+    pidNamespace: readPidNamespace('self'),
+  };
+  return ownPidSpace;
+}
+
+function readBootId(): string | null {
+  try {
+    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    return id === '' ? null : id;
+  } catch {
+    return null;
+  }
+}
+
+/** Link target of /proc/<pid>/ns/pid (e.g. `pid:[4026531836]`), or null when unreadable. */
+export function readPidNamespace(pid: number | 'self'): string | null {
+  try {
+    const target = readlinkSync(`/proc/${pid}/ns/pid`);
+    return target === '' ? null : target;
+  } catch {
+    return null;
+  }
 }
 
 /** Start time of this very process, for the record a session writes about itself. */

@@ -21,7 +21,21 @@ export interface SessionRecord {
   heartbeatAt: string;
   heartbeatIntervalMs: number;
   closedAt: string | null;
+  // Optional fields (additive to format version 1; absent or null = unknown / the default).
+  /** Linux /proc/sys/kernel/random/boot_id of the creator's host: which boot `pid` belongs to. */
+  bootId?: string | null;
+  /** Link target of the creator's /proc/self/ns/pid (e.g. `pid:[4026531836]`): the PID space `pid` is numbered in. */
+  pidNamespace?: string | null;
+  /** Field 22 of /proc/<pid>/stat: start of `pid` in clock ticks after boot; immune to wall-clock steps. */
+  processStartTicks?: number | null;
+  /** No heartbeat for longer than this (ms) means unresponsive; default 3 × heartbeatIntervalMs. */
+  unresponsiveAfterMs?: number | null;
+  /** No heartbeat for longer than this (ms) means stale; default 24 h. */
+  expireAfterMs?: number | null;
 }
+
+/** The optional fields naming the PID space of `pid`, in record order. */
+export const PID_SPACE_FIELDS = ['bootId', 'pidNamespace'] as const;
 
 /** Limits keep one bad record from costing every reader memory and time. */
 export const LIMITS = {
@@ -37,6 +51,11 @@ export const LIMITS = {
   pid: 0x7fffffff,
   minHeartbeatIntervalMs: 100,
   maxHeartbeatIntervalMs: 24 * 60 * 60 * 1000,
+  /** bootId and pidNamespace: opaque identifiers, compared exactly. */
+  pidSpaceId: 128,
+  /** unresponsiveAfterMs and expireAfterMs. */
+  minThresholdMs: 100,
+  maxThresholdMs: 365 * 24 * 60 * 60 * 1000,
 } as const;
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
@@ -120,6 +139,8 @@ export function checkSessionRecord(value: unknown): RecordCheck {
         `${LIMITS.minHeartbeatIntervalMs} to ${LIMITS.maxHeartbeatIntervalMs}`,
     );
   }
+  const optional = checkOptionalFields(v);
+  if (optional) return fail(optional);
   // The validated object itself (no copy: list() validates thousands per call). Extra fields of
   // newer writers stay on it.
   return { ok: true, record: v as unknown as SessionRecord };
@@ -143,6 +164,61 @@ export function isHeartbeatInterval(value: unknown): value is number {
     value >= LIMITS.minHeartbeatIntervalMs &&
     value <= LIMITS.maxHeartbeatIntervalMs
   );
+}
+
+/** An unresponsiveAfterMs / expireAfterMs value: an integer number of ms within the limits. */
+export function isThresholdMs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= LIMITS.minThresholdMs && value <= LIMITS.maxThresholdMs;
+}
+
+/** The optional fields: each absent, null, or well-formed. Returns the first problem. */
+function checkOptionalFields(v: Record<string, unknown>): string | null {
+  for (const key of PID_SPACE_FIELDS) {
+    const s = v[key];
+    if (s === undefined || s === null) continue;
+    // Printable ASCII only: these are kernel identifiers, compared byte for byte.
+    if (typeof s !== 'string' || s.length === 0 || s.length > LIMITS.pidSpaceId || !/^[\x21-\x7e]+$/.test(s)) {
+      return `"${key}" is ${describeValue(s)}, expected null or 1 to ${LIMITS.pidSpaceId} printable ASCII characters without spaces`;
+    }
+  }
+  const ticks = v.processStartTicks;
+  if (ticks !== undefined && ticks !== null && !(typeof ticks === 'number' && Number.isSafeInteger(ticks) && ticks >= 0)) {
+    return `"processStartTicks" is ${describeValue(ticks)}, expected null or a non-negative integer`;
+  }
+  for (const key of ['unresponsiveAfterMs', 'expireAfterMs'] as const) {
+    const ms = v[key];
+    if (ms !== undefined && ms !== null && !isThresholdMs(ms)) {
+      return `"${key}" is ${describeValue(ms)}, expected null or an integer from ${LIMITS.minThresholdMs} to ${LIMITS.maxThresholdMs}`;
+    }
+  }
+  return null;
+}
+
+/** What a heartbeat may change besides heartbeatAt: the owner's own timing (ms). Undefined = keep. */
+export interface RecordTimingUpdate {
+  heartbeatIntervalMs?: number;
+  unresponsiveAfterMs?: number | null;
+  expireAfterMs?: number | null;
+}
+
+/** Throws RangeError for a timing update a record could not hold. */
+export function checkTimingUpdate(update: RecordTimingUpdate): void {
+  if (update.heartbeatIntervalMs !== undefined && !isHeartbeatInterval(update.heartbeatIntervalMs)) {
+    throw new RangeError(`heartbeat interval ${update.heartbeatIntervalMs} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`);
+  }
+  for (const key of ['unresponsiveAfterMs', 'expireAfterMs'] as const) {
+    const v = update[key];
+    if (v !== undefined && v !== null && !isThresholdMs(v)) throw new RangeError(`${key} ${v} is out of range ${LIMITS.minThresholdMs}..${LIMITS.maxThresholdMs} ms`);
+  }
+}
+
+/** The record fields a timing update sets (only those given). */
+export function timingFields(update: RecordTimingUpdate): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['heartbeatIntervalMs', 'unresponsiveAfterMs', 'expireAfterMs'] as const) {
+    if (update[key] !== undefined) out[key] = update[key];
+  }
+  return out;
 }
 
 /** Validates caller input for a new session (labels, folders, tool) with the same limits. */

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
-import { judgeLiveness, needsProcessCheck } from './liveness';
+import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck } from './liveness';
 import type { LockLease, LockOptions } from './lock';
 import { withLock } from './lock';
 import { ARCHIVE_DIR_NAME, archiveDayDir, journalPath, recordPath, utcDay } from './paths';
-import { isProcessAlive, ProcessProbe, type ProcessFacts, type StartTimeMethod } from './process-info';
+import { currentPidSpace, isProcessAlive, ProcessProbe, type PidSpace, type ProcessFacts, type StartTimeMethod } from './process-info';
 import { readRegularFile, readRegularFileSync, RegularFileReadError } from './regular-file-read';
 import { appendSessionEvent, sessionEvent, type SessionEventName } from './session-journal';
 import {
@@ -23,14 +23,18 @@ import {
   InvalidRecordError,
   isHeartbeatInterval,
   isPid,
+  isThresholdMs,
   LIMITS,
   type SessionRecord,
   type SessionState,
+  checkTimingUpdate,
+  timingFields,
+  type RecordTimingUpdate,
 } from './session-record';
 import { isTempName, writeFileAtomic } from './write-atomic';
 import { oneLine } from './one-line';
 
-export type { SessionRecord, SessionState } from './session-record';
+export type { RecordTimingUpdate, SessionRecord, SessionState } from './session-record';
 
 export interface SessionInfo {
   record: SessionRecord;
@@ -76,6 +80,8 @@ export interface ArchiveResult {
   /** State and reason at the time of archiving. */
   state: SessionState | null;
   reason: string;
+  /** The record's label; null when the record was missing or invalid. */
+  label: string | null;
   moved: MovedFile[];
 }
 
@@ -86,6 +92,19 @@ export interface CreateInput {
   /** The process the session stands for; default this process. Must be alive on this host. */
   pid?: number;
   heartbeatIntervalMs?: number;
+  /** Written into the record: unresponsive after this long without a heartbeat (ms); default StoreOptions.unresponsiveAfterMs, else 3 intervals. */
+  unresponsiveAfterMs?: number;
+  /** Written into the record: stale after this long without a heartbeat (ms); default StoreOptions.expireAfterMs, else 24 h. */
+  expireAfterMs?: number;
+}
+
+export interface CleanupOptions {
+  /**
+   * A stale session stays while its last heartbeat is at most this far from now (ms), so a crash
+   * is seen before it is archived. Default: StoreOptions.staleGraceMs, else 10 min; 0 = none.
+   * Closed sessions are archived regardless.
+   */
+  staleGraceMs?: number;
 }
 
 export interface StoreOptions {
@@ -98,10 +117,19 @@ export interface StoreOptions {
   tool?: string;
   /** Heartbeat interval of new sessions; default 10 s. */
   heartbeatIntervalMs?: number;
-  /** Override of "3 heartbeat intervals" (unresponsive after). */
-  staleAfterMs?: number;
-  /** No heartbeat for this long means stale; default 24 h. */
+  /**
+   * unresponsiveAfterMs written into records this store creates (ms); default none (readers
+   * use 3 × heartbeatIntervalMs). Never used to judge others' records: thresholds are theirs.
+   */
+  unresponsiveAfterMs?: number;
+  /** expireAfterMs written into records this store creates (ms); default none (readers use 24 h). */
   expireAfterMs?: number;
+  /** Default grace of cleanup() for stale sessions (ms); default 10 min. See CleanupOptions. */
+  staleGraceMs?: number;
+  /** Called with what the cleanup after create() archived, when it archived anything. */
+  onCleanupAfterCreate?(archived: ArchiveResult[]): void;
+  /** The reader's boot id and PID namespace; default this process's (tests pretend to be another PID space). */
+  pidSpace?: PidSpace;
   lock?: LockOptions;
   /** Run cleanup in the background after each create(); default true. */
   cleanupOnCreate?: boolean;
@@ -182,13 +210,16 @@ export class SessionStore {
   /** Records this store created or heartbeated: what to re-register from if the file vanishes. */
   private readonly known = new Map<string, SessionRecord>();
   private readonly background = new Set<Promise<void>>();
-  private cleanupRunning: Promise<ArchiveResult[]> | null = null;
+  /** Running cleanups by grace period (ms): concurrent calls with the same grace share one run. */
+  private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
+  private readonly pidSpace: PidSpace;
 
   constructor(dir: string, options: StoreOptions = {}) {
     this.dir = path.resolve(dir);
     this.options = options;
     this.hostname = options.hostname ?? (process.env.SESSION_KEEPER_HOSTNAME || os.hostname());
     this.now = options.now ?? Date.now;
+    this.pidSpace = options.pidSpace ?? currentPidSpace();
   }
 
   async create(input: CreateInput): Promise<SessionRecord> {
@@ -200,11 +231,21 @@ export class SessionStore {
         `heartbeat interval ${interval} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`,
       );
     }
+    const thresholds = {
+      unresponsiveAfterMs: input.unresponsiveAfterMs ?? this.options.unresponsiveAfterMs,
+      expireAfterMs: input.expireAfterMs ?? this.options.expireAfterMs,
+    };
+    for (const [key, value] of Object.entries(thresholds)) {
+      if (value !== undefined && !isThresholdMs(value)) {
+        throw new RangeError(`${key} ${value} is out of range ${LIMITS.minThresholdMs}..${LIMITS.maxThresholdMs} ms`);
+      }
+    }
     const pid = input.pid ?? process.pid;
     if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
     const probe = this.probe();
-    if (!probe.isAlive(pid)) throw new ProcessNotRunningError(pid);
-    const startedAt = await probe.startTime(pid);
+    const facts = await probe.facts(pid);
+    if (!facts.alive) throw new ProcessNotRunningError(pid);
+    const startedAt = facts.startedAt;
 
     const now = this.now();
     const at = new Date(now).toISOString();
@@ -222,6 +263,13 @@ export class SessionStore {
       heartbeatAt: at,
       heartbeatIntervalMs: interval,
       closedAt: null,
+      // Where the platform has them: the PID space the pid is numbered in (the creator's own, since
+      // the creator saw `pid` there) and the start in boot-relative ticks, immune to clock steps.
+      ...(this.pidSpace.bootId !== null ? { bootId: this.pidSpace.bootId } : {}),
+      ...(this.pidSpace.pidNamespace !== null ? { pidNamespace: this.pidSpace.pidNamespace } : {}),
+      ...(typeof facts.startTicks === 'number' ? { processStartTicks: facts.startTicks } : {}),
+      ...(thresholds.unresponsiveAfterMs !== undefined ? { unresponsiveAfterMs: thresholds.unresponsiveAfterMs } : {}),
+      ...(thresholds.expireAfterMs !== undefined ? { expireAfterMs: thresholds.expireAfterMs } : {}),
     };
     await this.checkDir();
     await ensurePrivateDir(this.dir);
@@ -235,9 +283,12 @@ export class SessionStore {
 
   /**
    * Refreshes heartbeatAt: one atomic write under the record's lock. If the record was archived
-   * or removed meanwhile, the session registers itself again under the same id.
+   * or removed meanwhile, the session registers itself again under the same id. `update` changes
+   * the owner's promised interval and thresholds in the same write (its settings changed);
+   * null for a threshold removes it (readers then use the default).
    */
-  async heartbeat(id: string): Promise<SessionRecord> {
+  async heartbeat(id: string, update: RecordTimingUpdate = {}): Promise<SessionRecord> {
+    checkTimingUpdate(update);
     const file = recordPath(this.dir, id);
     // Someone deleted the sessions directory: re-create it, since the lock directory needs a
     // parent. Then a session this store knows is re-registered; an unknown one is reported as
@@ -273,7 +324,7 @@ export class SessionStore {
           reregistered = damaged ? 'record was damaged' : archived ? 'record was archived' : 'record was missing';
           await ensurePrivateDir(this.dir);
         }
-        const next = { ...base, heartbeatAt: new Date(now).toISOString(), closedAt: null };
+        const next = { ...base, ...timingFields(update), heartbeatAt: new Date(now).toISOString(), closedAt: null };
         const checked = checkSessionRecord(next);
         if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
         await writeRecord(file, next, lease);
@@ -359,14 +410,21 @@ export class SessionStore {
   }
 
   /**
-   * Archives every stale and closed session (never unresponsive ones). Each session's state is
-   * judged again under its lock, so one that heartbeated meanwhile stays. Failures of single
-   * sessions go to `onError` and do not stop the others.
+   * Archives every closed session and every stale one past the grace period (never unresponsive
+   * ones). Each session's state is judged again under its lock, so one that heartbeated
+   * meanwhile stays. Failures of single sessions go to `onError` and do not stop the others.
+   * Returns what it archived.
    */
-  cleanup(): Promise<ArchiveResult[]> {
+  cleanup(options: CleanupOptions = {}): Promise<ArchiveResult[]> {
+    const grace = options.staleGraceMs ?? this.options.staleGraceMs ?? DEFAULT_STALE_GRACE_MS;
+    if (!(grace >= 0)) throw new RangeError(`stale grace ${grace} ms is negative`);
     // Concurrent calls in one process share one run instead of racing for the same locks.
-    this.cleanupRunning ??= this.runCleanup().finally(() => (this.cleanupRunning = null));
-    return this.cleanupRunning;
+    let running = this.cleanupRuns.get(grace);
+    if (!running) {
+      running = this.runCleanup(grace).finally(() => this.cleanupRuns.delete(grace));
+      this.cleanupRuns.set(grace, running);
+    }
+    return running;
   }
 
   /** Resolves when background work started by this store (cleanup after create) has finished. */
@@ -374,13 +432,14 @@ export class SessionStore {
     while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
-  private async runCleanup(): Promise<ArchiveResult[]> {
+  private async runCleanup(graceMs: number): Promise<ArchiveResult[]> {
     const sessions = await this.list(); // checks the directory first
     const results: ArchiveResult[] = [];
+    const due = (i: SessionInfo): boolean => dueForCleanup(i.state, i.record, this.now(), graceMs);
     for (const info of sessions) {
-      if (info.state !== 'stale' && info.state !== 'closed') continue;
+      if (!due(info)) continue;
       try {
-        const result = await this.archiveIf(info.record.id, (s) => s === 'stale' || s === 'closed');
+        const result = await this.archiveIf(info.record.id, due);
         if (result) results.push(result);
       } catch (err) {
         this.report(err, `cleanup: archiving session ${info.record.id}`);
@@ -454,7 +513,13 @@ export class SessionStore {
     const run = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.cleanup())
       .then(
-        () => undefined,
+        (archived) => {
+          try {
+            if (archived.length > 0) this.options.onCleanupAfterCreate?.(archived);
+          } catch (err) {
+            this.report(err, 'cleanup after create: reporting what was archived');
+          }
+        },
         (err: unknown) => this.report(err, 'cleanup after create'),
       )
       .finally(() => this.background.delete(run));
@@ -470,7 +535,7 @@ export class SessionStore {
   }
 
   /** Archives under the record's lock when `condition` (given the current state) holds. */
-  private async archiveIf(id: string, condition: ((state: SessionState) => boolean) | null): Promise<ArchiveResult | null> {
+  private async archiveIf(id: string, condition: ((current: SessionInfo) => boolean) | null): Promise<ArchiveResult | null> {
     const file = recordPath(this.dir, id);
     const journal = journalPath(this.dir, id);
     return withLock(
@@ -490,7 +555,7 @@ export class SessionStore {
           if (condition) return null;
           if (!(err instanceof InvalidRecordError || err instanceof RegularFileReadError)) throw err;
         }
-        if (condition && (!liveness || !condition(liveness.state))) return null;
+        if (condition && (!liveness || !condition(liveness))) return null;
         const now = this.now();
         const reason = liveness ? liveness.reason : 'record missing or invalid';
         await this.journal(id, 'archived', now, liveness ? `${liveness.state}: ${reason}` : reason, true);
@@ -505,7 +570,7 @@ export class SessionStore {
           { ...this.options.lock, followLink: false },
         );
         this.known.delete(id);
-        return { id, archivedOn: utcDay(now), state: liveness?.state ?? null, reason, moved };
+        return { id, archivedOn: utcDay(now), state: liveness?.state ?? null, reason, label: liveness?.record.label ?? null, moved };
       },
       { ...this.options.lock, followLink: false },
     );
@@ -513,7 +578,7 @@ export class SessionStore {
 
   /** Gathers process facts once per distinct pid, then judges each record. */
   private async judgeAll(items: Array<{ c: Candidate; record: SessionRecord }>, probe: ProcessProbe, now: number): Promise<SessionInfo[]> {
-    const ctx = { now, hostname: this.hostname, staleAfterMs: this.options.staleAfterMs, expireAfterMs: this.options.expireAfterMs };
+    const ctx = { now, hostname: this.hostname, pidSpace: this.pidSpace };
     // pid -> whether some record of it has a start time to compare (else the lookup is skipped).
     const pids = new Map<number, boolean>();
     const checked = items.map(({ record }) => {
@@ -524,13 +589,7 @@ export class SessionStore {
     const known = new Map<number, ProcessFacts>();
     await Promise.all([...pids].map(async ([pid, needStart]) => known.set(pid, await probe.facts(pid, needStart))));
     return items.map(({ c, record }, i): SessionInfo => {
-      const { state, reason, heartbeatAgeMs } = judgeLiveness(record, {
-        now,
-        hostname: this.hostname,
-        staleAfterMs: this.options.staleAfterMs,
-        expireAfterMs: this.options.expireAfterMs,
-        process: checked[i] ? known.get(record.pid) : undefined,
-      });
+      const { state, reason, heartbeatAgeMs } = judgeLiveness(record, { ...ctx, process: checked[i] ? known.get(record.pid) : undefined });
       // <stem>.json -> <stem>.jsonl
       return { record, state, reason, heartbeatAgeMs, file: c.file, journal: `${c.file}l`, archivedOn: c.archivedOn };
     });

@@ -1,6 +1,7 @@
 // What a person reads about one session: the tree row's label and description and the tooltip's
 // Markdown. Pure (no vscode import) so the escaping rules are unit-tested under Node.
 import type { SessionInfo } from '../core/session-store';
+import { thresholdsOf } from '../core/liveness';
 import { formatAge, formatDuration, ageOf } from './relative-time';
 import { escapeMarkdown, sanitizeText } from './text-safety';
 
@@ -41,6 +42,10 @@ function when(iso: string | null, now: number): string {
   return `${escapeMarkdown(iso, 40)}${age === null ? '' : ` (${escapeMarkdown(formatAge(age))})`}`;
 }
 
+function duration(ms: number): string {
+  return Number.isFinite(ms) ? escapeMarkdown(formatDuration(ms)) : '—';
+}
+
 function sessionTooltip(info: SessionInfo, self: boolean, now: number): string {
   const r = info.record;
   const state = info.archivedOn ? `Archived on ${escapeMarkdown(info.archivedOn, 20)}` : STATE_NAMES[info.state] ?? 'Unknown';
@@ -56,6 +61,9 @@ function sessionTooltip(info: SessionInfo, self: boolean, now: number): string {
     ['Created', when(r.createdAt, now)],
     ['Last heartbeat', when(r.heartbeatAt, now)],
     ['Heartbeat interval', Number.isFinite(r.heartbeatIntervalMs) ? escapeMarkdown(formatDuration(r.heartbeatIntervalMs)) : '—'],
+    // The thresholds that judged it: the record's own, the same for every reader.
+    ['Unresponsive after', duration(thresholdsOf(r).unresponsiveAfterMs)],
+    ['Stale after', duration(thresholdsOf(r).expireAfterMs)],
     ['Closed', when(r.closedAt, now)],
   ];
   const lines = [`**${escapeMarkdown(r.label, 120) || '(no label)'}**${self ? ' — this window' : ''}`, ''];

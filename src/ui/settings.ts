@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LIMITS } from '../core/session-record';
 
 export const SECTION = 'sessionKeeper';
 
@@ -10,11 +11,15 @@ export interface Settings {
   sessionsDirectory: string;
   heartbeatIntervalMs: number;
   /**
-   * Unresponsive after this long without a heartbeat; undefined (configured 0) lets the core
-   * judge each session by three of its own heartbeat intervals.
+   * unresponsiveAfterMs written into this window's own record (sessionKeeper.staleAfterSeconds);
+   * undefined (configured 0) leaves it out, so readers use three heartbeat intervals. Other
+   * sessions are always judged by their own records.
    */
-  staleAfterMs: number | undefined;
+  unresponsiveAfterMs: number | undefined;
+  /** expireAfterMs written into this window's own record (sessionKeeper.expireAfterHours). */
   expireAfterMs: number;
+  /** How long the automatic cleanup leaves a stale session visible after its last heartbeat (sessionKeeper.staleGraceMinutes). */
+  staleGraceMs: number;
   autoCleanupOnStart: boolean;
   notifyOnStale: boolean;
   extraDirectories: string[];
@@ -34,18 +39,25 @@ function finiteAtLeast(value: unknown, min: number, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(min, value) : fallback;
 }
 
+function clampMs(ms: number): number {
+  return Math.min(LIMITS.maxThresholdMs, Math.max(LIMITS.minThresholdMs, Math.round(ms)));
+}
+
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const heartbeatSeconds = finiteAtLeast(config.get('heartbeatIntervalSeconds'), 1, 10);
   const staleSeconds = finiteAtLeast(config.get('staleAfterSeconds'), 0, 30);
   const expireHours = finiteAtLeast(config.get('expireAfterHours'), 0.05, 24);
+  const graceMinutes = finiteAtLeast(config.get('staleGraceMinutes'), 0, 10);
   const dir = userValue<unknown>(config, 'sessionsDirectory', '');
   const extras = userValue<unknown>(config, 'extraDirectories', []);
   return {
     sessionsDirectory: typeof dir === 'string' ? dir.trim() : '',
     heartbeatIntervalMs: heartbeatSeconds * 1000,
-    staleAfterMs: staleSeconds === 0 ? undefined : staleSeconds * 1000,
-    expireAfterMs: expireHours * 3600 * 1000,
+    // Records hold whole milliseconds within the format's limits.
+    unresponsiveAfterMs: staleSeconds === 0 ? undefined : clampMs(staleSeconds * 1000),
+    expireAfterMs: clampMs(expireHours * 3600 * 1000),
+    staleGraceMs: Math.round(graceMinutes * 60 * 1000),
     autoCleanupOnStart: config.get('autoCleanupOnStart') !== false,
     notifyOnStale: config.get('notifyOnStale') === true,
     extraDirectories: Array.isArray(extras)

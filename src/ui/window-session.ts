@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { SessionStore } from '../core/session-store';
+import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 
@@ -45,6 +45,8 @@ export class WindowSession {
     private readonly identity: () => WindowIdentity,
     private readonly log: Log,
     private readonly onChange: () => void,
+    /** This window's thresholds from the settings, written into its record at every heartbeat so a change applies at once. */
+    private readonly thresholds: () => Pick<RecordTimingUpdate, 'unresponsiveAfterMs' | 'expireAfterMs'> = () => ({}),
   ) {}
 
   get sessionId(): string | undefined {
@@ -92,7 +94,7 @@ export class WindowSession {
         this.onChange();
       } else {
         try {
-          await this.store.heartbeat(this.id);
+          await this.store.heartbeat(this.id, { heartbeatIntervalMs: this.intervalMs, ...this.thresholds() });
         } catch (err) {
           // Someone closed our record (a CLI `close`, a clean-up that raced us) or it vanished
           // without an archived copy: this window is still open, so it registers again.

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionKeeperApi } from '../../src/ui/api';
-import { api, flatten, kill, readRecord, recordsIn, registerOther, rowOf, spawnSleeper, tempDirIn, until } from './session-fixtures';
+import { api, cli, flatten, kill, readRecord, recordsIn, registerOther, rowOf, spawnSleeper, tempDirIn, until } from './session-fixtures';
 
 const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('sessionKeeper');
 
@@ -119,6 +119,30 @@ suite('Session Keeper: sessions of other processes', () => {
       assert.ok(archivedRow, 'still in the tree');
       assert.deepEqual(archivedRow.path, ['Archived', holding[0]]);
       assert.equal(archivedRow.contextValue, 'session.archived');
+    } finally {
+      await kill(child);
+    }
+  });
+
+  test('one rule for every reader: registered with --interval 2000 and silent for 8 s is Unresponsive in the tree and in `list`', async () => {
+    const dir = sk.sessionsDir();
+    const child = spawnSleeper();
+    try {
+      const id = cli(['--dir', dir, 'register', '--label', 'fast beats', '--pid', String(child.pid), '--interval', '2000']).trim();
+      const file = path.join(dir, `${id}.json`);
+      // Silent for 8 s: more than 3 of its own 2 s intervals, less than this window's 30 s setting.
+      const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(file, JSON.stringify({ ...record, heartbeatAt: new Date(Date.now() - 8000).toISOString() }));
+      const row = await until(async () => {
+        const r = await rowOf(sk, id);
+        return r?.path[0] === 'Unresponsive' ? r : undefined;
+      }, 'the silent session under Unresponsive');
+      assert.equal(row.contextValue, 'session.unresponsive');
+      const listed = (JSON.parse(cli(['--dir', dir, 'list', '--json'])) as Array<{ id: string; state: string }>).find((s) => s.id === id);
+      assert.equal(listed?.state, 'unresponsive');
+      // This window's setting went into its own record, where every reader finds it.
+      const own = readRecord(path.join(dir, `${await until(() => sk.sessionId(), 'this window to register')}.json`)) as unknown as { unresponsiveAfterMs?: number };
+      assert.equal(own.unresponsiveAfterMs, (config().get<number>('staleAfterSeconds') ?? 30) * 1000);
     } finally {
       await kill(child);
     }

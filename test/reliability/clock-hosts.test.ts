@@ -127,7 +127,8 @@ describe('a real second host (UTS namespace)', { skip: !canUnshareUts && 'needs 
       assert.equal(later.find((x) => x.record.id === remote.id)?.state, 'unresponsive', 'no heartbeat past staleAfter: unresponsive, not stale');
       const expired = await new SessionStore(dir, { now: () => Date.now() + 25 * HOUR, cleanupOnCreate: false }).list();
       assert.equal(expired.find((x) => x.record.id === remote.id)?.state, 'stale', 'past the expiry: stale');
-      const cleaned = await store.cleanup();
+      assert.deepEqual(await store.cleanup(), [], 'the dead local session stays visible for the stale grace period');
+      const cleaned = await store.cleanup({ staleGraceMs: 0 });
       assert.deepEqual(cleaned.map((c) => c.id), [local.result.record.id], 'cleanup archives the dead local session only');
       recordFigures({ test: 'second-host', injects: 'unshare --uts with hostname sk-other-host; its process killed', figures: { remoteState: String(r?.state), localState: String(l?.state), remoteArchived: false } });
     } finally {

@@ -80,10 +80,26 @@ describe('judgeLiveness (pure)', () => {
     assert.equal(judgeLiveness(rec({ heartbeatAt: ago(30_000), heartbeatIntervalMs: 5000 }), { now: NOW, hostname: HOST, process: alive }).state, 'unresponsive');
   });
 
-  test('staleAfterMs and expireAfterMs overrides', () => {
-    const r = rec({ heartbeatAt: ago(60_000) });
-    assert.equal(judgeLiveness(r, { now: NOW, hostname: HOST, process: alive, staleAfterMs: 120_000 }).state, 'active');
-    assert.equal(judgeLiveness(r, { now: NOW, hostname: HOST, process: alive, expireAfterMs: 50_000 }).state, 'stale');
+  test('the record\u2019s own unresponsiveAfterMs and expireAfterMs decide, not the reader', () => {
+    const at = (extra: Partial<SessionRecord>): string => judgeLiveness(rec({ heartbeatAt: ago(60_000), ...extra }), { now: NOW, hostname: HOST, process: alive }).state;
+    assert.equal(at({}), 'unresponsive', 'default: 3 x 10 s');
+    assert.equal(at({ unresponsiveAfterMs: 120_000 }), 'active');
+    assert.equal(at({ unresponsiveAfterMs: null }), 'unresponsive', 'null means the default');
+    assert.equal(at({ expireAfterMs: 50_000 }), 'stale');
+    const l = judgeLiveness(rec({ heartbeatAt: ago(60_000), expireAfterMs: 50_000 }), { now: NOW, hostname: HOST, process: alive });
+    assert.equal(l.reason, 'no heartbeat for 1 min (expires after 50 s)');
+  });
+
+  test('thresholds sweep: state flips exactly past each record\u2019s own thresholds', () => {
+    for (const interval of [100, 2000, 10_000, 60_000]) {
+      for (const unresponsiveAfterMs of [undefined, 150, 5000, 90_000]) {
+        const limit = unresponsiveAfterMs ?? 3 * interval;
+        const state = (age: number): string =>
+          judgeLiveness(rec({ heartbeatIntervalMs: interval, unresponsiveAfterMs, heartbeatAt: ago(age) }), { now: NOW, hostname: HOST, process: alive }).state;
+        assert.equal(state(limit), 'active', `interval ${interval}, unresponsiveAfterMs ${unresponsiveAfterMs}: at the limit`);
+        assert.equal(state(limit + 1), 'unresponsive', `interval ${interval}, unresponsiveAfterMs ${unresponsiveAfterMs}: past it`);
+      }
+    }
   });
 
   test('no heartbeat for more than 24 h: stale even if the process is alive', () => {
@@ -149,10 +165,11 @@ describe('liveness of real sessions', () => {
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       const r = await store.create({ label: 'me' });
       assert.notEqual(r.processStartedAt, null);
-      // What a previous owner of this pid would have recorded: a start a day earlier.
+      // What a previous owner of this pid would have recorded (a record of before start ticks): a start a day earlier.
       const file = path.join(dir, `${r.id}.json`);
       const earlier = new Date(Date.parse(r.processStartedAt as string) - 86_400_000).toISOString();
-      fs.writeFileSync(file, JSON.stringify({ ...r, processStartedAt: earlier }));
+      const { processStartTicks: _ticks, ...withoutTicks } = r;
+      fs.writeFileSync(file, JSON.stringify({ ...withoutTicks, processStartedAt: earlier }));
       const [info] = await store.list();
       assert.equal(info?.state, 'stale');
       assert.equal(info?.reason, `pid ${process.pid} now belongs to another process`);

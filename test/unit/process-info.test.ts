@@ -9,7 +9,7 @@ import {
   isProcessAlive,
   parseProcStatBootTime,
   parseProcStatStartTicks,
-  parsePsTable,
+  parsePsStatTable,
   procListsAllPids,
   ProcessProbe,
 } from '../../src/core/process-info';
@@ -138,10 +138,10 @@ describe('parsers', () => {
     assert.equal(parseProcStatBootTime('cpu 1\n'), null);
   });
 
-  test('ps -o pid= -o lstart= output (local time)', () => {
-    const table = parsePsTable('    1 Tue Mar  5 10:11:12 2024\n12345 Wed Dec 25 01:02:03 2024\ngarbage\n');
-    assert.equal(table.get(1), new Date(2024, 2, 5, 10, 11, 12).getTime());
-    assert.equal(table.get(12345), new Date(2024, 11, 25, 1, 2, 3).getTime());
+  test('ps -o pid= -o stat= -o lstart= output (local time, state)', () => {
+    const table = parsePsStatTable('    1 Ss   Tue Mar  5 10:11:12 2024\n12345 Z+ Wed Dec 25 01:02:03 2024\ngarbage\n');
+    assert.deepEqual(table.get(1), { state: 'Ss', startedAt: new Date(2024, 2, 5, 10, 11, 12).getTime() });
+    assert.deepEqual(table.get(12345), { state: 'Z+', startedAt: new Date(2024, 11, 25, 1, 2, 3).getTime() });
     assert.equal(table.size, 2);
   });
 

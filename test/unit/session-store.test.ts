@@ -295,7 +295,7 @@ describe('cleanup', () => {
       [states.get(active.id), states.get(closed.id), states.get(dead.id), states.get(quiet.id)],
       ['active', 'closed', 'stale', 'unresponsive'],
     );
-    const archived = await later.cleanup();
+    const archived = await later.cleanup({ staleGraceMs: 0 });
     assert.deepEqual(archived.map((a) => a.id).sort(), [closed.id, dead.id].sort());
     assert.deepEqual((await later.list()).map((i) => i.record.id).sort(), [active.id, quiet.id].sort());
     const reasons = new Map(archived.map((a) => [a.id, a.reason]));
@@ -308,7 +308,7 @@ describe('cleanup', () => {
     const dead = await store(dir).create({ label: 'dead', pid: child.pid });
     await child.kill();
     const errors: Array<[unknown, string]> = [];
-    const s = new SessionStore(dir, { lock: { maxWaitMs: 200 }, onError: (err, context) => errors.push([err, context]) });
+    const s = new SessionStore(dir, { lock: { maxWaitMs: 200 }, staleGraceMs: 0, onError: (err, context) => errors.push([err, context]) });
     // Hold the dead session's record lock: cleanup can neither archive it nor finish early.
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -106,7 +106,7 @@ describe('describeSession', () => {
 
   test('the tooltip carries every field', () => {
     const tooltip = describeSession(info(), { self: false }).tooltip;
-    for (const field of ['State', 'Id', 'Tool', 'Host', 'User', 'PID', 'Process started', 'Created', 'Last heartbeat', 'Heartbeat interval', 'Closed', 'Workspace folders', 'Session file', 'Journal']) {
+    for (const field of ['State', 'Id', 'Tool', 'Host', 'User', 'PID', 'Process started', 'Created', 'Last heartbeat', 'Heartbeat interval', 'Unresponsive after', 'Stale after', 'Closed', 'Workspace folders', 'Session file', 'Journal']) {
       assert.ok(tooltip.includes(`${field}:`), `tooltip lacks ${field}`);
     }
     assert.ok(tooltip.includes('4242'));

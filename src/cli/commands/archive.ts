@@ -19,7 +19,8 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
   const store = openStore(ctx, { onError: (err, context) => fail(`${context}: ${(err as Error)?.message ?? String(err)}`) });
   const results: ArchiveResult[] = [];
   if (values.stale) {
-    results.push(...(await store.cleanup()));
+    // An explicit request: no grace period, every stale session goes now.
+    results.push(...(await store.cleanup({ staleGraceMs: 0 })));
   } else {
     for (const id of positionals) {
       try {

@@ -1,8 +1,9 @@
-// `register [--label L] [--pid PID] [--tool T] [--workspace DIR]... [--interval MS]`
+// `register [--label L] [--pid PID] [--tool T] [--workspace DIR]... [--interval MS] [--unresponsive-after MS] [--expire-after MS] [--grace MS]`
 import * as path from 'node:path';
 import { LIMITS } from '../../core/session-record';
 import { intOption, noPositionals, parseCommand, stringOption } from '../args';
 import { EXIT_OK, type CommandContext } from '../context';
+import { TIMING_OPTIONS, timingOptions } from '../timing-options';
 import { openStore } from './store';
 
 export async function registerCommand(ctx: CommandContext, args: string[]): Promise<number> {
@@ -11,19 +12,19 @@ export async function registerCommand(ctx: CommandContext, args: string[]): Prom
     pid: { type: 'string' },
     tool: { type: 'string' },
     workspace: { type: 'string', multiple: true },
-    interval: { type: 'string' },
+    ...TIMING_OPTIONS,
   });
   noPositionals('register', positionals);
   const pid = intOption('register', values, 'pid', 1, LIMITS.pid) ?? process.ppid;
-  const interval = intOption('register', values, 'interval', LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs);
+  const { staleGraceMs, ...timing } = timingOptions('register', values);
   const workspaces = (values.workspace as string[] | undefined) ?? [];
-  const store = openStore(ctx);
+  const store = openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {});
   const record = await store.create({
     label: stringOption(values, 'label') ?? '',
     pid,
     tool: stringOption(values, 'tool') ?? 'session-keeper-cli',
     workspaceFolders: workspaces.map((w) => path.resolve(ctx.cwd, w)),
-    ...(interval !== undefined ? { heartbeatIntervalMs: interval } : {}),
+    ...timing,
   });
   ctx.stdout(`${record.id}\n`);
   // Let the cleanup that create() started finish, so exiting never interrupts an archive move.

@@ -4,12 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, LIMITS } from '../../core/session-record';
 import { ProcessNotRunningError } from '../../core/session-store';
-import { intOption, parseCommand, splitRunArgs, stringOption } from '../args';
+import { parseCommand, splitRunArgs, stringOption } from '../args';
 import { EXIT_ERROR, printError, printWarning, UsageError, type CommandContext } from '../context';
+import { TIMING_OPTIONS, TIMING_VALUE_FLAGS, timingOptions } from '../timing-options';
 import { openStore } from './store';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--interval', '--dir']);
+const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--dir', ...TIMING_VALUE_FLAGS]);
 
 export async function runCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const split = splitRunArgs(args, VALUE_OPTIONS);
@@ -17,13 +18,13 @@ export async function runCommand(ctx: CommandContext, args: string[]): Promise<n
     label: { type: 'string' },
     tool: { type: 'string' },
     workspace: { type: 'string', multiple: true },
-    interval: { type: 'string' },
+    ...TIMING_OPTIONS,
   });
   if (positionals.length > 0) throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`, 'run');
   const [cmd, ...cmdArgs] = split.command;
   if (cmd === undefined || cmd === '') throw new UsageError('run: expected a command after --', 'run');
-  const interval =
-    intOption('run', values, 'interval', LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs) ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const { staleGraceMs, heartbeatIntervalMs, ...thresholds } = timingOptions('run', values);
+  const interval = heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const label = stringOption(values, 'label') ?? [cmd, ...cmdArgs].join(' ').slice(0, LIMITS.label);
   const workspaces = ((values.workspace as string[] | undefined) ?? []).map((w) => path.resolve(ctx.cwd, w));
 
@@ -58,7 +59,8 @@ export async function runCommand(ctx: CommandContext, args: string[]): Promise<n
       tool: stringOption(values, 'tool') ?? 'session-keeper-run',
       workspaceFolders: workspaces,
       heartbeatIntervalMs: interval,
-    });
+      ...thresholds,
+    }, staleGraceMs);
     const { code, signal } = await exited;
     if (signal) return 128 + (os.constants.signals[signal] ?? 0);
     return code ?? EXIT_ERROR;
@@ -76,9 +78,10 @@ async function superviseSession(
   ctx: CommandContext,
   pid: number,
   exited: Promise<unknown>,
-  input: { label: string; tool: string; workspaceFolders: string[]; heartbeatIntervalMs: number },
+  input: { label: string; tool: string; workspaceFolders: string[]; heartbeatIntervalMs: number; unresponsiveAfterMs?: number; expireAfterMs?: number },
+  staleGraceMs: number | undefined,
 ): Promise<void> {
-  const store = openStore(ctx);
+  const store = openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {});
   let id: string;
   try {
     id = (await store.create({ ...input, pid })).id;
