@@ -1,0 +1,69 @@
+// lock.ts reaches into proper-lockfile's internal modules (lib/lockfile's table of held locks,
+// lib/adapter's synchronous fs, lib/mtime-precision), which no semver promise covers. The
+// dependency is pinned to one exact version; this test states every internal that lock.ts relies
+// on, so an upgrade that changes one of them fails here, loudly, before it fails in the field.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+interface HeldLockState {
+  mtime: unknown;
+  lastUpdate: unknown;
+  mtimePrecision: unknown;
+  updateTimeout: unknown;
+  released?: unknown;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the internal modules under test */
+const lib = require('proper-lockfile/lib/lockfile') as {
+  lock(file: string, options: object, cb: (err: Error | null, release?: (cb: (err?: Error | null) => void) => void) => void): void;
+  getLocks(): Record<string, HeldLockState | undefined>;
+};
+const adapter = require('proper-lockfile/lib/adapter') as { toSyncOptions(o: object): { fs: object } };
+const mtimePrecision = require('proper-lockfile/lib/mtime-precision') as { getMtime(precision: 's' | 'ms'): unknown };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+describe('proper-lockfile internals that lock.ts relies on', () => {
+  test('package.json pins the exact version that is installed', () => {
+    const pinned = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+      .dependencies['proper-lockfile'];
+    assert.match(pinned ?? '', /^\d+\.\d+\.\d+$/, `proper-lockfile must be pinned to an exact version, not ${pinned}`);
+    const installed = (JSON.parse(fs.readFileSync(require.resolve('proper-lockfile/package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(installed, pinned);
+  });
+
+  test('lib/lockfile locks with the synchronous adapter and keeps a table entry with mtime, lastUpdate, precision and timer', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-pl-contract-'));
+    try {
+      const file = path.join(dir, 'x.jsonl');
+      const syncFs = adapter.toSyncOptions({}).fs;
+      assert.equal(typeof (syncFs as { mkdir?: unknown }).mkdir, 'function');
+      const release = await new Promise<(cb: (err?: Error | null) => void) => void>((resolve, reject) =>
+        lib.lock(file, { stale: 10_000, update: 5_000, realpath: false, retries: 0, fs: syncFs, onCompromised: () => undefined }, (err, rel) =>
+          err || !rel ? reject(err ?? new Error('no release function')) : resolve(rel),
+        ),
+      );
+      const state = lib.getLocks()[file];
+      assert.ok(state, 'getLocks() is keyed by the path given to lock()');
+      assert.ok(state.mtime instanceof Date);
+      assert.equal(fs.statSync(`${file}.lock`).mtime.getTime(), state.mtime.getTime(), 'the table holds the mtime it set');
+      assert.equal(typeof state.lastUpdate, 'number');
+      assert.ok(state.mtimePrecision === 's' || state.mtimePrecision === 'ms');
+      assert.ok(state.updateTimeout !== undefined, 'the refresh timer is in the table');
+      await new Promise<void>((resolve, reject) => release((err) => (err ? reject(err) : resolve())));
+      assert.equal(lib.getLocks()[file], undefined, 'release removes the table entry');
+      assert.equal(fs.existsSync(`${file}.lock`), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('lib/mtime-precision gives a Date for both precisions', () => {
+    assert.ok(mtimePrecision.getMtime('s') instanceof Date);
+    assert.ok(mtimePrecision.getMtime('ms') instanceof Date);
+  });
+});
