@@ -68,8 +68,72 @@ describe('lockTargetFor: one lock per file', () => {
     fs.symlinkSync('b', path.join(dir, 'a'));
     fs.symlinkSync('a', path.join(dir, 'b'));
     assert.throws(() => lockTargetFor(path.join(dir, 'a')), { code: 'ELOOP' });
-    // A missing parent: the lexical path (locking it fails with ENOENT, as opening it would).
-    assert.equal(lockTargetFor(path.join(dir, 'no', '..', 'x')), path.join(dir, 'x'));
+    // A missing parent: ENOENT, as open(2) gives, never the lexical guess `dir/x`.
+    assert.throws(() => lockTargetFor(`${dir}/no/../x`), { code: 'ENOENT' });
+  });
+
+  // The oracle is the kernel: for each path, what open(O_RDWR|O_APPEND|O_CREAT) (an append)
+  // opens, read back from /proc/self/fd, or the error it gives. lockTargetFor must name exactly
+  // that file, or throw exactly that error code; a lexical guess instead once lost appends
+  // (`selfdir/../data/link.jsonl` with `selfdir -> .` was locked as data/link.jsonl.lock while
+  // open(2) went elsewhere).
+  test('names the very file open(2) opens, or throws the error open(2) gives (path sweep, kernel as oracle)', { skip: process.platform !== 'linux' }, async () => {
+    const root = fs.realpathSync(await tempDir('lock-oracle'));
+    const build = (sb: string): void => {
+      fs.mkdirSync(path.join(sb, 'data', 'sub'), { recursive: true });
+      fs.mkdirSync(path.join(sb, 'other'));
+      fs.mkdirSync(path.join(sb, 'real', 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(sb, 'data', 'real.jsonl'), '{}\n');
+      fs.writeFileSync(path.join(sb, 'real', 'data.jsonl'), '{}\n');
+      fs.writeFileSync(path.join(sb, 'data', 'we ird\nname\\x.jsonl'), '{}\n');
+      const links: Array<[string, string]> = [
+        ['data/real.jsonl', 'link.jsonl'], ['link.jsonl', 'link2.jsonl'], ['data', 'dirlink'], ['../data/sub', 'other/sublink'],
+        ['loopa', 'loopb'], ['loopb', 'loopa'], ['missing.jsonl', 'dangling.jsonl'], ['data/new.jsonl', 'dangling2.jsonl'],
+        ['real/sub', 'dl2'], ['../data.jsonl', 'real/sub/rel.jsonl'], ['we ird\nname\\x.jsonl', 'data/odd-link'],
+        ['real.jsonl/', 'data/slashlink.jsonl'], ['dangdir/x.jsonl', 'dangdirlink.jsonl'], ['nodir', 'dangdir'],
+        ['../../data/real.jsonl', 'data/sub/up.jsonl'], ['.', 'selfdir'], ['real.jsonl', 'data/link.jsonl'],
+        ['data/real.jsonl', 'abs-rel.jsonl'], ['data/real.jsonl/..', 'filedotdot.jsonl'],
+      ];
+      for (const [target, name] of links) fs.symlinkSync(target, path.join(sb, name));
+    };
+    const variants = [
+      'data/real.jsonl', './data/real.jsonl', 'data/./real.jsonl', 'data//real.jsonl', './/data///real.jsonl', 'data/real.jsonl/',
+      'data/new.jsonl/', 'link.jsonl', 'link2.jsonl', 'link.jsonl/', 'dirlink/real.jsonl', 'dirlink/sub/../real.jsonl',
+      'other/sublink/../real.jsonl', 'data/sub/../real.jsonl', 'dl2/rel.jsonl', 'dl2/../data.jsonl', 'loopa', 'dangling.jsonl',
+      'dangling2.jsonl', 'data/odd-link', 'data/we ird\nname\\x.jsonl', 'data/slashlink.jsonl', 'dangdirlink.jsonl',
+      'data/sub/up.jsonl', 'selfdir/selfdir/link.jsonl', 'dirlink/', 'dirlink/.', 'data/..', 'selfdir/../data/real.jsonl',
+      'selfdir/../data/link.jsonl', 'selfdir/../sb/data/link.jsonl', 'dl2/../../data/real.jsonl', 'data/real.jsonl/../x',
+      'nodir/../data/real.jsonl', 'filedotdot.jsonl', 'nodir/x.jsonl/', 'data/real.jsonl/x', 'data/real.jsonl/..', 'abs-rel.jsonl', 'data/new.jsonl', 'new-dir/new.jsonl',
+    ];
+    const cwd = process.cwd();
+    let i = 0;
+    try {
+      for (const v of variants) {
+        const sb = path.join(root, String(i++), 'sb');
+        build(sb);
+        process.chdir(sb);
+        let expected: { path: string } | { code: string };
+        try {
+          const fd = fs.openSync(v, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+          expected = { path: fs.readlinkSync(`/proc/self/fd/${fd}`) };
+          fs.closeSync(fd);
+        } catch (err) {
+          expected = { code: (err as NodeJS.ErrnoException).code ?? '?' };
+        }
+        fs.rmSync(sb, { recursive: true });
+        build(sb); // the tree as it was before the open created anything
+        process.chdir(sb); // the old cwd was removed with it
+        let actual: { path: string } | { code: string };
+        try {
+          actual = { path: lockTargetFor(v) };
+        } catch (err) {
+          actual = { code: (err as NodeJS.ErrnoException).code ?? '?' };
+        }
+        assert.deepEqual(actual, expected, JSON.stringify(v));
+      }
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   test('withLock through any variant uses the one lock directory, in this process and across processes', async () => {

@@ -1,5 +1,5 @@
 // `check FILE [--json]`
-import * as path from 'node:path';
+import { fileAsOpened } from '../../core/lock-target';
 import { scanJsonl } from '../../core/jsonl-reader';
 import { parseCommand } from '../args';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CommandContext } from '../context';
@@ -8,7 +8,7 @@ import { oneLine } from '../../core/one-line';
 export async function checkCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommand('check', args, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('check: expected exactly one FILE', 'check');
-  const file = path.resolve(ctx.cwd, positionals[0] as string);
+  const file = fileAsOpened(positionals[0] as string, ctx.cwd);
   const result = await scanJsonl(file);
   if (values.json) {
     ctx.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
