@@ -104,18 +104,21 @@ export class LockTimeoutError extends Error {
   }
 }
 
+/**
+ * The lock was found lost while held. `reason` says how; `consequence` what is known of the
+ * operation's effect (default: it may have overlapped with another writer). The operation that
+ * knows more (an append that completed its write, a repair that saved late bytes) throws its own
+ * with a precise consequence, and withLock passes that one on.
+ */
 export class LockCompromisedError extends Error {
   readonly code = 'ELOCKCOMPROMISED';
   constructor(
     readonly file: string,
     readonly reason: string,
     options?: { cause?: unknown },
+    readonly consequence: string = 'the operation may have overlapped with another writer',
   ) {
-    super(
-      `The lock of ${file} was compromised while held (${reason}); ` +
-        'the operation may have overlapped with another writer',
-      options,
-    );
+    super(`The lock of ${file} was compromised while held (${reason}); ${consequence}`, options);
     this.name = 'LockCompromisedError';
   }
 }
@@ -547,6 +550,8 @@ export async function withLock<T>(
     }
     const reason = verifyAndRelease(held);
     if (reason !== null) {
+      // fn's own report of the loss says more about what happened to the operation.
+      if (!outcome.ok && outcome.error instanceof LockCompromisedError) throw outcome.error;
       throw new LockCompromisedError(file, reason, outcome.ok ? undefined : { cause: outcome.error });
     }
     if (!outcome.ok) throw outcome.error;

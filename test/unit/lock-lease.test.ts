@@ -292,6 +292,37 @@ describe('commits check the lease', () => {
     assert.deepEqual(phases.slice(-3), ['renamed', 'tail-copied', 'committed']);
   });
 
+  // A writer that bypasses the lock truncates the file and writes it again, longer than what
+  // repair read, so that the size alone does not show it (the break-test's truncate-child).
+  test('repair refuses to replace a file truncated and rewritten longer meanwhile (head or tail changed)', async () => {
+    const dir = await tempDir('lease');
+    const lines = ['{"damaged": \u0001'];
+    for (let i = 0; i < 400; i++) lines.push(JSON.stringify({ a: i, pad: 'p'.repeat(20) }));
+    const original = lines.join('\n') + '\n';
+    assert.ok(original.length > 3 * 4096);
+    const rewrites: Record<string, string> = {
+      head: 'x'.repeat(original.length + 100) + '\n',
+      // Same first 8 KiB, different from there on, and longer.
+      tail: original.slice(0, 8192) + '{"rewritten":1}\n'.repeat(Math.ceil(original.length / 16)),
+    };
+    for (const phase of ['temp-synced', 'before-rename'] as const) {
+      for (const [name, rewrite] of Object.entries(rewrites)) {
+        const file = path.join(dir, `${phase}-${name}.jsonl`);
+        fs.writeFileSync(file, original);
+        await assert.rejects(
+          repairJsonl(file, {
+            onPhase: (p) => {
+              if (p === phase) fs.writeFileSync(file, rewrite); // O_TRUNC: the same inode
+            },
+          }),
+          { name: 'FileChangedError' },
+          `${phase} ${name}`,
+        );
+        assert.equal(fs.readFileSync(file, 'utf8'), rewrite, 'left as the other writer made it');
+      }
+    }
+  });
+
   test('repair refuses to replace a file that was truncated or replaced meanwhile', async () => {
     const dir = await tempDir('lease');
     for (const change of ['truncate', 'replace'] as const) {
