@@ -118,3 +118,67 @@ test('with the default options, writers waiting on a SIGKILLed holder all succee
     tmp.dispose();
   }
 });
+
+// The break-test's case: the default wait counts from the waiter's start, but a dead holder's
+// lock can be taken over only staleMs after its LAST refresh. A holder (default options)
+// SIGKILLed 10.3 s or 14.8 s into its hold, with `session-keeper append` waiting since 0.5 s,
+// last refreshed ~10 s in: takeover ~20-21 s in, after the 15 s the waiters had. They exited 2
+// ("last refreshed 5710 ms ago"). What must hold: a dead holder never makes a waiter fail; a
+// live holder (refreshing) still makes it give up, soon after its deadline.
+test('with the default options, a holder that dies late in the waiters\' wait makes none fail; a live one still times them out', { timeout: budgetMs(150_000, 150_000) }, async () => {
+  const tmp = tempDir('lock-dead-late');
+  const o = resolveLockOptions();
+  const cases = [
+    { name: 'killed at 10.3 s', killAtMs: 10_300 },
+    { name: 'killed at 14.8 s', killAtMs: 14_800 },
+    { name: 'alive', killAtMs: null },
+  ];
+  const holders: Array<ReturnType<typeof startChild>> = [];
+  const writers: Array<ReturnType<typeof spawn>> = [];
+  try {
+    const results = await Promise.all(
+      cases.map(async (c) => {
+        const file = join(tmp.dir, `${c.name.replace(/[^a-z0-9]/g, '-')}.jsonl`);
+        const holder = startChild(fixture('lock-holder'), [file, 'default', 'forever']);
+        holders.push(holder);
+        await holder.waitForLine((l) => l === 'locked', 30_000);
+        const lockedAt = Date.now();
+        await new Promise((r) => setTimeout(r, 500));
+        const started = Date.now();
+        const w = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'cli', 'main.js'), 'append', file, '{"x":1}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        writers.push(w);
+        let stderr = '';
+        w.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exited = new Promise<number | null>((resolve) => w.on('exit', (code) => resolve(code)));
+        if (c.killAtMs !== null) {
+          await new Promise((r) => setTimeout(r, Math.max(0, lockedAt + c.killAtMs - Date.now())));
+          holder.proc.kill('SIGKILL');
+        }
+        const code = await exited;
+        const tookMs = Date.now() - started;
+        holder.proc.kill('SIGKILL');
+        const text = readFileSync(file, { encoding: 'utf8', flag: 'a+' });
+        return { name: c.name, code, tookMs, stderr: stderr.trim(), written: text === '{"x":1}\n' };
+      }),
+    );
+    recordFigures({
+      test: 'lock-dead-late',
+      injects: 'holders with default options SIGKILLed 10.3 s and 14.8 s into their hold (one left alive), a CLI append waiting since 0.5 s',
+      figures: Object.fromEntries(results.map((r) => [r.name, `exit ${r.code} after ${r.tookMs} ms`])),
+    });
+    for (const r of results.filter((x) => x.name !== 'alive')) {
+      assert.equal(r.code, 0, `${r.name}: ${r.stderr}`);
+      assert.ok(r.written, `${r.name}: record written`);
+    }
+    const alive = results.find((x) => x.name === 'alive');
+    assert.equal(alive?.code, 2, 'a live holder still times the waiter out');
+    assert.match(alive?.stderr ?? '', /Timed out/);
+    assert.ok((alive?.tookMs ?? 0) >= o.maxWaitMs - 100, `gave up after ${alive?.tookMs} ms`);
+    // It gives up once it has seen the live holder refresh (every updateMs), not at the hard cap.
+    assert.ok((alive?.tookMs ?? Infinity) <= o.maxWaitMs + o.updateMs + 3000, `gave up after ${alive?.tookMs} ms`);
+  } finally {
+    for (const h of holders) h.proc.kill('SIGKILL');
+    for (const w of writers) w.kill('SIGKILL');
+    tmp.dispose();
+  }
+});
