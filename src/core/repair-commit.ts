@@ -92,9 +92,28 @@ export class FileChangedError extends Error {
 }
 
 /**
+ * Thrown when the file to repair has more than one name (hard links, nlink > 1). Repair replaces
+ * the file by rename, which would give only this name the repaired copy: the other names would
+ * keep the old file, and appends through them (locked under their own name) would go there.
+ */
+export class HardLinkedFileError extends Error {
+  readonly code = 'EHARDLINKED';
+  constructor(
+    readonly file: string,
+    readonly links: number,
+  ) {
+    super(
+      `${file} has ${links} hard links; repair would split them into two files (it replaces the file by rename), ` +
+        'so it refuses. Remove the other names (keep one, or use symbolic links) and repair again; nothing was changed',
+    );
+    this.name = 'HardLinkedFileError';
+  }
+}
+
+/**
  * Opens `file` (the lock's canonical path) for reading without blocking on a FIFO, and checks it
  * is the regular file `expected` (lstat of the path the caller named). Throws FileChangedError
- * when it is another one.
+ * when it is another one, HardLinkedFileError when it has more than one name.
  */
 export async function openOriginal(file: string, expected: Stats): Promise<OriginalFile> {
   const handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
@@ -103,6 +122,7 @@ export async function openOriginal(file: string, expected: Stats): Promise<Origi
     if (!st.isFile() || st.dev !== expected.dev || st.ino !== expected.ino) {
       throw new FileChangedError(file, 'another file took its place before it was opened');
     }
+    if (st.nlink > 1) throw new HardLinkedFileError(file, st.nlink);
     const head = Buffer.alloc(Math.min(SAMPLE_BYTES, st.size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     return { handle, dev: st.dev, ino: st.ino, head: head.subarray(0, bytesRead) };
@@ -179,6 +199,7 @@ function checkBeforeCommit(c: RepairCommit): void {
   c.lease.assertHeld();
   const now = fstatSync(c.original.handle.fd);
   if (now.dev !== c.original.dev || now.ino !== c.original.ino) throw new FileChangedError(c.file, 'the open file is another one');
+  if (now.nlink > 1) throw new HardLinkedFileError(c.file, now.nlink);
   const accounted = c.copiedUpTo ?? c.bytesRead;
   if (now.size < accounted) throw new FileChangedError(c.file, `it shrank from ${accounted} to ${now.size} bytes`);
   // Truncated and written again by a writer that bypasses the lock: the size alone may not show.

@@ -7,7 +7,7 @@
 // every record that was there before is still there once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scanJsonl } from '../../src/core/jsonl-reader';
@@ -246,6 +246,41 @@ test('the session store resolves --dir as open(2) does: records and journal appe
     const journal = readFileSync(join(physical, `${id}.jsonl`), 'utf8').trim().split('\n');
     assert.equal(journal.length, 3, journal.join('\n'));
     assert.deepEqual(readdirSync(join(root, 'sessions')), []);
+  } finally {
+    tmp.dispose();
+  }
+});
+
+// Hard links: two names, one file, two locks (a lock is named after a path, and nothing in a
+// path tells one name of a file from another). Repair's rename would give the repaired copy to
+// one name only; appends through the other then went to the old file. Repair refuses such a
+// file (exit 2, nothing changed); a name made during the repair stops it before the rename.
+test('repair refuses a hard-linked file: nothing changed, a clear error', { timeout: budgetMs(60_000, 60_000), skip: process.platform === 'win32' }, async () => {
+  const tmp = tempDir('hardlink');
+  try {
+    const real = join(tmp.dir, 'real.jsonl');
+    const content = '{"damaged": \u0001\n{"a":1}\n';
+    writeFileSync(real, content);
+    linkSync(real, join(tmp.dir, 'hard.jsonl'));
+    const ino = statSync(real).ino;
+    for (const name of ['real.jsonl', 'hard.jsonl']) {
+      const r = runCli(tmp.dir, ['repair', name]);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, /2 hard links.*refuses/);
+    }
+    assert.equal(readFileSync(real, 'utf8'), content);
+    assert.equal(statSync(join(tmp.dir, 'hard.jsonl')).ino, ino);
+    assert.deepEqual(readdirSync(tmp.dir).sort(), ['hard.jsonl', 'real.jsonl']);
+
+    // A second name made while the repair runs: refused before the rename.
+    const solo = join(tmp.dir, 'solo.jsonl');
+    writeFileSync(solo, content);
+    await assert.rejects(
+      repairJsonl(solo, { onPhase: (p) => p === 'temp-synced' && linkSync(solo, join(tmp.dir, 'late-name.jsonl')) }),
+      { name: 'HardLinkedFileError' },
+    );
+    assert.equal(readFileSync(solo, 'utf8'), content);
+    assert.equal(statSync(join(tmp.dir, 'late-name.jsonl')).ino, statSync(solo).ino);
   } finally {
     tmp.dispose();
   }
