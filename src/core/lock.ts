@@ -22,7 +22,7 @@
  * - `fn` gets a LockLease whose synchronous assertHeld() checks, right before a commit (a rename,
  *   a link), that the lock is still this holder's, and renews it.
  */
-import { mkdirSync, promises as fsp, rmdirSync, statSync, utimesSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, mkdirSync, promises as fsp, rmdirSync, statSync, utimesSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { lockTargetFor } from './lock-target';
 
@@ -434,11 +434,58 @@ function pastDeadline(file: string, bounds: WaitBounds, watched: Watched | null)
   return { watched: watched && watched.ino === st.ino ? watched : { ino: st.ino, mtimeMs: st.mtimeMs } };
 }
 
+/** Something at `X.lock` that no lock holder made: waiting for it or removing it would be wrong. */
+export class ForeignLockPathError extends Error {
+  readonly code = 'ELOCKFOREIGN';
+  constructor(
+    readonly file: string,
+    readonly what: string,
+  ) {
+    super(`${file}.lock is ${what}, not a lock directory; remove it if nothing uses it, then try again`);
+    this.name = 'ForeignLockPathError';
+  }
+}
+
+/** Throws ForeignLockPathError when `file.lock` exists and is not a plain directory. */
+function checkLockPath(file: string): void {
+  let st;
+  try {
+    st = lstatSync(`${file}.lock`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (st.isDirectory()) return;
+  if (st.isSymbolicLink()) {
+    let target = 'dangling';
+    try {
+      target = statSync(`${file}.lock`).isDirectory() ? 'to a directory' : 'to a file';
+    } catch {
+      // dangling
+    }
+    throw new ForeignLockPathError(file, `a symbolic link (${target})`);
+  }
+  throw new ForeignLockPathError(file, st.isFile() ? 'a regular file' : 'not a directory');
+}
+
+function attempt(file: string, o: ResolvedLockOptions, first: boolean): Held | null {
+  let held: Held | null;
+  try {
+    held = tryLockOnce(file, o);
+  } catch (err) {
+    checkLockPath(file); // a clearer error than ENOTDIR/ELOOP from beneath
+    throw err;
+  }
+  // Busy: the first time, make sure it is a lock at all (cheap, once per wait).
+  if (!held && first) checkLockPath(file);
+  return held;
+}
+
 async function acquireFileLock(file: string, o: ResolvedLockOptions, bounds: WaitBounds): Promise<Held> {
   let delay = Math.max(o.minDelayMs, 0.5);
   let watched: Watched | null = null;
-  for (;;) {
-    const held = tryLockOnce(file, o);
+  for (let first = true; ; first = false) {
+    const held = attempt(file, o, first);
     if (held) return held;
     // Stale (holder gone): remove it and try again at once.
     if (takeOverIfStale(file, o.staleMs)) continue;

@@ -3,8 +3,8 @@
 // once: for a repair (which replaces the file) and an append, an acknowledged record lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, utimesSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdirSync, statSync, utimesSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fixture, startChild } from './lib/proc';
@@ -179,6 +179,35 @@ test('with the default options, a holder that dies late in the waiters\' wait ma
   } finally {
     for (const h of holders) h.proc.kill('SIGKILL');
     for (const w of writers) w.kill('SIGKILL');
+    tmp.dispose();
+  }
+});
+
+// An append stopped (SIGSTOP) in the middle of writing a large record, past the stale threshold;
+// another `session-keeper append` takes the lock over and exits 0; then it continues. Its write
+// completes and only then is the lock found lost. The error must say precisely that the record
+// was written (so a caller does not retry blindly and write it twice), and both records be there.
+test('an append whose write completed before its lock was found lost says the record was written', { timeout: budgetMs(120_000, 120_000), skip: process.platform === 'win32' }, async () => {
+  const tmp = tempDir('append-stopped');
+  const file = join(tmp.dir, 'f.jsonl');
+  writeFileSync(file, '');
+  const child = startChild(fixture('big-append'), [file]);
+  try {
+    // Stop it as soon as its write has begun (the file grows).
+    const until = Date.now() + 60_000;
+    while (statSync(file).size === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+    process.kill(child.pid, 'SIGSTOP');
+    const second = spawnSync(process.execPath, [join(__dirname, '..', '..', 'src', 'cli', 'main.js'), 'append', file, '{"second":1}'], { encoding: 'utf8', timeout: 60_000 });
+    process.kill(child.pid, 'SIGCONT');
+    await child.exited;
+    assert.equal(second.status, 0, second.stderr);
+    const outcome = child.lines.find((l) => l.startsWith('APPEND ')) ?? '';
+    // (The reader's default line limit is below 100 MB: compare the lines themselves.)
+    const lines = readFileSync(file, 'latin1').split('\n');
+    assert.deepEqual(lines.map((l) => (l.length > 100 ? `${l.slice(0, 9)}…(${l.length})` : l)).sort(), ['', `{"big":"z…(${100 * 1024 * 1024 + 10})`, '{"second":1}']);
+    assert.match(outcome, /^APPEND error LockCompromisedError: .*WAS written completely, at offset 0\b.*check the file before retrying/);
+  } finally {
+    child.proc.kill('SIGKILL');
     tmp.dispose();
   }
 });

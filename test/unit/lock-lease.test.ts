@@ -348,3 +348,37 @@ describe('commits check the lease', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
   });
 });
+
+// Something at X.lock that no lock holder made (the break-test's lockdir-symlink): a 15 s wait
+// then a raw ENOTDIR, or a wait for nothing. It must be a clear error at once, and left alone.
+describe('a lock path that is not a lock directory', () => {
+  test('dangling symlink, symlink to an old directory, regular file: ForeignLockPathError within a second, untouched', async () => {
+    const dir = fs.realpathSync(await tempDir('lock-foreign'));
+    const old = path.join(dir, 'old');
+    fs.mkdirSync(old);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(old, hourAgo, hourAgo);
+    fs.symlinkSync('nowhere', path.join(dir, 'a.jsonl.lock'));
+    fs.symlinkSync('old', path.join(dir, 'b.jsonl.lock'));
+    fs.writeFileSync(path.join(dir, 'c.jsonl.lock'), '');
+    fs.utimesSync(path.join(dir, 'c.jsonl.lock'), hourAgo, hourAgo);
+    const cases: Array<[string, RegExp]> = [
+      ['a.jsonl', /symbolic link \(dangling\)/],
+      ['b.jsonl', /symbolic link \(to a directory\)/],
+      ['c.jsonl', /regular file/],
+    ];
+    for (const [name, what] of cases) {
+      const started = Date.now();
+      await assert.rejects(
+        withLock(path.join(dir, name), () => assert.fail('must not run')),
+        (err: Error & { code?: string }) => err.name === 'ForeignLockPathError' && err.code === 'ELOCKFOREIGN' && what.test(err.message),
+      );
+      assert.ok(Date.now() - started < 1000, `${name}: refused after ${Date.now() - started} ms`);
+      assert.equal(fs.existsSync(path.join(dir, name)), false, 'nothing written');
+    }
+    assert.equal(fs.readlinkSync(path.join(dir, 'a.jsonl.lock')), 'nowhere');
+    assert.equal(fs.readlinkSync(path.join(dir, 'b.jsonl.lock')), 'old');
+    assert.ok(fs.statSync(old).isDirectory());
+    assert.ok(fs.lstatSync(path.join(dir, 'c.jsonl.lock')).isFile());
+  });
+});
