@@ -2,6 +2,7 @@
 // when this module is the program (dist/cli.js or out/src/cli/main.js).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { joinAsOpened } from '../core/lock-target';
 import { defaultSessionsDir } from '../core/paths';
 import { parseGlobal } from './args';
 import { appendCommand } from './commands/append';
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext
     const ctx: CommandContext = {
       ...io,
       ...extra,
-      dir: dir !== undefined ? path.resolve(io.cwd, dir) : defaultSessionsDir(io.env),
+      dir: dir !== undefined ? joinAsOpened(io.cwd, dir) : defaultSessionsDir(io.env),
     };
     return await run(ctx, rest);
   } catch (err) {

@@ -7,7 +7,7 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { notRegularFile } from './jsonl-reader';
-import { withLock, type LockOptions } from './lock';
+import { LockCompromisedError, withLock, type LockOptions } from './lock';
 
 export interface AppendOptions {
   lock?: LockOptions;
@@ -62,11 +62,12 @@ const APPEND_FLAGS =
   fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT | (fsConstants.O_NONBLOCK ?? 0);
 
 /**
- * The write under the lock. Synchronous on purpose: it is a handful of syscalls on one small
+ * The write under the lock; returns the file's size before it (where the record went, unless a
+ * writer that bypasses the lock appended in between). Synchronous on purpose: it is a handful of syscalls on one small
  * local write, and doing them in one event-loop turn (instead of as many thread-pool round
  * trips) is what keeps the lock's hold time, and so every other writer's wait, short.
  */
-function appendLocked(file: string, data: Buffer, fsync: boolean): void {
+function appendLocked(file: string, data: Buffer, fsync: boolean): number {
   const fd = openSync(file, APPEND_FLAGS, 0o600);
   try {
     const st = fstatSync(fd);
@@ -84,6 +85,7 @@ function appendLocked(file: string, data: Buffer, fsync: boolean): void {
       // One write call; the loop only matters for the (rare) short write.
       while (written < data.length) written += writeSync(fd, data, written, data.length - written);
       if (fsync) fsyncSync(fd);
+      return size;
     } catch (err) {
       // ENOSPC, EFBIG...: take back the part that did get written, so that the failure leaves the
       // file as it was instead of a torn line. We hold the lock, so nobody appended after us.
@@ -104,7 +106,26 @@ async function appendLine(file: string, line: string, options: AppendOptions): P
   // The lease's target is the canonical path the lock is named after: writing to it (not to a
   // symlink that might be re-pointed meanwhile) keeps the lock and the written file the same.
   // No assertHeld() here: acquiring and writing happen in one synchronous turn.
-  await withLock(file, (_signal, lease) => appendLocked(lease.target, data, options.fsync === true), options.lock);
+  let wroteAt: number | null = null;
+  try {
+    await withLock(file, (_signal, lease) => {
+      wroteAt = appendLocked(lease.target, data, options.fsync === true);
+    }, options.lock);
+  } catch (err) {
+    // The write completed, and only then was the lock found lost (this process was stopped or
+    // starved past the stale threshold during it): say what is known, so that nobody retries
+    // blindly and writes the record twice.
+    if (wroteAt !== null && err instanceof LockCompromisedError) {
+      throw new LockCompromisedError(
+        err.file,
+        err.reason,
+        { cause: err },
+        `the record (${data.length} bytes) WAS written completely, at offset ${wroteAt} as the file was when writing began; ` +
+          'another writer may have written to the file at the same time, so check the file before retrying (a retry may duplicate the record)',
+      );
+    }
+    throw err;
+  }
 }
 
 /**

@@ -29,6 +29,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withLock, type LockOptions } from './lock';
+import { fileAsOpened } from './lock-target';
 import { commitRepair, openOriginal, type OriginalFile, type RepairCommit, type RepairPhase } from './repair-commit';
 import {
   JsonlParser,
@@ -282,7 +283,8 @@ function tempName(file: string, what: string): string {
  * lock was lost, FileChangedError when the file was replaced or truncated meanwhile).
  */
 export async function repairJsonl(file: string, options: RepairOptions = {}): Promise<RepairResult> {
-  const target = path.resolve(file);
+  // As open(2) reaches it (`..` after a symlinked directory goes where the link points).
+  const target = fileAsOpened(file);
   const { signal } = options;
   signal?.throwIfAborted();
   return withLock(

@@ -22,7 +22,7 @@
  * - `fn` gets a LockLease whose synchronous assertHeld() checks, right before a commit (a rename,
  *   a link), that the lock is still this holder's, and renews it.
  */
-import { mkdirSync, promises as fsp, rmdirSync, statSync, utimesSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, mkdirSync, promises as fsp, rmdirSync, statSync, utimesSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { lockTargetFor } from './lock-target';
 
@@ -74,6 +74,15 @@ export function defaultMaxWaitMs(staleMs: number): number {
   return staleMs + MTIME_ROUNDING_MS + TAKEOVER_MARGIN_MS;
 }
 
+/**
+ * How long past its deadline a wait with the default options may go on while the holder shows
+ * no sign of life: a holder that refreshed right at the deadline and died can be taken over
+ * staleMs (+ mtime rounding) later; the margin covers the contention after the takeover.
+ */
+export function deadHolderExtraMs(o: { staleMs: number }): number {
+  return o.staleMs + MTIME_ROUNDING_MS + TAKEOVER_MARGIN_MS;
+}
+
 /** proper-lockfile refuses stale thresholds below this. */
 const MIN_STALE_MS = 2000;
 /**
@@ -104,18 +113,21 @@ export class LockTimeoutError extends Error {
   }
 }
 
+/**
+ * The lock was found lost while held. `reason` says how; `consequence` what is known of the
+ * operation's effect (default: it may have overlapped with another writer). The operation that
+ * knows more (an append that completed its write, a repair that saved late bytes) throws its own
+ * with a precise consequence, and withLock passes that one on.
+ */
 export class LockCompromisedError extends Error {
   readonly code = 'ELOCKCOMPROMISED';
   constructor(
     readonly file: string,
     readonly reason: string,
     options?: { cause?: unknown },
+    readonly consequence: string = 'the operation may have overlapped with another writer',
   ) {
-    super(
-      `The lock of ${file} was compromised while held (${reason}); ` +
-        'the operation may have overlapped with another writer',
-      options,
-    );
+    super(`The lock of ${file} was compromised while held (${reason}); ${consequence}`, options);
     this.name = 'LockCompromisedError';
   }
 }
@@ -222,8 +234,16 @@ interface LocalWaiter {
 }
 const localQueues = new Map<string, LocalWaiter[]>();
 
-/** Resolves true once this caller owns the path within the process, false after waitMs. */
-function acquireLocal(key: string, waitMs: number): true | Promise<boolean> {
+/** Paths whose lock directory an operation of this process holds now (not just waits for). */
+const heldInProcess = new Set<string>();
+
+/**
+ * Resolves true once this caller owns the path within the process, false at the deadline; or,
+ * with a hard cap (default options), at the deadline only if the operation ahead of us holds the
+ * lock directory (alive, in this process), else when it does or at the hard cap: it may itself
+ * be waiting for a dead holder in another process.
+ */
+function acquireLocal(key: string, bounds: WaitBounds): true | Promise<boolean> {
   const queue = localQueues.get(key);
   if (!queue) {
     localQueues.set(key, []);
@@ -231,11 +251,17 @@ function acquireLocal(key: string, waitMs: number): true | Promise<boolean> {
   }
   return new Promise<boolean>((resolve) => {
     const waiter: LocalWaiter = { grant: () => resolve(true), timer: null };
-    waiter.timer = setTimeout(() => {
+    const giveUp = (): void => {
       const i = queue.indexOf(waiter);
       if (i >= 0) queue.splice(i, 1);
       resolve(false);
-    }, waitMs);
+    };
+    const check = (): void => {
+      const now = performance.now();
+      if (bounds.hardCap === null || heldInProcess.has(key) || now >= bounds.hardCap) return giveUp();
+      waiter.timer = setTimeout(check, Math.min(100, bounds.hardCap - now));
+    };
+    waiter.timer = setTimeout(check, Math.max(0, bounds.deadline - performance.now()));
     queue.push(waiter);
   });
 }
@@ -369,17 +395,107 @@ function takeOverIfStale(file: string, staleMs: number): boolean {
   }
 }
 
-async function acquireFileLock(file: string, o: ResolvedLockOptions, startedAt: number): Promise<Held> {
+/**
+ * The end of a wait: `deadline` (performance.now() time) is when the wait would normally end;
+ * `hardCap`, when set (default options), how long it may go on past it while the holder shows
+ * no sign of life (see pastDeadline).
+ */
+interface WaitBounds {
+  startedAt: number;
+  deadline: number;
+  hardCap: number | null;
+}
+
+/** The lock directory as last seen past the deadline: which one, and its mtime then. */
+interface Watched {
+  ino: number;
+  mtimeMs: number;
+}
+
+/**
+ * Past the deadline of a wait with the default options: may it go on? A holder that died
+ * leaves a lock that nobody refreshes, which can be taken over only staleMs after its LAST
+ * refresh; that can be up to staleMs (+ mtime rounding) after the deadline, if it refreshed just
+ * before dying. So the wait goes on until the lock is seen REFRESHED (the same lock directory,
+ * a new mtime: a live holder, and then we give up), or can be taken over, bounded by the hard
+ * cap. A new lock directory (the lock changed hands) is watched afresh. Returns the watched state
+ * to go on with, or null to give up.
+ */
+function pastDeadline(file: string, bounds: WaitBounds, watched: Watched | null): { watched: Watched | null } | null {
+  if (bounds.hardCap === null || performance.now() >= bounds.hardCap) return null;
+  let st: { ino: number; mtimeMs: number };
+  try {
+    st = statSync(`${file}.lock`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return { watched: null }; // released: try again
+    throw err;
+  }
+  if (watched && watched.ino === st.ino && watched.mtimeMs !== st.mtimeMs) return null; // refreshed: live
+  return { watched: watched && watched.ino === st.ino ? watched : { ino: st.ino, mtimeMs: st.mtimeMs } };
+}
+
+/** Something at `X.lock` that no lock holder made: waiting for it or removing it would be wrong. */
+export class ForeignLockPathError extends Error {
+  readonly code = 'ELOCKFOREIGN';
+  constructor(
+    readonly file: string,
+    readonly what: string,
+  ) {
+    super(`${file}.lock is ${what}, not a lock directory; remove it if nothing uses it, then try again`);
+    this.name = 'ForeignLockPathError';
+  }
+}
+
+/** Throws ForeignLockPathError when `file.lock` exists and is not a plain directory. */
+function checkLockPath(file: string): void {
+  let st;
+  try {
+    st = lstatSync(`${file}.lock`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (st.isDirectory()) return;
+  if (st.isSymbolicLink()) {
+    let target = 'dangling';
+    try {
+      target = statSync(`${file}.lock`).isDirectory() ? 'to a directory' : 'to a file';
+    } catch {
+      // dangling
+    }
+    throw new ForeignLockPathError(file, `a symbolic link (${target})`);
+  }
+  throw new ForeignLockPathError(file, st.isFile() ? 'a regular file' : 'not a directory');
+}
+
+function attempt(file: string, o: ResolvedLockOptions, first: boolean): Held | null {
+  let held: Held | null;
+  try {
+    held = tryLockOnce(file, o);
+  } catch (err) {
+    checkLockPath(file); // a clearer error than ENOTDIR/ELOOP from beneath
+    throw err;
+  }
+  // Busy: the first time, make sure it is a lock at all (cheap, once per wait).
+  if (!held && first) checkLockPath(file);
+  return held;
+}
+
+async function acquireFileLock(file: string, o: ResolvedLockOptions, bounds: WaitBounds): Promise<Held> {
   let delay = Math.max(o.minDelayMs, 0.5);
-  for (;;) {
-    const held = tryLockOnce(file, o);
+  let watched: Watched | null = null;
+  for (let first = true; ; first = false) {
+    const held = attempt(file, o, first);
     if (held) return held;
     // Stale (holder gone): remove it and try again at once.
     if (takeOverIfStale(file, o.staleMs)) continue;
-    const elapsed = performance.now() - startedAt;
-    const remaining = o.maxWaitMs - elapsed;
+    const now = performance.now();
+    let remaining = bounds.deadline - now;
     if (remaining <= 0) {
-      throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(elapsed), false);
+      const verdict = pastDeadline(file, bounds, watched);
+      if (verdict === null) throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(now - bounds.startedAt), false);
+      watched = verdict.watched;
+      remaining = (bounds.hardCap ?? now) - now;
     }
     // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
     const jittered = delay / 2 + (Math.random() * delay) / 2;
@@ -525,15 +641,21 @@ export async function withLock<T>(
   const o = resolveLockOptions(options);
   const file = lockTargetFor(target, { followLink: options?.followLink ?? true });
   const startedAt = performance.now();
+  const bounds: WaitBounds = {
+    startedAt,
+    deadline: startedAt + o.maxWaitMs,
+    // An explicit maxWaitMs is a hard bound; the default one outlasts a dead holder.
+    hardCap: options?.maxWaitMs === undefined ? startedAt + o.maxWaitMs + deadHolderExtraMs(o) : null,
+  };
 
-  const local = acquireLocal(file, o.maxWaitMs);
+  const local = acquireLocal(file, bounds);
   if (local !== true && !(await local)) {
     throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(performance.now() - startedAt), true);
   }
 
   try {
-    const remainingWait = Math.max(0, o.maxWaitMs - (performance.now() - startedAt));
-    const held = await acquireFileLock(file, { ...o, maxWaitMs: remainingWait }, performance.now());
+    const held = await acquireFileLock(file, o, bounds);
+    heldInProcess.add(file);
     const lease: LockLease = {
       target: file,
       signal: held.controller.signal,
@@ -545,13 +667,17 @@ export async function withLock<T>(
     } catch (error) {
       outcome = { ok: false, error };
     }
+    heldInProcess.delete(file);
     const reason = verifyAndRelease(held);
     if (reason !== null) {
+      // fn's own report of the loss says more about what happened to the operation.
+      if (!outcome.ok && outcome.error instanceof LockCompromisedError) throw outcome.error;
       throw new LockCompromisedError(file, reason, outcome.ok ? undefined : { cause: outcome.error });
     }
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   } finally {
+    heldInProcess.delete(file);
     releaseLocal(file);
   }
 }

@@ -10,6 +10,7 @@ import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName,
 import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck } from './liveness';
 import type { LockLease, LockOptions } from './lock';
 import { withLock } from './lock';
+import { dirAsOpened } from './lock-target';
 import { ARCHIVE_DIR_NAME, archiveDayDir, journalPath, recordPath, utcDay } from './paths';
 import { currentPidSpace, isProcessAlive, ProcessProbe, type PidSpace, type ProcessFacts, type StartTimeMethod } from './process-info';
 import { readRegularFile, readRegularFileSync, RegularFileReadError } from './regular-file-read';
@@ -215,7 +216,9 @@ export class SessionStore {
   private readonly pidSpace: PidSpace;
 
   constructor(dir: string, options: StoreOptions = {}) {
-    this.dir = path.resolve(dir);
+    // Once, as open(2) resolves it: `link/../sessions` is where the link's parent is, the same
+    // directory an append to `link/../sessions/ID.jsonl` reaches.
+    this.dir = dirAsOpened(dir);
     this.options = options;
     this.hostname = options.hostname ?? (process.env.SESSION_KEEPER_HOSTNAME || os.hostname());
     this.now = options.now ?? Date.now;

@@ -68,8 +68,72 @@ describe('lockTargetFor: one lock per file', () => {
     fs.symlinkSync('b', path.join(dir, 'a'));
     fs.symlinkSync('a', path.join(dir, 'b'));
     assert.throws(() => lockTargetFor(path.join(dir, 'a')), { code: 'ELOOP' });
-    // A missing parent: the lexical path (locking it fails with ENOENT, as opening it would).
-    assert.equal(lockTargetFor(path.join(dir, 'no', '..', 'x')), path.join(dir, 'x'));
+    // A missing parent: ENOENT, as open(2) gives, never the lexical guess `dir/x`.
+    assert.throws(() => lockTargetFor(`${dir}/no/../x`), { code: 'ENOENT' });
+  });
+
+  // The oracle is the kernel: for each path, what open(O_RDWR|O_APPEND|O_CREAT) (an append)
+  // opens, read back from /proc/self/fd, or the error it gives. lockTargetFor must name exactly
+  // that file, or throw exactly that error code; a lexical guess instead once lost appends
+  // (`selfdir/../data/link.jsonl` with `selfdir -> .` was locked as data/link.jsonl.lock while
+  // open(2) went elsewhere).
+  test('names the very file open(2) opens, or throws the error open(2) gives (path sweep, kernel as oracle)', { skip: process.platform !== 'linux' }, async () => {
+    const root = fs.realpathSync(await tempDir('lock-oracle'));
+    const build = (sb: string): void => {
+      fs.mkdirSync(path.join(sb, 'data', 'sub'), { recursive: true });
+      fs.mkdirSync(path.join(sb, 'other'));
+      fs.mkdirSync(path.join(sb, 'real', 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(sb, 'data', 'real.jsonl'), '{}\n');
+      fs.writeFileSync(path.join(sb, 'real', 'data.jsonl'), '{}\n');
+      fs.writeFileSync(path.join(sb, 'data', 'we ird\nname\\x.jsonl'), '{}\n');
+      const links: Array<[string, string]> = [
+        ['data/real.jsonl', 'link.jsonl'], ['link.jsonl', 'link2.jsonl'], ['data', 'dirlink'], ['../data/sub', 'other/sublink'],
+        ['loopa', 'loopb'], ['loopb', 'loopa'], ['missing.jsonl', 'dangling.jsonl'], ['data/new.jsonl', 'dangling2.jsonl'],
+        ['real/sub', 'dl2'], ['../data.jsonl', 'real/sub/rel.jsonl'], ['we ird\nname\\x.jsonl', 'data/odd-link'],
+        ['real.jsonl/', 'data/slashlink.jsonl'], ['dangdir/x.jsonl', 'dangdirlink.jsonl'], ['nodir', 'dangdir'],
+        ['../../data/real.jsonl', 'data/sub/up.jsonl'], ['.', 'selfdir'], ['real.jsonl', 'data/link.jsonl'],
+        ['data/real.jsonl', 'abs-rel.jsonl'], ['data/real.jsonl/..', 'filedotdot.jsonl'],
+      ];
+      for (const [target, name] of links) fs.symlinkSync(target, path.join(sb, name));
+    };
+    const variants = [
+      'data/real.jsonl', './data/real.jsonl', 'data/./real.jsonl', 'data//real.jsonl', './/data///real.jsonl', 'data/real.jsonl/',
+      'data/new.jsonl/', 'link.jsonl', 'link2.jsonl', 'link.jsonl/', 'dirlink/real.jsonl', 'dirlink/sub/../real.jsonl',
+      'other/sublink/../real.jsonl', 'data/sub/../real.jsonl', 'dl2/rel.jsonl', 'dl2/../data.jsonl', 'loopa', 'dangling.jsonl',
+      'dangling2.jsonl', 'data/odd-link', 'data/we ird\nname\\x.jsonl', 'data/slashlink.jsonl', 'dangdirlink.jsonl',
+      'data/sub/up.jsonl', 'selfdir/selfdir/link.jsonl', 'dirlink/', 'dirlink/.', 'data/..', 'selfdir/../data/real.jsonl',
+      'selfdir/../data/link.jsonl', 'selfdir/../sb/data/link.jsonl', 'dl2/../../data/real.jsonl', 'data/real.jsonl/../x',
+      'nodir/../data/real.jsonl', 'filedotdot.jsonl', 'nodir/x.jsonl/', 'data/real.jsonl/x', 'data/real.jsonl/..', 'abs-rel.jsonl', 'data/new.jsonl', 'new-dir/new.jsonl',
+    ];
+    const cwd = process.cwd();
+    let i = 0;
+    try {
+      for (const v of variants) {
+        const sb = path.join(root, String(i++), 'sb');
+        build(sb);
+        process.chdir(sb);
+        let expected: { path: string } | { code: string };
+        try {
+          const fd = fs.openSync(v, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+          expected = { path: fs.readlinkSync(`/proc/self/fd/${fd}`) };
+          fs.closeSync(fd);
+        } catch (err) {
+          expected = { code: (err as NodeJS.ErrnoException).code ?? '?' };
+        }
+        fs.rmSync(sb, { recursive: true });
+        build(sb); // the tree as it was before the open created anything
+        process.chdir(sb); // the old cwd was removed with it
+        let actual: { path: string } | { code: string };
+        try {
+          actual = { path: lockTargetFor(v) };
+        } catch (err) {
+          actual = { code: (err as NodeJS.ErrnoException).code ?? '?' };
+        }
+        assert.deepEqual(actual, expected, JSON.stringify(v));
+      }
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   test('withLock through any variant uses the one lock directory, in this process and across processes', async () => {
@@ -228,6 +292,37 @@ describe('commits check the lease', () => {
     assert.deepEqual(phases.slice(-3), ['renamed', 'tail-copied', 'committed']);
   });
 
+  // A writer that bypasses the lock truncates the file and writes it again, longer than what
+  // repair read, so that the size alone does not show it (the break-test's truncate-child).
+  test('repair refuses to replace a file truncated and rewritten longer meanwhile (head or tail changed)', async () => {
+    const dir = await tempDir('lease');
+    const lines = ['{"damaged": \u0001'];
+    for (let i = 0; i < 400; i++) lines.push(JSON.stringify({ a: i, pad: 'p'.repeat(20) }));
+    const original = lines.join('\n') + '\n';
+    assert.ok(original.length > 3 * 4096);
+    const rewrites: Record<string, string> = {
+      head: 'x'.repeat(original.length + 100) + '\n',
+      // Same first 8 KiB, different from there on, and longer.
+      tail: original.slice(0, 8192) + '{"rewritten":1}\n'.repeat(Math.ceil(original.length / 16)),
+    };
+    for (const phase of ['temp-synced', 'before-rename'] as const) {
+      for (const [name, rewrite] of Object.entries(rewrites)) {
+        const file = path.join(dir, `${phase}-${name}.jsonl`);
+        fs.writeFileSync(file, original);
+        await assert.rejects(
+          repairJsonl(file, {
+            onPhase: (p) => {
+              if (p === phase) fs.writeFileSync(file, rewrite); // O_TRUNC: the same inode
+            },
+          }),
+          { name: 'FileChangedError' },
+          `${phase} ${name}`,
+        );
+        assert.equal(fs.readFileSync(file, 'utf8'), rewrite, 'left as the other writer made it');
+      }
+    }
+  });
+
   test('repair refuses to replace a file that was truncated or replaced meanwhile', async () => {
     const dir = await tempDir('lease');
     for (const change of ['truncate', 'replace'] as const) {
@@ -251,5 +346,39 @@ describe('commits check the lease', () => {
       assert.equal(fs.existsSync(`${file}.quarantine`), false, 'nothing quarantined');
     }
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+  });
+});
+
+// Something at X.lock that no lock holder made (the break-test's lockdir-symlink): a 15 s wait
+// then a raw ENOTDIR, or a wait for nothing. It must be a clear error at once, and left alone.
+describe('a lock path that is not a lock directory', () => {
+  test('dangling symlink, symlink to an old directory, regular file: ForeignLockPathError within a second, untouched', async () => {
+    const dir = fs.realpathSync(await tempDir('lock-foreign'));
+    const old = path.join(dir, 'old');
+    fs.mkdirSync(old);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(old, hourAgo, hourAgo);
+    fs.symlinkSync('nowhere', path.join(dir, 'a.jsonl.lock'));
+    fs.symlinkSync('old', path.join(dir, 'b.jsonl.lock'));
+    fs.writeFileSync(path.join(dir, 'c.jsonl.lock'), '');
+    fs.utimesSync(path.join(dir, 'c.jsonl.lock'), hourAgo, hourAgo);
+    const cases: Array<[string, RegExp]> = [
+      ['a.jsonl', /symbolic link \(dangling\)/],
+      ['b.jsonl', /symbolic link \(to a directory\)/],
+      ['c.jsonl', /regular file/],
+    ];
+    for (const [name, what] of cases) {
+      const started = Date.now();
+      await assert.rejects(
+        withLock(path.join(dir, name), () => assert.fail('must not run')),
+        (err: Error & { code?: string }) => err.name === 'ForeignLockPathError' && err.code === 'ELOCKFOREIGN' && what.test(err.message),
+      );
+      assert.ok(Date.now() - started < 1000, `${name}: refused after ${Date.now() - started} ms`);
+      assert.equal(fs.existsSync(path.join(dir, name)), false, 'nothing written');
+    }
+    assert.equal(fs.readlinkSync(path.join(dir, 'a.jsonl.lock')), 'nowhere');
+    assert.equal(fs.readlinkSync(path.join(dir, 'b.jsonl.lock')), 'old');
+    assert.ok(fs.statSync(old).isDirectory());
+    assert.ok(fs.lstatSync(path.join(dir, 'c.jsonl.lock')).isFile());
   });
 });

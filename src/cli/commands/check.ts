@@ -1,5 +1,5 @@
 // `check FILE [--json] [--max-line-bytes N]`
-import * as path from 'node:path';
+import { fileAsOpened } from '../../core/lock-target';
 import { scanJsonl } from '../../core/jsonl-reader';
 import { parseCommand } from '../args';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CommandContext } from '../context';
@@ -15,7 +15,7 @@ export async function checkCommand(ctx: CommandContext, args: string[]): Promise
   const { values, positionals } = parseCommand('check', args, { json: { type: 'boolean' }, 'max-line-bytes': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('check: expected exactly one FILE', 'check');
   const maxLineBytes = maxLineBytesOption('check', values['max-line-bytes']);
-  const file = path.resolve(ctx.cwd, positionals[0] as string);
+  const file = fileAsOpened(positionals[0] as string, ctx.cwd);
   const result = await scanJsonl(file, { maxLineBytes });
   if (values.json) {
     ctx.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
