@@ -15,6 +15,7 @@ Commands:
   append FILE JSON                 append one JSON value to a JSONL file under its lock
   check FILE [--json]              count records and corrupted lines of a JSONL file
   repair FILE [--json]             repair a JSONL file, quarantining what cannot be recovered
+  mcp [--interval MS]              MCP server on stdin/stdout: the launching agent becomes a session
   help [COMMAND]                   this text, or a command's
 
 Options for every command:
@@ -110,6 +111,22 @@ damaged lines, and moves everything else byte for byte into a quarantine file ne
 
 Options:
   --json   print {file, kept, recovered, quarantined, quarantinedBytes, quarantinePath, changed}
+`,
+  mcp: `Usage: session-keeper mcp [--dir DIR] [--interval MS]
+
+Runs a Model Context Protocol server on stdin/stdout, for an agent to launch (see docs/agents.md).
+The agent (this process's parent) becomes a session labelled with the client's name, tool
+"mcp:<client name>", its roots (else the working directory) as workspace folders. The session
+heartbeats while the connection is open and is closed when the client disconnects; if the agent
+dies without disconnecting, the session turns stale. Logs go to stderr.
+
+Tools: list_sessions, set_session_status, append_jsonl, check_jsonl, repair_jsonl. File tools
+only touch regular .jsonl/.ndjson files inside the client's roots (or the working directory,
+unless it is the home directory or /), never through a symbolic link, never in .git/ or the
+sessions directory.
+
+Options:
+  --interval MS    heartbeat interval in ms (default 10000)
 `,
 };
 

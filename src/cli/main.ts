@@ -1,6 +1,5 @@
 // The `session-keeper` command. main() is the testable core; the bottom of this file runs it
 // when this module is the program (dist/cli.js or out/src/cli/main.js).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultSessionsDir } from '../core/paths';
 import { parseGlobal } from './args';
@@ -14,6 +13,7 @@ import { repairCommand } from './commands/repair';
 import { runCommand } from './commands/run';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CliIo, type CommandContext } from './context';
 import { commandHelp, globalHelp } from './help';
+import { packageVersion } from './version';
 
 type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
 
@@ -27,6 +27,8 @@ const COMMANDS: Record<string, Command> = {
   append: appendCommand,
   check: checkCommand,
   repair: repairCommand,
+  // Loaded only when used: the MCP server and its SDK are a separate bundle (dist/mcp.js).
+  mcp: async (ctx, args) => (await import('../mcp/command')).mcpCommand(ctx, args),
 };
 
 export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext, 'storeOptions'> = {}): Promise<number> {
@@ -94,19 +96,6 @@ function commandDir(args: string[]): string | undefined {
     else if (a.startsWith('--dir=')) dir = a.slice('--dir='.length);
   }
   return dir;
-}
-
-function packageVersion(): string {
-  // dist/cli.js and out/src/cli/main.js sit at different depths below package.json.
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'session-keeper' && pkg.version) return pkg.version;
-    } catch {
-      // not here; go up
-    }
-    if (path.dirname(dir) === dir) return 'unknown';
-  }
 }
 
 if (require.main === module) {

@@ -13,6 +13,11 @@ export interface AppendOptions {
   lock?: LockOptions;
   /** fsync the file after the write (durable against power loss; slower). Default false. */
   fsync?: boolean;
+  /**
+   * The file that was checked (fs.Stats dev and ino): the append refuses, writing nothing, when
+   * the path now opens a different file (swapped for a symlink or another file since the check).
+   */
+  expectFile?: { dev: number; ino: number };
 }
 
 const NEWLINE = 0x0a;
@@ -66,12 +71,15 @@ const APPEND_FLAGS =
  * local write, and doing them in one event-loop turn (instead of as many thread-pool round
  * trips) is what keeps the lock's hold time, and so every other writer's wait, short.
  */
-function appendLocked(file: string, data: Buffer, fsync: boolean): void {
-  const fd = openSync(file, APPEND_FLAGS, 0o600);
+function appendLocked(file: string, data: Buffer, fsync: boolean, expect?: { dev: number; ino: number }): void {
+  const fd = openSync(file, APPEND_FLAGS | (expect ? (fsConstants.O_NOFOLLOW ?? 0) : 0), 0o600);
   try {
     const st = fstatSync(fd);
     // A FIFO or a device would take the record and keep nothing: an acknowledged record lost.
     if (!st.isFile()) throw notRegularFile(file);
+    if (expect && (st.dev !== expect.dev || st.ino !== expect.ino)) {
+      throw new Error(`${file} was replaced after it was checked; nothing appended`);
+    }
     const size = st.size;
     if (size > 0) {
       const last = Buffer.alloc(1);
@@ -101,7 +109,7 @@ function appendLocked(file: string, data: Buffer, fsync: boolean): void {
 
 async function appendLine(file: string, line: string, options: AppendOptions): Promise<void> {
   const data = Buffer.from(line + '\n', 'utf8');
-  await withLock(file, () => appendLocked(file, data, options.fsync === true), options.lock);
+  await withLock(file, () => appendLocked(file, data, options.fsync === true, options.expectFile), options.lock);
 }
 
 /**

@@ -21,6 +21,11 @@ export interface SessionRecord {
   heartbeatAt: string;
   heartbeatIntervalMs: number;
   closedAt: string | null;
+  /**
+   * Optional free-text status line the owner sets while the session runs ("reviewing PR 12",
+   * "waiting for input"); absent or empty when there is none. One line, ≤ LIMITS.status chars.
+   */
+  status?: string;
 }
 
 /** Limits keep one bad record from costing every reader memory and time. */
@@ -28,6 +33,8 @@ export const LIMITS = {
   /** Record files larger than this are not read at all. */
   recordBytes: 1024 * 1024,
   label: 1000,
+  /** The optional status line. */
+  status: 500,
   tool: 200,
   hostname: 255,
   user: 256,
@@ -106,6 +113,10 @@ export function checkSessionRecord(value: unknown): RecordCheck {
     checkString(v, 'label', LIMITS.label, true) ??
     checkString(v, 'tool', LIMITS.tool, true);
   if (text) return fail(text);
+  if (v.status !== undefined) {
+    const status = checkString(v, 'status', LIMITS.status, true);
+    if (status) return fail(status);
+  }
   const folders = checkFolders(v.workspaceFolders);
   if (folders) return fail(folders);
   for (const key of ['createdAt', 'heartbeatAt'] as const) {
@@ -142,6 +153,15 @@ export function isHeartbeatInterval(value: unknown): value is number {
     Number.isInteger(value) &&
     value >= LIMITS.minHeartbeatIntervalMs &&
     value <= LIMITS.maxHeartbeatIntervalMs
+  );
+}
+
+/** Validates an owner's change of label and/or status line (same limits as records); null when fine. */
+export function checkSessionUpdate(input: { label?: unknown; status?: unknown }): string | null {
+  const probe = input as Record<string, unknown>;
+  return (
+    (input.label !== undefined ? checkString(probe, 'label', LIMITS.label, true) : null) ??
+    (input.status !== undefined ? checkString(probe, 'status', LIMITS.status, true) : null)
   );
 }
 
