@@ -39,7 +39,7 @@ Lists the sessions in the sessions directory with their states:
   closed         closed by its owner
 
 Options:
-  --json   print a JSON array (fields: id, state, reason, pid, hostname, user, label, tool,
+  --json   print a JSON array (fields: id, state, reason, pid, hostname, user, label, status, tool,
            workspaceFolders, createdAt, heartbeatAt, heartbeatAgeMs, heartbeatIntervalMs,
            closedAt, processStartedAt, archivedOn, file, journal)
   --all    include archived sessions (archivedOn is their archive day)
