@@ -28,8 +28,18 @@ const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   repair: repairCommand,
   // Loaded only when used: the MCP server and its SDK are a separate bundle (dist/mcp.js).
-  mcp: async (ctx, args) => (await import('../mcp/command')).mcpCommand(ctx, args),
+  mcp: async (ctx, args) => (await loadMcp()).mcpCommand(ctx, args),
 };
+
+async function loadMcp(): Promise<typeof import('../mcp/command')> {
+  try {
+    return await import('../mcp/command');
+  } catch (err) {
+    // The VS Code extension ships the CLI without the MCP bundle.
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error('the mcp command is not part of this copy of the CLI; install the npm package (npm install -g session-keeper)', { cause: err });
+  }
+}
 
 export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext, 'storeOptions'> = {}): Promise<number> {
   try {
