@@ -125,7 +125,8 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
 
   const handleExit = options.handleExit ?? true;
   const onSignal = (signal: NodeJS.Signals): void => {
-    const hostListens = process.listeners(signal).some((l) => l !== onSignal && !isSignalExitListener(l));
+    // Ours is one listener, and each loaded copy of signal-exit has one; any other is the host's.
+    const hostListens = process.listenerCount(signal) - 1 - signalExitListenerCount() > 0;
     const done = close();
     if (hostListens) return;
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, SIGNAL_CLOSE_DEADLINE_MS).unref());
@@ -193,12 +194,15 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
 }
 
 /**
- * A listener of the signal-exit package (which proper-lockfile, our lock, loads): it re-raises
- * the signal itself only when it is the last listener, so it must not count as the host's own
- * handling, or each would wait for the other and the signal would be swallowed.
+ * Listeners per signal that belong to the signal-exit package (proper-lockfile, our lock, loads
+ * it): one per loaded copy, counted on its process-wide emitter. Such a listener re-raises the
+ * signal only when it is the last one, so it must not count as the host's own handling, or each
+ * would wait for the other and the signal would be swallowed. Counted, not recognised by
+ * function name: bundlers rename functions.
  */
-function isSignalExitListener(listener: { name: string }): boolean {
-  return (process as { __signal_exit_emitter__?: unknown }).__signal_exit_emitter__ !== undefined && listener.name === 'listener';
+function signalExitListenerCount(): number {
+  const emitter = (process as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+  return typeof emitter?.count === 'number' && emitter.count > 0 ? emitter.count : 0;
 }
 
 /** Closes session `id` from a synchronous child process that loads SessionStore from `moduleFile`. */

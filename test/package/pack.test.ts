@@ -56,7 +56,7 @@ after(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-describe('the packed package', () => {
+describe('the packed package', { timeout: 120_000 }, () => {
   test('contains the CLI, the MCP bundle, the library and its types, and nothing of the extension or the sources', () => {
     for (const f of ['package.json', 'dist/cli.js', 'dist/mcp.js', 'dist/lib/index.js', 'dist/lib/index.mjs', 'dist/types/lib/index.d.ts']) {
       assert.ok(files.includes(f), `${f} is packed`);

@@ -96,7 +96,7 @@ async function stateOf(dir: string, id: string): Promise<string | undefined> {
   return (await new SessionStore(dir, { cleanupOnCreate: false }).list()).find((s) => s.record.id === id)?.state;
 }
 
-describe('session-keeper mcp', () => {
+describe('session-keeper mcp', { timeout: 120_000 }, () => {
   test('lists its tools, runs each, and shows its own session; closes it when the client disconnects', async () => {
     const dir = tempDir('dir');
     const ws = tempDir('ws');

@@ -34,7 +34,7 @@ async function stateOf(dir: string, id: string): Promise<string | undefined> {
   return all.find((s) => s.record.id === id)?.state;
 }
 
-describe('startSession', () => {
+describe('startSession', { timeout: 60_000 }, () => {
   test('registers, heartbeats on an unref\'d timer, and closes when the program ends normally', async () => {
     const dir = await tempDir('start');
     const child = startChild(dir, 'end');
