@@ -1,5 +1,9 @@
-// Bundles the extension and the CLI. `--production` minifies and drops source maps;
-// `--watch` rebuilds on change.
+// Bundles the extension, the CLI, the MCP server (dist/mcp.js, loaded by the CLI only for its
+// `mcp` command, so neither extension.js nor the other commands carry the MCP SDK) and the
+// library (dist/lib/index.js + an ESM wrapper). `--production` minifies and drops source maps;
+// `--watch` rebuilds on change. The library's .d.ts files come from `tsc -p tsconfig.lib.json`.
+const fs = require('node:fs');
+const path = require('node:path');
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -35,6 +39,36 @@ const common = {
   alias: { 'graceful-fs': 'node:fs' },
 };
 
+/** The CLI loads the MCP server from the separate bundle next to it (dist/mcp.js). */
+const mcpExternalPlugin = {
+  name: 'mcp-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/mcp\/command$/ }, () => ({ path: './mcp.js', external: true }));
+  },
+};
+
+/**
+ * The ESM entry re-exports the CommonJS build instead of being a second bundle: a process that
+ * imports and requires the library then still has one in-process lock queue.
+ */
+const esmWrapperPlugin = {
+  name: 'esm-wrapper',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length > 0) return;
+      const cjs = path.resolve('dist/lib/index.js');
+      delete require.cache[cjs];
+      const names = Object.keys(require(cjs)).filter((n) => n !== 'default' && n !== '__esModule').sort();
+      const text =
+        '// ESM entry of session-keeper: the CommonJS build, re-exported (one copy per process).\n' +
+        "import lib from './index.js';\n\n" +
+        `export const { ${names.join(', ')} } = lib;\n` +
+        'export default lib;\n';
+      fs.writeFileSync('dist/lib/index.mjs', text);
+    });
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
@@ -42,7 +76,10 @@ const builds = [
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [...common.plugins, mcpExternalPlugin],
   },
+  { ...common, entryPoints: ['src/mcp/command.ts'], outfile: 'dist/mcp.js' },
+  { ...common, entryPoints: ['src/lib/index.ts'], outfile: 'dist/lib/index.js', plugins: [...common.plugins, esmWrapperPlugin] },
 ];
 
 async function main() {

@@ -12,6 +12,8 @@ export interface SessionJson {
   hostname: string;
   user: string;
   label: string;
+  /** The owner's status line; empty when it set none. */
+  status: string;
   tool: string;
   workspaceFolders: string[];
   createdAt: string;
@@ -42,6 +44,7 @@ export function sessionJson(info: SessionInfo): SessionJson {
     hostname: r.hostname,
     user: r.user,
     label: r.label,
+    status: typeof r.status === 'string' ? r.status : '',
     tool: r.tool,
     workspaceFolders: r.workspaceFolders,
     createdAt: r.createdAt,

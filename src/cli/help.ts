@@ -15,6 +15,7 @@ Commands:
   append FILE JSON                 append one JSON value to a JSONL file under its lock
   check FILE [--json]              is FILE strict JSON Lines? counts records, problems, corrupted lines
   repair FILE [--json]             repair a JSONL file, quarantining what cannot be recovered
+  mcp [--interval MS]              MCP server on stdin/stdout: the launching agent becomes a session
   help [COMMAND]                   this text, or a command's
 
 Options for every command:
@@ -52,7 +53,7 @@ Lists the sessions in the sessions directory with their states:
 Every session is judged by the thresholds in its own record, so every reader agrees.
 
 Options:
-  --json   print a JSON array (fields: id, state, reason, pid, hostname, user, label, tool,
+  --json   print a JSON array (fields: id, state, reason, pid, hostname, user, label, status, tool,
            workspaceFolders, createdAt, heartbeatAt, heartbeatAgeMs, heartbeatIntervalMs,
            closedAt, processStartedAt, unresponsiveAfterMs, expireAfterMs, bootId, pidNamespace,
            processStartTicks, archivedOn, file, journal)
@@ -135,6 +136,22 @@ Options:
                         quarantinePath, changed, problems, before}
   --max-line-bytes N    lines longer than N bytes (default 16777216) are streamed, never held:
                         kept when valid JSON, quarantined when not
+`,
+  mcp: `Usage: session-keeper mcp [--dir DIR] [--interval MS]
+
+Runs a Model Context Protocol server on stdin/stdout, for an agent to launch (see docs/agents.md).
+The agent (this process's parent) becomes a session labelled with the client's name, tool
+"mcp:<client name>", its roots (else the working directory) as workspace folders. The session
+heartbeats while the connection is open and is closed when the client disconnects; if the agent
+dies without disconnecting, the session turns stale. Logs go to stderr.
+
+Tools: list_sessions, set_session_status, append_jsonl, check_jsonl, repair_jsonl. File tools
+only touch regular .jsonl/.ndjson files inside the client's roots (or the working directory,
+unless it is the home directory or /), never through a symbolic link, never in .git/ or the
+sessions directory.
+
+Options:
+  --interval MS    heartbeat interval in ms (default 10000)
 `,
 };
 

@@ -1,7 +1,5 @@
 // The `session-keeper` command. main() is the testable core; the bottom of this file runs it
 // when this module is the program (dist/cli.js or out/src/cli/main.js).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { joinAsOpened } from '../core/lock-target';
 import { defaultSessionsDir } from '../core/paths';
 import { parseGlobal } from './args';
@@ -15,6 +13,7 @@ import { repairCommand } from './commands/repair';
 import { runCommand } from './commands/run';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CliIo, type CommandContext } from './context';
 import { commandHelp, globalHelp } from './help';
+import { packageVersion } from './version';
 
 type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
 
@@ -28,7 +27,19 @@ const COMMANDS: Record<string, Command> = {
   append: appendCommand,
   check: checkCommand,
   repair: repairCommand,
+  // Loaded only when used: the MCP server and its SDK are a separate bundle (dist/mcp.js).
+  mcp: async (ctx, args) => (await loadMcp()).mcpCommand(ctx, args),
 };
+
+async function loadMcp(): Promise<typeof import('../mcp/command')> {
+  try {
+    return await import('../mcp/command');
+  } catch (err) {
+    // The VS Code extension ships the CLI without the MCP bundle.
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error('the mcp command is not part of this copy of the CLI; install the npm package (npm install -g session-keeper)', { cause: err });
+  }
+}
 
 export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext, 'storeOptions'> = {}): Promise<number> {
   try {
@@ -95,19 +106,6 @@ function commandDir(args: string[]): string | undefined {
     else if (a.startsWith('--dir=')) dir = a.slice('--dir='.length);
   }
   return dir;
-}
-
-function packageVersion(): string {
-  // dist/cli.js and out/src/cli/main.js sit at different depths below package.json.
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'session-keeper' && pkg.version) return pkg.version;
-    } catch {
-      // not here; go up
-    }
-    if (path.dirname(dir) === dir) return 'unknown';
-  }
 }
 
 if (require.main === module) {

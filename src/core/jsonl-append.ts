@@ -13,6 +13,11 @@ export interface AppendOptions {
   lock?: LockOptions;
   /** fsync the file after the write (durable against power loss; slower). Default false. */
   fsync?: boolean;
+  /**
+   * The file that was checked (fs.Stats dev and ino): the append refuses, writing nothing, when
+   * the path now opens a different file (swapped for a symlink or another file since the check).
+   */
+  expectFile?: { dev: number; ino: number };
 }
 
 const NEWLINE = 0x0a;
@@ -67,12 +72,15 @@ const APPEND_FLAGS =
  * local write, and doing them in one event-loop turn (instead of as many thread-pool round
  * trips) is what keeps the lock's hold time, and so every other writer's wait, short.
  */
-function appendLocked(file: string, data: Buffer, fsync: boolean): number {
-  const fd = openSync(file, APPEND_FLAGS, 0o600);
+function appendLocked(file: string, data: Buffer, fsync: boolean, expect?: { dev: number; ino: number }): number {
+  const fd = openSync(file, APPEND_FLAGS | (expect ? (fsConstants.O_NOFOLLOW ?? 0) : 0), 0o600);
   try {
     const st = fstatSync(fd);
     // A FIFO or a device would take the record and keep nothing: an acknowledged record lost.
     if (!st.isFile()) throw notRegularFile(file);
+    if (expect && (st.dev !== expect.dev || st.ino !== expect.ino)) {
+      throw new Error(`${file} was replaced after it was checked; nothing appended`);
+    }
     const size = st.size;
     if (size > 0) {
       const last = Buffer.alloc(1);
@@ -109,7 +117,7 @@ async function appendLine(file: string, line: string, options: AppendOptions): P
   let wroteAt: number | null = null;
   try {
     await withLock(file, (_signal, lease) => {
-      wroteAt = appendLocked(lease.target, data, options.fsync === true);
+      wroteAt = appendLocked(lease.target, data, options.fsync === true, options.expectFile);
     }, options.lock);
   } catch (err) {
     // The write completed, and only then was the lock found lost (this process was stopped or

@@ -32,6 +32,11 @@ export interface SessionRecord {
   unresponsiveAfterMs?: number | null;
   /** No heartbeat for longer than this (ms) means stale; default 24 h. */
   expireAfterMs?: number | null;
+  /**
+   * Optional free-text status line the owner sets while the session runs ("reviewing PR 12",
+   * "waiting for input"); absent or empty when there is none. One line, ≤ LIMITS.status chars.
+   */
+  status?: string;
 }
 
 /** The optional fields naming the PID space of `pid`, in record order. */
@@ -42,6 +47,8 @@ export const LIMITS = {
   /** Record files larger than this are not read at all. */
   recordBytes: 1024 * 1024,
   label: 1000,
+  /** The optional status line. */
+  status: 500,
   tool: 200,
   hostname: 255,
   user: 256,
@@ -125,6 +132,10 @@ export function checkSessionRecord(value: unknown): RecordCheck {
     checkString(v, 'label', LIMITS.label, true) ??
     checkString(v, 'tool', LIMITS.tool, true);
   if (text) return fail(text);
+  if (v.status !== undefined) {
+    const status = checkString(v, 'status', LIMITS.status, true);
+    if (status) return fail(status);
+  }
   const folders = checkFolders(v.workspaceFolders);
   if (folders) return fail(folders);
   for (const key of ['createdAt', 'heartbeatAt'] as const) {
@@ -219,6 +230,15 @@ export function timingFields(update: RecordTimingUpdate): Record<string, unknown
     if (update[key] !== undefined) out[key] = update[key];
   }
   return out;
+}
+
+/** Validates an owner's change of label and/or status line (same limits as records); null when fine. */
+export function checkSessionUpdate(input: { label?: unknown; status?: unknown }): string | null {
+  const probe = input as Record<string, unknown>;
+  return (
+    (input.label !== undefined ? checkString(probe, 'label', LIMITS.label, true) : null) ??
+    (input.status !== undefined ? checkString(probe, 'status', LIMITS.status, true) : null)
+  );
 }
 
 /** Validates caller input for a new session (labels, folders, tool) with the same limits. */

@@ -18,6 +18,7 @@ import { appendSessionEvent, sessionEvent, type SessionEventName } from './sessi
 import {
   assertSessionId,
   checkSessionInput,
+  checkSessionUpdate,
   checkSessionRecord,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   FORMAT_VERSION,
@@ -106,6 +107,14 @@ export interface CleanupOptions {
    * Closed sessions are archived regardless.
    */
   staleGraceMs?: number;
+}
+
+/** What the owner of a session may change while it runs (see SessionStore.update). */
+export interface SessionUpdate {
+  /** New label (≤ 1000 chars, may be empty). */
+  label?: string;
+  /** New status line (≤ 500 chars); empty string clears it. */
+  status?: string;
 }
 
 export interface StoreOptions {
@@ -337,6 +346,39 @@ export class SessionStore {
     );
     this.known.set(id, record);
     if (reregistered) await this.journal(id, 're-registered', now, `${reregistered} at heartbeat`);
+    return record;
+  }
+
+  /**
+   * Changes the label and/or status line of an open session: one atomic write under the
+   * record's lock, which also refreshes the heartbeat. Throws InvalidRecordError for bad input
+   * (nothing written), SessionNotFoundError for an unknown or archived session, SessionClosedError
+   * for a closed one.
+   */
+  async update(id: string, change: SessionUpdate): Promise<SessionRecord> {
+    const inputError = checkSessionUpdate(change);
+    if (inputError) throw new InvalidRecordError(inputError);
+    const file = recordPath(this.dir, id);
+    await this.checkDir();
+    const now = this.now();
+    const record = await withLock(
+      file,
+      async (_signal, lease) => {
+        const current = await this.load(file, id);
+        if (!current) throw new SessionNotFoundError(id, this.dir);
+        if (current.record.closedAt !== null) throw new SessionClosedError(id);
+        const next: Record<string, unknown> = { ...current.raw, heartbeatAt: new Date(now).toISOString() };
+        if (change.label !== undefined) next.label = change.label;
+        if (change.status !== undefined) next.status = change.status;
+        const checked = checkSessionRecord(next);
+        if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
+        await writeRecord(file, next, lease);
+        return checked.record;
+      },
+      { ...this.options.lock, followLink: false },
+    );
+    // A later heartbeat that finds the file gone re-registers from this, with the new text.
+    if (this.known.has(id)) this.known.set(id, record);
     return record;
   }
 

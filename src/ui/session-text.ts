@@ -23,7 +23,14 @@ export function sessionLabel(info: SessionInfo): string {
   return sanitizeText(info.record.label, 80) || '(no label)';
 }
 
-export function describeSession(info: SessionInfo, opts: { self: boolean; now?: number }): SessionText {
+/**
+ * `neighbours`: on this window's row, how many running sessions share a workspace folder with it;
+ * `sharesFolder`: on another row, whether that session shares one with this window.
+ */
+export function describeSession(
+  info: SessionInfo,
+  opts: { self: boolean; now?: number; neighbours?: number; sharesFolder?: boolean },
+): SessionText {
   const now = opts.now ?? Date.now();
   const r = info.record;
   const parts: string[] = [];
@@ -33,6 +40,12 @@ export function describeSession(info: SessionInfo, opts: { self: boolean; now?: 
   const closedAge = ageOf(r.closedAt, now);
   if (info.state === 'closed' && closedAge !== null) parts.push(`closed ${formatAge(closedAge)}`);
   else parts.push(formatAge(info.heartbeatAgeMs));
+  // The owner's status line: text another process wrote, so sanitized, short and quoted.
+  const status = sanitizeText(r.status, 60);
+  if (status && !info.archivedOn && info.state !== 'closed') parts.push(`“${status}”`);
+  const neighbours = opts.neighbours ?? 0;
+  if (opts.self && neighbours > 0) parts.push(`${neighbours} other${neighbours === 1 ? '' : 's'} in this folder`);
+  if (!opts.self && opts.sharesFolder) parts.push('in this folder');
   return { label: sessionLabel(info), description: parts.join(' · '), tooltip: sessionTooltip(info, opts.self, now) };
 }
 
@@ -53,6 +66,7 @@ function sessionTooltip(info: SessionInfo, self: boolean, now: number): string {
   const rows: [string, string][] = [
     ['State', `${state}${info.reason ? ` — ${escapeMarkdown(info.reason)}` : ''}`],
     ['Id', escapeMarkdown(r.id, 80)],
+    ['Status', escapeMarkdown(r.status, 200) || '—'],
     ['Tool', escapeMarkdown(r.tool, 40) || '—'],
     ['Host', escapeMarkdown(r.hostname, 80) || '—'],
     ['User', escapeMarkdown(r.user, 80) || '—'],

@@ -13,7 +13,17 @@ export type SessionNode =
   | { kind: 'day'; dir: string; day: string; sessions: SessionInfo[]; selfId: string | undefined; extra: boolean }
   | { kind: 'extraDir'; dir: string; sessions: SessionInfo[]; error: string | null }
   | { kind: 'message'; id: string; text: string; detail: string; icon: vscode.ThemeIcon }
-  | { kind: 'session'; dir: string; info: SessionInfo; self: boolean; extra: boolean; now: number };
+  | {
+      kind: 'session';
+      dir: string;
+      info: SessionInfo;
+      self: boolean;
+      extra: boolean;
+      now: number;
+      /** On this window's row: running sessions sharing a folder with it. Elsewhere: whether this one does. */
+      neighbours?: number;
+      sharesFolder?: boolean;
+    };
 
 const GROUP_TITLES: Record<GroupKind, string> = {
   active: 'Active',
@@ -55,12 +65,16 @@ function stateIcon(info: SessionInfo, self: boolean): vscode.ThemeIcon {
 
 /** The Markdown tooltip of a session row. */
 export function sessionTooltip(node: Extract<SessionNode, { kind: 'session' }>, now = Date.now()): vscode.MarkdownString {
-  const tooltip = new vscode.MarkdownString(describeSession(node.info, { self: node.self, now }).tooltip);
+  const tooltip = new vscode.MarkdownString(describeSession(node.info, { ...sharing(node), self: node.self, now }).tooltip);
   // The text came from files other processes wrote: no command links, no HTML, no icons.
   tooltip.isTrusted = false;
   tooltip.supportHtml = false;
   tooltip.supportThemeIcons = false;
   return tooltip;
+}
+
+function sharing(node: Extract<SessionNode, { kind: 'session' }>): { neighbours?: number; sharesFolder?: boolean } {
+  return { neighbours: node.neighbours ?? 0, sharesFolder: node.sharesFolder ?? false };
 }
 
 /** What a row looks like, for deciding whether the tree needs re-rendering. */
@@ -119,7 +133,7 @@ export function toTreeItem(node: SessionNode): vscode.TreeItem {
       return item;
     }
     case 'session': {
-      const text = describeSession(node.info, { self: node.self, now: node.now });
+      const text = describeSession(node.info, { ...sharing(node), self: node.self, now: node.now });
       const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
       item.id = `session:${node.dir}:${node.info.archivedOn ?? 'live'}:${node.info.record.id}`;
       item.description = text.description;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { SessionInfo } from '../core/session-store';
 import type { DirSnapshot, SessionsModel } from './sessions-model';
 import { rowSignature, sessionTooltip, toTreeItem, type GroupKind, type SessionNode } from './session-tree-items';
+import { folderNeighbours } from './shared-folders';
 
 const GROUP_ORDER: GroupKind[] = ['active', 'unresponsive', 'stale', 'closed'];
 
@@ -61,8 +62,23 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
     if (!node) return this.roots();
     switch (node.kind) {
       case 'group':
-      case 'day':
-        return node.sessions.map((info) => ({ kind: 'session', dir: node.dir, info, self: info.record.id === node.selfId, extra: node.extra, now }));
+      case 'day': {
+        // Folder sharing is judged against this window's record, which lives in the main folder.
+        const near = node.extra || node.kind === 'day' ? null : folderNeighbours(this.model.snapshot.main.sessions, node.selfId);
+        return node.sessions.map((info): SessionNode => {
+          const self = info.record.id === node.selfId;
+          return {
+            kind: 'session',
+            dir: node.dir,
+            info,
+            self,
+            extra: node.extra,
+            now,
+            neighbours: self && near ? near.ids.size : 0,
+            sharesFolder: !self && near !== null && near.ids.has(info.record.id),
+          };
+        });
+      }
       case 'archived':
         return node.days.map(([day, sessions]) => ({ kind: 'day', dir: node.dir, day, sessions, selfId: node.selfId, extra: node.extra }));
       case 'extraDir':

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Page } from 'playwright-core';
 import { harnessTempParent, REPO_ROOT, VSIX_PATH } from '../harness/harness-paths';
 import { startWorkbench, type Workbench } from '../harness/ui-session';
@@ -154,6 +156,33 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     assert.ok(days.some((d) => fs.existsSync(path.join(sessions, 'archive', d, `${id}.json`))), `archived under archive/YYYY-MM-DD/ (${days.join(', ')})`);
     await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '2', 'the status bar back to 2');
     await clearNotifications(api);
+  });
+
+  test('an MCP agent in this window’s folder: its row shows its status line, this window counts it', async () => {
+    const folder = path.join(path.dirname(sessions), 'api-server');
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--dir', sessions], cwd: folder, stderr: 'ignore' });
+    const client = new Client({ name: 'ui-agent', version: '1.0.0' });
+    await client.connect(transport);
+    let id = '';
+    try {
+      const status = await client.callTool({ name: 'set_session_status', arguments: { status: 'reviewing PR 12' } });
+      id = String((status.structuredContent as { id: string }).id);
+      const rows = await eventually(
+        () => sessionRows(api),
+        (r) => (r.find((x) => x.label === 'ui-agent')?.description ?? '').includes('reviewing PR 12'),
+        'the agent row with its status line',
+      );
+      assert.equal(groupOf(rows, 'ui-agent'), 'Active');
+      assert.match(rows.find((r) => r.label === 'ui-agent')?.description ?? '', / · “reviewing PR 12” · in this folder$/);
+      assert.match(rows.find((r) => r.label === 'api-server')?.description ?? '', /^this window · .* · 1 other in this folder$/);
+      await screenshot(api, 'sessions-view-mcp-agent');
+    } finally {
+      await client.close();
+    }
+    await eventually(() => sessionRows(api), (r) => groupOf(r, 'ui-agent') === 'Closed', 'the agent under Closed once it disconnected');
+    // Leave the tree as the next tests expect it.
+    cli(sessions, ['archive', id]);
+    await eventually(() => sessionRows(api), (r) => !r.some((x) => x.label === 'ui-agent'), 'the agent archived');
   });
 
   test('a corrupted .jsonl file: problems with line numbers, a warning, and the Repair file Quick Fix', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { escapeMarkdown, sanitizeText, truncate } from '../../src/ui/text-safety';
 import { formatAge } from '../../src/ui/relative-time';
 import { describeSession } from '../../src/ui/session-text';
+import { folderNeighbours, folderOverlaps } from '../../src/ui/shared-folders';
 import type { SessionInfo } from '../../src/core/session-store';
 
 function info(overrides: Partial<SessionInfo['record']> = {}, rest: Partial<SessionInfo> = {}): SessionInfo {
@@ -115,5 +116,59 @@ describe('describeSession', () => {
 
   test('an empty label still gives a readable row', () => {
     assert.equal(describeSession(info({ label: '\u0000\u202e' }), { self: false }).label, '(no label)');
+  });
+});
+
+describe('status line and folder sharing in the tree', () => {
+  const info = (over: Partial<SessionInfo['record']>, state: SessionInfo['state'] = 'active', archivedOn: string | null = null): SessionInfo => ({
+    record: {
+      version: 1,
+      id: over.id ?? '01956a2e-8a9c-7d4e-9f10-3b2a1c0d9e8f',
+      pid: 4242,
+      processStartedAt: null,
+      hostname: 'laptop',
+      user: 'ada',
+      label: 'agent',
+      workspaceFolders: [],
+      tool: 'mcp:claude-code',
+      createdAt: '2025-03-01T10:00:00.000Z',
+      heartbeatAt: '2025-03-01T10:00:00.000Z',
+      heartbeatIntervalMs: 10_000,
+      closedAt: null,
+      ...over,
+    },
+    state,
+    reason: '',
+    heartbeatAgeMs: 1000,
+    file: '/s/x.json',
+    journal: '/s/x.jsonl',
+    archivedOn,
+  });
+
+  test('the status line is shown quoted, sanitized and cut; not for closed sessions', () => {
+    const now = Date.parse('2025-03-01T10:00:01.000Z');
+    const d = describeSession(info({ status: 'reviewing\u202e PR 12\n' }), { self: false, now });
+    assert.match(d.description, / · “reviewing PR 12”$/);
+    assert.match(describeSession(info({ status: 'x'.repeat(300) }), { self: false, now }).description, /“x{59}…”$/);
+    assert.doesNotMatch(describeSession(info({ status: 'done' }, 'closed'), { self: false, now }).description, /done/);
+    assert.match(d.tooltip, /Status: reviewing PR 12/);
+  });
+
+  test('this window counts running sessions sharing a folder; those rows are marked', () => {
+    const self = info({ id: '00000000-0000-7000-8000-000000000001', workspaceFolders: ['/src/api'] });
+    const inside = info({ id: '00000000-0000-7000-8000-000000000002', workspaceFolders: ['/src/api/server'] });
+    const same = info({ id: '00000000-0000-7000-8000-000000000003', workspaceFolders: ['/src/api'] }, 'unresponsive');
+    const elsewhere = info({ id: '00000000-0000-7000-8000-000000000004', workspaceFolders: ['/src/apix'] });
+    const gone = info({ id: '00000000-0000-7000-8000-000000000005', workspaceFolders: ['/src/api'] }, 'stale');
+    const archived = info({ id: '00000000-0000-7000-8000-000000000006', workspaceFolders: ['/src/api'] }, 'active', '2025-03-01');
+    const near = folderNeighbours([self, inside, same, elsewhere, gone, archived], self.record.id);
+    assert.deepEqual([...near.ids].sort(), [inside.record.id, same.record.id]);
+    assert.match(describeSession(self, { self: true, neighbours: near.ids.size }).description, / · 2 others in this folder$/);
+    assert.match(describeSession(self, { self: true, neighbours: 1 }).description, / · 1 other in this folder$/);
+    assert.match(describeSession(inside, { self: false, sharesFolder: true }).description, / · in this folder$/);
+    assert.doesNotMatch(describeSession(self, { self: true, neighbours: 0 }).description, /folder/);
+    assert.equal(folderNeighbours([self], undefined).ids.size, 0);
+    assert.equal(folderOverlaps('/src/api', '/src/apix'), false);
+    assert.equal(folderOverlaps('/src/api', '/src/api/x'), true);
   });
 });
