@@ -50,7 +50,7 @@ export interface ParsedCommand {
 export function parseCommand(command: string, args: string[], options: OptionSpec): ParsedCommand {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinNegativeValues(args, options),
       options: { ...options, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
@@ -61,6 +61,28 @@ export function parseCommand(command: string, args: string[], options: OptionSpe
     const message = /^[^\n]*?\.(?=\s|$)/.exec((err as Error).message)?.[0] ?? (err as Error).message;
     throw new UsageError(`${command}: ${message}`, command);
   }
+}
+
+/**
+ * `--pid -5` → `--pid=-5`: parseArgs takes a value that starts with '-' for a mistyped option
+ * ("argument is ambiguous"); a negative number after an option that takes a value is its value,
+ * so the option's own check can say what range it wants.
+ */
+function joinNegativeValues(args: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return out.concat(args.slice(i));
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    if (name !== null && (options[name]?.type === 'string' || name === 'dir') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 /** For `run`: splits "[options] -- CMD ARGS…" (the `--` may be left out before CMD). */

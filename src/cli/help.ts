@@ -33,10 +33,12 @@ Exit codes: 0 success, 1 a check found a problem, 2 usage or I/O error.
 const TIMING_HELP = `  --interval MS             promised heartbeat interval in ms (default 10000)
   --unresponsive-after MS   written into the record: unresponsive after this long without a
                             heartbeat (default: 3 intervals)
-  --expire-after MS         written into the record: stale after this long without a heartbeat,
-                            even if the process cannot be checked (default 86400000, 24 h)
-  --grace MS                the cleanup this command starts leaves stale sessions whose last
-                            heartbeat is younger than this (default 600000, 10 min)
+  --expire-after MS         written into the record: stale after this long without a heartbeat
+                            when the process cannot be checked (another host or PID space);
+                            a process alive here keeps it unresponsive (default 86400000, 24 h)
+                            Must hold: --interval <= --unresponsive-after <= --expire-after.
+  --grace MS                the cleanup this command starts leaves a stale session for this long
+                            after a cleanup first saw it stale (default 600000, 10 min)
 `;
 
 const COMMANDS: Record<string, string> = {
@@ -47,8 +49,9 @@ Lists the sessions in the sessions directory with their states:
   unresponsive   no heartbeat for the session's unresponsiveAfterMs (default 3 of its own
                  heartbeat intervals), but the process is alive or cannot be checked here
                  (another host, or another PID namespace or boot with this host name)
-  stale          process gone, a zombie, or its pid reused, or no heartbeat for the session's
-                 expireAfterMs (default 24 h)
+  stale          process gone, a zombie, or its pid reused; or, where the process cannot be
+                 checked, no heartbeat for the session's expireAfterMs (default 24 h); or a
+                 heartbeat from beyond that far in the future, or from a previous boot
   closed         closed by its owner
 Every session is judged by the thresholds in its own record, so every reader agrees.
 

@@ -4,7 +4,7 @@ import type { SessionRecord, SessionState } from './session-record';
 
 export const DEFAULT_STALE_AFTER_INTERVALS = 3;
 export const DEFAULT_EXPIRE_AFTER_MS = 24 * 60 * 60 * 1000;
-/** How long cleanup leaves a stale session visible after its last heartbeat, so crashes get noticed. */
+/** How long automatic cleanup leaves a stale session visible after it was first seen stale, so crashes get noticed. */
 export const DEFAULT_STALE_GRACE_MS = 10 * 60 * 1000;
 /**
  * Wall-clock start times are derived from boot time (whole seconds, and it can shift by a second
@@ -14,16 +14,25 @@ export const DEFAULT_STALE_GRACE_MS = 10 * 60 * 1000;
  */
 export const PROCESS_START_TOLERANCE_MS = 3000;
 
+/**
+ * A reader's boot time may be computed from uptime and the wall clock at slightly different
+ * moments; a last heartbeat this close before it still might be from this boot.
+ */
+export const BOOT_TIME_TOLERANCE_MS = 5000;
+
 export interface LivenessContext {
   /** Epoch ms. */
   now: number;
   /** This host's name; only records of this host get pid checks. */
   hostname: string;
   /**
-   * The reader's boot id and PID namespace (null where unknown). A record whose own values differ
-   * was written in another PID space: its pid means nothing here and is not checked.
+   * The reader's boot id and PID space (null where unknown). A record whose own values differ,
+   * or that has a PID space where the reader has none (or the reverse), was written in another
+   * PID space: its pid means nothing here and is not checked. See pidCheckScope.
    */
   pidSpace?: Partial<PidSpace>;
+  /** Epoch ms when the reader's machine booted (now − uptime); enables the previous-boot rule. */
+  bootTimeMs?: number | null;
   /** Facts about `record.pid` on this host; ignored when not checkable. Undefined = not checked. */
   process?: ProcessFacts;
   /** For records without ticks (or another boot id): wall-clock start difference still counted as equal. */
@@ -33,14 +42,18 @@ export interface LivenessContext {
 export interface Liveness {
   state: SessionState;
   reason: string;
+  /** Age of the last heartbeat in ms; 0 for a heartbeat stamped in the future. */
   heartbeatAgeMs: number;
 }
 
 /** The thresholds that decide a session's state, all from its own record (ms). */
 export interface Thresholds {
-  /** No heartbeat for longer than this: unresponsive. Record's unresponsiveAfterMs, else 3 × heartbeatIntervalMs. */
+  /**
+   * No heartbeat for longer than this: unresponsive. The record's unresponsiveAfterMs (else
+   * 3 × heartbeatIntervalMs), raised to heartbeatIntervalMs if below it.
+   */
   unresponsiveAfterMs: number;
-  /** No heartbeat for longer than this: stale. Record's expireAfterMs, else 24 h. */
+  /** No heartbeat for longer than this: stale. The record's expireAfterMs (else 24 h), raised to unresponsiveAfterMs if below it. */
   expireAfterMs: number;
 }
 
@@ -49,47 +62,68 @@ export function sameHost(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-/** A record's thresholds. Readers' settings never enter here, so every reader gives the same answer. */
+/**
+ * A record's thresholds. Readers' settings never enter here, so every reader gives the same
+ * answer. Contradictory values are clamped so that interval ≤ unresponsive ≤ expire: a writer
+ * that promised a heartbeat every 10 s cannot be stale after 1 s of silence.
+ */
 export function thresholdsOf(record: SessionRecord): Thresholds {
-  return {
-    unresponsiveAfterMs: record.unresponsiveAfterMs ?? DEFAULT_STALE_AFTER_INTERVALS * record.heartbeatIntervalMs,
-    expireAfterMs: record.expireAfterMs ?? DEFAULT_EXPIRE_AFTER_MS,
-  };
+  const unresponsiveAfterMs = Math.max(record.unresponsiveAfterMs ?? DEFAULT_STALE_AFTER_INTERVALS * record.heartbeatIntervalMs, record.heartbeatIntervalMs);
+  return { unresponsiveAfterMs, expireAfterMs: Math.max(record.expireAfterMs ?? DEFAULT_EXPIRE_AFTER_MS, unresponsiveAfterMs) };
 }
 
 /**
- * Whether the record's pid can be checked by this reader: same host name and, where both sides
- * know them, the same boot id and PID namespace. Otherwise the words saying why not, as they
- * appear in reasons ("on host x", "other PID namespace", "other boot of this host name").
+ * Whether the record's pid can be checked by this reader: same host name and the same PID space.
+ * Records with neither bootId nor pidNamespace (older writers) are checked on the host name
+ * alone, as before. Otherwise the reader must know its own PID space, boot ids must match where
+ * both sides have one, and the PID namespaces must be equal; one side without a namespace is
+ * another space. Else the words saying
+ * why not, as they appear in reasons ("on host x", "other PID namespace", …).
  */
 export function pidCheckScope(record: SessionRecord, ctx: Pick<LivenessContext, 'hostname' | 'pidSpace'>): { checkable: true } | { checkable: false; why: string } {
   if (!sameHost(record.hostname, ctx.hostname)) return { checkable: false, why: `on host ${record.hostname}` };
+  if (!record.bootId && !record.pidNamespace) return { checkable: true }; // an older writer: judged as before
   const bootId = ctx.pidSpace?.bootId;
+  if (!bootId && !ctx.pidSpace?.pidNamespace) return { checkable: false, why: 'other PID space (none known here)' };
   if (record.bootId && bootId && record.bootId !== bootId) return { checkable: false, why: 'other boot of this host name (boot id differs)' };
-  const ns = ctx.pidSpace?.pidNamespace;
-  if (record.pidNamespace && ns && record.pidNamespace !== ns) return { checkable: false, why: 'other PID namespace' };
+  const ns = ctx.pidSpace?.pidNamespace ?? null;
+  const recordNs = record.pidNamespace ?? null;
+  if (recordNs !== ns) {
+    if (recordNs === null || ns === null) return { checkable: false, why: `other PID space (${recordNs ?? 'none recorded'} vs ${ns ?? 'none here'})` };
+    return { checkable: false, why: 'other PID namespace' };
+  }
   return { checkable: true };
 }
 
 /** Whether judging `record` would use process facts, so callers can skip collecting them. */
 export function needsProcessCheck(record: SessionRecord, ctx: Pick<LivenessContext, 'now' | 'hostname' | 'pidSpace'>): boolean {
-  return record.closedAt === null && pidCheckScope(record, ctx).checkable && heartbeatAge(record, ctx.now) <= thresholdsOf(record).expireAfterMs;
+  // Not limited by heartbeat age: a live process outlasts any expiry (a sleeping laptop).
+  return record.closedAt === null && pidCheckScope(record, ctx).checkable;
 }
 
-/** Age of the last heartbeat; a heartbeat from the future (clock skew) counts as age 0. */
+/** Age of the last heartbeat; a heartbeat from the future counts as age 0 (see heartbeatSkew). */
 export function heartbeatAge(record: SessionRecord, now: number): number {
   const at = Date.parse(record.heartbeatAt);
   return Number.isFinite(at) ? Math.max(0, now - at) : Number.POSITIVE_INFINITY;
 }
 
+/** How far (ms) the last heartbeat lies in the future of `now`; 0 when it does not. */
+export function heartbeatSkew(record: SessionRecord, now: number): number {
+  const at = Date.parse(record.heartbeatAt);
+  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
+}
+
 /**
- * A session's state (docs/format.md, "Liveness"). Thresholds come from the record only; process
- * facts count only where the pid is checkable (pidCheckScope). Pid reuse is told by start ticks
- * when the record and the process share a boot id (a wall-clock step cannot move them), else
- * by the wall-clock start time within `startToleranceMs`.
+ * A session's state (docs/format.md, "Liveness"). Thresholds come from the record only
+ * (thresholdsOf); process facts count only where the pid is checkable (pidCheckScope). Pid
+ * reuse is told by start ticks when the record and the process share a boot id (a wall-clock
+ * step cannot move them), else by the wall-clock start time within `startToleranceMs`. A process
+ * proven alive and the same keeps its session at worst unresponsive: expiry, clock skew and age
+ * decide only where the process cannot be checked.
  */
 export function judgeLiveness(record: SessionRecord, ctx: LivenessContext): Liveness {
   const age = heartbeatAge(record, ctx.now);
+  const skew = heartbeatSkew(record, ctx.now);
   const { unresponsiveAfterMs, expireAfterMs } = thresholdsOf(record);
   const result = (state: SessionState, reason: string): Liveness => ({ state, reason, heartbeatAgeMs: age });
 
@@ -97,47 +131,81 @@ export function judgeLiveness(record: SessionRecord, ctx: LivenessContext): Live
     const closedAge = Math.max(0, ctx.now - Date.parse(record.closedAt));
     return result('closed', `closed ${formatDuration(closedAge)} ago`);
   }
-  if (age > expireAfterMs) {
-    return result('stale', `no heartbeat for ${formatDuration(age)} (expires after ${formatDuration(expireAfterMs)})`);
-  }
   const scope = pidCheckScope(record, ctx);
   const facts = scope.checkable ? ctx.process : undefined;
+  let provenAlive = false;
   if (facts) {
     if (facts.zombie) return result('stale', `process ${record.pid} is a zombie (exited, not yet reaped by its parent)`);
     if (!facts.alive) return result('stale', `process ${record.pid} is gone`);
-    if (isReused(record, facts, ctx)) return result('stale', `pid ${record.pid} now belongs to another process`);
+    const identity = processIdentity(record, facts, ctx);
+    if (identity === 'other') return result('stale', `pid ${record.pid} now belongs to another process`);
+    provenAlive = identity === 'same';
   }
+  const heartbeat = skew > 0 ? `heartbeat ${formatDuration(skew)} in the future` : `no heartbeat for ${formatDuration(age)}`;
+  if (provenAlive) {
+    if (age > unresponsiveAfterMs || skew > unresponsiveAfterMs) return result('unresponsive', `${heartbeat}; process alive`);
+    return result('active', skew > 0 ? `${heartbeat} (clock skew); process alive` : `heartbeat ${formatDuration(age)} ago`);
+  }
+  if (age > expireAfterMs) return result('stale', `no heartbeat for ${formatDuration(age)} (expires after ${formatDuration(expireAfterMs)})`);
+  if (skew > expireAfterMs) return result('stale', `${heartbeat}: the writer's clock is wrong (expires after ${formatDuration(expireAfterMs)})`);
+  if (isFromPreviousBoot(record, ctx)) return result('stale', `from a previous boot of this host (boot id differs, last heartbeat before this boot)`);
   // Same host name but another PID space: say so, or people wonder why a dead pid looks fine.
   const foreignSpace = !scope.checkable && sameHost(record.hostname, ctx.hostname) ? `; ${scope.why}, process not checked` : '';
-  if (age > unresponsiveAfterMs) {
+  if (age > unresponsiveAfterMs || skew > unresponsiveAfterMs) {
     const where = scope.checkable ? (facts ? 'process alive' : 'process not checked') : `${scope.why}, process not checked`;
-    return result('unresponsive', `no heartbeat for ${formatDuration(age)}; ${where}`);
+    const clock = skew > 0 ? ` (the writer's clock is ahead)` : '';
+    return result('unresponsive', `${heartbeat}${clock}; ${where}`);
   }
-  return result('active', `heartbeat ${formatDuration(age)} ago${foreignSpace}`);
+  return result('active', skew > 0 ? `${heartbeat} (clock skew)${foreignSpace}` : `heartbeat ${formatDuration(age)} ago${foreignSpace}`);
 }
 
-/** Whether the live process holding `record.pid` is another one than the record's. Unknowns never claim reuse. */
-function isReused(record: SessionRecord, facts: ProcessFacts, ctx: LivenessContext): boolean {
+/**
+ * A record of this host name whose boot id differs from the reader's and whose last heartbeat
+ * is older than the reader's boot: written before this machine booted, so its process is gone.
+ * Another machine of the same name that heartbeats after our boot is not caught by this.
+ */
+function isFromPreviousBoot(record: SessionRecord, ctx: LivenessContext): boolean {
+  const bootId = ctx.pidSpace?.bootId;
+  if (!record.bootId || !bootId || record.bootId === bootId || !sameHost(record.hostname, ctx.hostname)) return false;
+  if (typeof ctx.bootTimeMs !== 'number') return false;
+  const at = Date.parse(record.heartbeatAt);
+  return Number.isFinite(at) && at < ctx.bootTimeMs - BOOT_TIME_TOLERANCE_MS;
+}
+
+/**
+ * Whether the live process holding `record.pid` is the record's ('same'), another one ('other'),
+ * or cannot be told ('unknown': no start times to compare). Unknowns never claim reuse.
+ */
+export function processIdentity(record: SessionRecord, facts: ProcessFacts, ctx: Pick<LivenessContext, 'pidSpace' | 'startToleranceMs'>): 'same' | 'other' | 'unknown' {
   const sameBoot = !!record.bootId && record.bootId === ctx.pidSpace?.bootId;
   const recordedTicks = record.processStartTicks;
   if (sameBoot && typeof recordedTicks === 'number' && typeof facts.startTicks === 'number') {
-    return recordedTicks !== facts.startTicks;
+    return recordedTicks === facts.startTicks ? 'same' : 'other';
   }
   const recorded = record.processStartedAt === null ? null : Date.parse(record.processStartedAt);
   const actual = facts.startedAt;
-  return recorded !== null && actual !== null && Math.abs(recorded - actual) > (ctx.startToleranceMs ?? PROCESS_START_TOLERANCE_MS);
+  if (recorded === null || actual === null || !Number.isFinite(recorded)) return 'unknown';
+  return Math.abs(recorded - actual) > (ctx.startToleranceMs ?? PROCESS_START_TOLERANCE_MS) ? 'other' : 'same';
 }
 
 /**
  * Whether cleanup archives a session in `state`: closed ones always (they ended in order), stale
- * ones once their last heartbeat is more than `graceMs` from `now` — in either direction, since a
- * heartbeat stamped far in the future by a wrong clock is no recent sign of life either.
+ * ones once `graceMs` has passed since a cleanup first saw them stale (record.staleSince, written
+ * by markStale in the store). A stale record without staleSince is due only when graceMs is 0.
  */
 export function dueForCleanup(state: SessionState, record: SessionRecord, now: number, graceMs: number): boolean {
   if (state === 'closed') return true;
   if (state !== 'stale') return false;
-  const at = Date.parse(record.heartbeatAt);
-  return !Number.isFinite(at) || Math.abs(now - at) > graceMs;
+  if (graceMs <= 0) return true;
+  const since = record.staleSince ? Date.parse(record.staleSince) : NaN;
+  return Number.isFinite(since) && now - since > graceMs;
+}
+
+/** Whether cleanup should stamp `staleSince` on a stale record: none yet, or one in the future (a wrong clock). */
+export function needsStaleMark(state: SessionState, record: SessionRecord, now: number): boolean {
+  if (state !== 'stale') return false;
+  const since = record.staleSince ? Date.parse(record.staleSince) : NaN;
+  return !Number.isFinite(since) || since > now;
 }
 
 /** "0 s", "45 s", "2 min", "3 h", "2 d" — coarse on purpose, for people. */

@@ -4,12 +4,15 @@
 // process. Linux reads /proc; macOS and other Unixes ask `ps` once per probe; elsewhere the
 // start time is unknown (null) and pid reuse is not claimed.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcessFacts {
   /** False for a pid nobody holds, and for a zombie (exited, waiting for its parent to reap it). */
   alive: boolean;
-  /** True when the pid is held by a process that has exited but is not reaped yet (state Z or X). */
+  /**
+   * True when the pid is held by a process that has exited but is not reaped yet: on Linux every
+   * thread of it is in state Z or X (the leader alone in Z, with other threads running, is alive).
+   */
   zombie?: boolean;
   /** Epoch ms when the process holding the pid started; null if unknown or dead. */
   startedAt: number | null;
@@ -19,12 +22,17 @@ export interface ProcessFacts {
 
 /**
  * What tells this process's PID space apart from others with the same host name (a container
- * run with the host's name, WSL next to Windows). Null where the platform has no such thing.
+ * run with the host's name, WSL next to Windows). Null where it cannot be told.
  */
 export interface PidSpace {
-  /** /proc/sys/kernel/random/boot_id: a UUID the kernel draws at each boot. */
+  /** /proc/sys/kernel/random/boot_id (Linux): a UUID the kernel draws at each boot; null elsewhere. */
   bootId: string | null;
-  /** Link target of /proc/self/ns/pid, e.g. `pid:[4026531836]`: the PID namespace pids are numbered in. */
+  /**
+   * The space pids are numbered in. Linux: link target of /proc/self/ns/pid, e.g.
+   * `pid:[4026531836]`. Platforms without /proc: `os:<platform>` (e.g. `os:win32`, `os:darwin`),
+   * which never equals a Linux value, so WSL and Windows never check each other's pids.
+   * Null only on Linux when the link cannot be read.
+   */
   pidNamespace: string | null;
 }
 
@@ -66,7 +74,9 @@ export class ProcessProbe {
   private procListsAll: boolean | undefined;
 
   constructor(options: { method?: StartTimeMethod } = {}) {
-    this.method = options.method ?? defaultStartTimeMethod();
+    // /proc of another PID namespace (`unshare -p` without a new /proc mount) numbers pids
+    // differently from kill(): its facts would be about another process, so none are read.
+    this.method = options.method ?? (defaultStartTimeMethod() === 'proc' && !procIsOwn() ? 'none' : defaultStartTimeMethod());
   }
 
   isAlive(pid: number): boolean {
@@ -97,7 +107,7 @@ export class ProcessProbe {
     if (this.method === 'proc') {
       const stat = this.procStat(pid);
       if (stat === null && !this.isAlive(pid)) return { alive: false, startedAt: null }; // exited meanwhile
-      if (stat && isDeadState(stat.state)) return { alive: false, zombie: true, startedAt: null };
+      if (stat && isDeadState(stat.state) && !hasLiveThread(pid)) return { alive: false, zombie: true, startedAt: null };
       return { alive: true, startedAt: needStartTime ? await this.startTime(pid) : null, startTicks: stat?.startTicks ?? null };
     }
     if (this.method === 'ps') {
@@ -157,7 +167,11 @@ export interface ProcStat {
   startTicks: number | null;
 }
 
-/** Z (zombie: exited, not reaped by its parent) and X (dead) hold a pid but run nothing. */
+/**
+ * Z (zombie: exited, not reaped by its parent) and X (dead) hold a pid but run nothing. On Linux
+ * this is the state of one thread: /proc/<pid>/stat shows the thread-group leader, which is Z
+ * once the main thread has exited even while other threads still run (see hasLiveThread).
+ */
 export function isDeadState(state: string): boolean {
   return state.startsWith('Z') || state.startsWith('X');
 }
@@ -178,6 +192,41 @@ export function parseProcStat(stat: string): ProcStat | null {
 /** Field 22 (starttime, clock ticks after boot) of /proc/<pid>/stat; see parseProcStat. */
 export function parseProcStatStartTicks(stat: string): number | null {
   return parseProcStat(stat)?.startTicks ?? null;
+}
+
+/**
+ * Whether any thread of process `pid` is in a state other than Z or X, from
+ * /proc/<pid>/task/<tid>/stat. False when none is, or the task list cannot be read.
+ */
+export function hasLiveThread(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = parseProcStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'));
+      if (stat && !isDeadState(stat.state)) return true;
+    } catch {
+      // that thread exited meanwhile
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether /proc is this process's own PID namespace's: /proc/self then names our own pid. It
+ * does not under `unshare --pid --fork` without --mount-proc, where /proc is the parent
+ * namespace's and its numbers differ from the ones kill() uses. False when /proc is missing.
+ */
+export function procIsOwn(): boolean {
+  try {
+    return readlinkSync('/proc/self') === String(process.pid);
+  } catch {
+    return false;
+  }
 }
 
 /** `btime` of /proc/stat: boot time in epoch seconds, as epoch ms. */
@@ -264,15 +313,19 @@ export function parsePsStatTable(stdout: string): Map<number, PsEntry> {
 let ownPidSpace: PidSpace | undefined;
 
 /**
- * This process's boot id and PID namespace (Linux; both null elsewhere). Read once: neither
- * changes during a process's life.
+ * This process's boot id and PID space (see PidSpace). Read once: neither changes during a
+ * process's life. /proc/self/ns/pid names the namespace of the process itself even when /proc
+ * was mounted for a parent namespace, so it is right there too.
  */
-export function currentPidSpace(): PidSpace {
-  ownPidSpace ??= {
-    bootId: readBootId(),
-    pidNamespace: readPidNamespace('self'),
-  };
+export function currentPidSpace(platform: NodeJS.Platform = process.platform): PidSpace {
+  if (platform !== process.platform) return pidSpaceOf(platform);
+  ownPidSpace ??= pidSpaceOf(platform);
   return ownPidSpace;
+}
+
+function pidSpaceOf(platform: NodeJS.Platform): PidSpace {
+  if (platform === 'linux' || platform === 'android') return { bootId: readBootId(), pidNamespace: readPidNamespace('self') };
+  return { bootId: null, pidNamespace: `os:${platform}` };
 }
 
 function readBootId(): string | null {

@@ -37,6 +37,11 @@ export interface SessionRecord {
    * "waiting for input"); absent or empty when there is none. One line, ≤ LIMITS.status chars.
    */
   status?: string;
+  /**
+   * ISO 8601 time when a cleanup first judged the session stale; automatic cleanup archives it
+   * only once its grace period has passed since then. Removed by the owner's next heartbeat.
+   */
+  staleSince?: string | null;
 }
 
 /** The optional fields naming the PID space of `pid`, in record order. */
@@ -146,7 +151,7 @@ export function checkSessionRecord(value: unknown): RecordCheck {
   }
   if (!isHeartbeatInterval(v.heartbeatIntervalMs)) {
     return fail(
-      `"heartbeatIntervalMs" is ${describeValue(v.heartbeatIntervalMs)}, expected an integer from ` +
+      `"heartbeatIntervalMs" is ${describeValue(v.heartbeatIntervalMs)}${notWhole(v.heartbeatIntervalMs)}, expected an integer from ` +
         `${LIMITS.minHeartbeatIntervalMs} to ${LIMITS.maxHeartbeatIntervalMs}`,
     );
   }
@@ -194,13 +199,16 @@ function checkOptionalFields(v: Record<string, unknown>): string | null {
   }
   const ticks = v.processStartTicks;
   if (ticks !== undefined && ticks !== null && !(typeof ticks === 'number' && Number.isSafeInteger(ticks) && ticks >= 0)) {
-    return `"processStartTicks" is ${describeValue(ticks)}, expected null or a non-negative integer`;
+    return `"processStartTicks" is ${describeValue(ticks)}${notWhole(ticks)}, expected null or an integer from 0 to ${Number.MAX_SAFE_INTEGER}`;
   }
   for (const key of ['unresponsiveAfterMs', 'expireAfterMs'] as const) {
     const ms = v[key];
     if (ms !== undefined && ms !== null && !isThresholdMs(ms)) {
-      return `"${key}" is ${describeValue(ms)}, expected null or an integer from ${LIMITS.minThresholdMs} to ${LIMITS.maxThresholdMs}`;
+      return `"${key}" is ${describeValue(ms)}${notWhole(ms)}, expected null or an integer from ${LIMITS.minThresholdMs} to ${LIMITS.maxThresholdMs}`;
     }
+  }
+  if (v.staleSince !== undefined && v.staleSince !== null && !isIsoTimestamp(v.staleSince)) {
+    return `"staleSince" is ${describeValue(v.staleSince)}, expected null or an ISO 8601 time`;
   }
   return null;
 }
@@ -212,15 +220,44 @@ export interface RecordTimingUpdate {
   expireAfterMs?: number | null;
 }
 
-/** Throws RangeError for a timing update a record could not hold. */
+/** Throws RangeError for a timing update a record could not hold (out of range, or not a whole number of ms). */
 export function checkTimingUpdate(update: RecordTimingUpdate): void {
   if (update.heartbeatIntervalMs !== undefined && !isHeartbeatInterval(update.heartbeatIntervalMs)) {
-    throw new RangeError(`heartbeat interval ${update.heartbeatIntervalMs} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`);
+    throw new RangeError(msRangeError('heartbeat interval', update.heartbeatIntervalMs, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
   }
   for (const key of ['unresponsiveAfterMs', 'expireAfterMs'] as const) {
     const v = update[key];
-    if (v !== undefined && v !== null && !isThresholdMs(v)) throw new RangeError(`${key} ${v} is out of range ${LIMITS.minThresholdMs}..${LIMITS.maxThresholdMs} ms`);
+    if (v !== undefined && v !== null && !isThresholdMs(v)) throw new RangeError(msRangeError(key, v, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
   }
+}
+
+/**
+ * "heartbeat interval 1000.5 is not a whole number of ms" or "… 50 is out of range 100..86400000
+ * ms": the message for a timing value a record cannot hold.
+ */
+export function msRangeError(what: string, value: unknown, min: number, max: number): string {
+  if (typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)) {
+    return `${what} ${value} is not a whole number of ms (records hold integers from ${min} to ${max})`;
+  }
+  return `${what} ${String(value)} is out of range ${min}..${max} ms`;
+}
+
+/**
+ * The problem with explicitly given thresholds that contradict each other or the interval, as
+ * a sentence; null when heartbeatIntervalMs ≤ unresponsiveAfterMs ≤ expireAfterMs holds, where
+ * an absent unresponsiveAfterMs means 3 × the interval and an absent expireAfterMs 24 h.
+ * Readers clamp such records anyway (thresholdsOf); writers reject them so nobody is surprised.
+ */
+export function thresholdOrderProblem(t: { heartbeatIntervalMs: number; unresponsiveAfterMs?: number | null; expireAfterMs?: number | null }): string | null {
+  const unresponsive = t.unresponsiveAfterMs ?? 3 * t.heartbeatIntervalMs;
+  if (typeof t.unresponsiveAfterMs === 'number' && t.unresponsiveAfterMs < t.heartbeatIntervalMs) {
+    return `the unresponsive threshold ${t.unresponsiveAfterMs} ms is shorter than the heartbeat interval ${t.heartbeatIntervalMs} ms`;
+  }
+  if (typeof t.expireAfterMs === 'number' && t.expireAfterMs < unresponsive) {
+    const from = typeof t.unresponsiveAfterMs === 'number' ? '' : ' (3 × the heartbeat interval)';
+    return `the expiry ${t.expireAfterMs} ms is shorter than the unresponsive threshold ${unresponsive} ms${from}`;
+  }
+  return null;
 }
 
 /** The record fields a timing update sets (only those given). */
@@ -281,7 +318,13 @@ function fail(error: string): RecordCheck {
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+/** " (not a whole number)" for a finite fractional number, else "": says why an integer field failed. */
+function notWhole(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? ' (not a whole number)' : '';
 }
 
 /** A short, printable rendering of an untrusted value for error messages. */

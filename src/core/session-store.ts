@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
-import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck } from './liveness';
+import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck, needsStaleMark } from './liveness';
 import type { LockLease, LockOptions } from './lock';
 import { withLock } from './lock';
 import { dirAsOpened } from './lock-target';
@@ -27,6 +27,7 @@ import {
   isPid,
   isThresholdMs,
   LIMITS,
+  msRangeError,
   type SessionRecord,
   type SessionState,
   checkTimingUpdate,
@@ -102,9 +103,9 @@ export interface CreateInput {
 
 export interface CleanupOptions {
   /**
-   * A stale session stays while its last heartbeat is at most this far from now (ms), so a crash
-   * is seen before it is archived. Default: StoreOptions.staleGraceMs, else 10 min; 0 = none.
-   * Closed sessions are archived regardless.
+   * A stale session stays for this long (ms) after a cleanup first saw it stale (the record's
+   * staleSince, which the first such cleanup writes), so a crash is seen before it is archived.
+   * Default: StoreOptions.staleGraceMs, else 10 min; 0 = none. Closed sessions are archived regardless.
    */
   staleGraceMs?: number;
 }
@@ -147,6 +148,8 @@ export interface StoreOptions {
   onError?(error: unknown, context: string): void;
   /** Start-time lookup method (tests); default by platform. */
   startTimeMethod?: StartTimeMethod;
+  /** This machine's boot time in epoch ms (tests); default now − os.uptime(); null = unknown. */
+  bootTimeMs?: number | null;
 }
 
 export class SessionNotFoundError extends Error {
@@ -239,9 +242,7 @@ export class SessionStore {
     if (inputError) throw new InvalidRecordError(inputError);
     const interval = input.heartbeatIntervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     if (!isHeartbeatInterval(interval)) {
-      throw new RangeError(
-        `heartbeat interval ${interval} is out of range ${LIMITS.minHeartbeatIntervalMs}..${LIMITS.maxHeartbeatIntervalMs} ms`,
-      );
+      throw new RangeError(msRangeError('heartbeat interval', interval, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
     }
     const thresholds = {
       unresponsiveAfterMs: input.unresponsiveAfterMs ?? this.options.unresponsiveAfterMs,
@@ -249,7 +250,7 @@ export class SessionStore {
     };
     for (const [key, value] of Object.entries(thresholds)) {
       if (value !== undefined && !isThresholdMs(value)) {
-        throw new RangeError(`${key} ${value} is out of range ${LIMITS.minThresholdMs}..${LIMITS.maxThresholdMs} ms`);
+        throw new RangeError(msRangeError(key, value, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
       }
     }
     const pid = input.pid ?? process.pid;
@@ -336,7 +337,9 @@ export class SessionStore {
           reregistered = damaged ? 'record was damaged' : archived ? 'record was archived' : 'record was missing';
           await ensurePrivateDir(this.dir);
         }
-        const next = { ...base, ...timingFields(update), heartbeatAt: new Date(now).toISOString(), closedAt: null };
+        // A heartbeat is a sign of life: whatever a cleanup concluded (staleSince) no longer holds.
+        const { staleSince: _seenStale, ...alive } = base;
+        const next = { ...alive, ...timingFields(update), heartbeatAt: new Date(now).toISOString(), closedAt: null };
         const checked = checkSessionRecord(next);
         if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
         await writeRecord(file, next, lease);
@@ -482,6 +485,15 @@ export class SessionStore {
     const results: ArchiveResult[] = [];
     const due = (i: SessionInfo): boolean => dueForCleanup(i.state, i.record, this.now(), graceMs);
     for (const info of sessions) {
+      if (graceMs > 0 && needsStaleMark(info.state, info.record, this.now())) {
+        // The grace period runs from when a death was first seen, not from the last heartbeat.
+        try {
+          await this.markStale(info.record.id);
+        } catch (err) {
+          this.report(err, `cleanup: marking session ${info.record.id} stale`);
+        }
+        continue;
+      }
       if (!due(info)) continue;
       try {
         const result = await this.archiveIf(info.record.id, due);
@@ -621,9 +633,33 @@ export class SessionStore {
     );
   }
 
+  /** This machine's boot time (epoch ms) on the store's clock: now − uptime (uptime counts suspend on Linux). */
+  private bootTimeMs(now: number): number | null {
+    if (this.options.bootTimeMs !== undefined) return this.options.bootTimeMs;
+    const uptime = os.uptime();
+    return Number.isFinite(uptime) && uptime > 0 ? now - uptime * 1000 : null;
+  }
+
+  /** Writes staleSince = now into a record still judged stale under its lock (see needsStaleMark). */
+  private async markStale(id: string): Promise<void> {
+    const file = recordPath(this.dir, id);
+    await withLock(
+      file,
+      async (_signal, lease) => {
+        const current = await this.load(file, id);
+        if (!current) return;
+        const now = this.now();
+        const [judged] = await this.judgeAll([{ c: { file, id, archivedOn: null }, record: current.record }], this.probe(), now);
+        if (!judged || !needsStaleMark(judged.state, current.record, now)) return;
+        await writeRecord(file, { ...current.raw, staleSince: new Date(now).toISOString() }, lease);
+      },
+      { ...this.options.lock, followLink: false },
+    );
+  }
+
   /** Gathers process facts once per distinct pid, then judges each record. */
   private async judgeAll(items: Array<{ c: Candidate; record: SessionRecord }>, probe: ProcessProbe, now: number): Promise<SessionInfo[]> {
-    const ctx = { now, hostname: this.hostname, pidSpace: this.pidSpace };
+    const ctx = { now, hostname: this.hostname, pidSpace: this.pidSpace, bootTimeMs: this.bootTimeMs(now) };
     // pid -> whether some record of it has a start time to compare (else the lookup is skipped).
     const pids = new Map<number, boolean>();
     const checked = items.map(({ record }) => {

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LIMITS } from '../core/session-record';
+import { timingSettings } from './timing-settings';
 
 export const SECTION = 'sessionKeeper';
 
@@ -35,29 +35,18 @@ function userValue<T>(config: vscode.WorkspaceConfiguration, key: string, fallba
   return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
 }
 
-function finiteAtLeast(value: unknown, min: number, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.max(min, value) : fallback;
-}
-
-function clampMs(ms: number): number {
-  return Math.min(LIMITS.maxThresholdMs, Math.max(LIMITS.minThresholdMs, Math.round(ms)));
-}
-
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const heartbeatSeconds = finiteAtLeast(config.get('heartbeatIntervalSeconds'), 1, 10);
-  const staleSeconds = finiteAtLeast(config.get('staleAfterSeconds'), 0, 30);
-  const expireHours = finiteAtLeast(config.get('expireAfterHours'), 0.05, 24);
-  const graceMinutes = finiteAtLeast(config.get('staleGraceMinutes'), 0, 10);
   const dir = userValue<unknown>(config, 'sessionsDirectory', '');
   const extras = userValue<unknown>(config, 'extraDirectories', []);
   return {
     sessionsDirectory: typeof dir === 'string' ? dir.trim() : '',
-    heartbeatIntervalMs: heartbeatSeconds * 1000,
-    // Records hold whole milliseconds within the format's limits.
-    unresponsiveAfterMs: staleSeconds === 0 ? undefined : clampMs(staleSeconds * 1000),
-    expireAfterMs: clampMs(expireHours * 3600 * 1000),
-    staleGraceMs: Math.round(graceMinutes * 60 * 1000),
+    ...timingSettings({
+      heartbeatIntervalSeconds: config.get('heartbeatIntervalSeconds'),
+      staleAfterSeconds: config.get('staleAfterSeconds'),
+      expireAfterHours: config.get('expireAfterHours'),
+      staleGraceMinutes: config.get('staleGraceMinutes'),
+    }),
     autoCleanupOnStart: config.get('autoCleanupOnStart') !== false,
     notifyOnStale: config.get('notifyOnStale') === true,
     extraDirectories: Array.isArray(extras)

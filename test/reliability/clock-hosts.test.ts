@@ -53,31 +53,37 @@ describe('clock jumps and skew (injected clocks)', () => {
     }
   });
 
-  test('a heartbeat written 30 days in the past, or a clock 25 h ahead, expires a live session; its next heartbeat brings it back', async () => {
+  test('a heartbeat written 30 days in the past, or a clock 25 h ahead, leaves a provably live session unresponsive; on another host it expires, and its next heartbeat brings it back', async () => {
     const tmp = tempDir('clock-expire');
     try {
       const dir = join(tmp.dir, 'sessions');
-      const real = new SessionStore(dir, { cleanupOnCreate: false });
       for (const [how, writer, judge] of [
         ['heartbeat from a clock 30 d behind', -720 * HOUR, 0],
         ['cleanup under a clock 25 h ahead', 0, 25 * HOUR],
       ] as const) {
-        const s = await real.create({ label: how });
-        await new SessionStore(dir, { now: () => Date.now() + writer, cleanupOnCreate: false }).heartbeat(s.id);
-        // Documented: no heartbeat for longer than expireAfter (24 h) is stale, even if the process lives.
-        const cleaned = await new SessionStore(dir, { now: () => Date.now() + judge, cleanupOnCreate: false }).cleanup();
-        assert.ok(cleaned.some((c) => c.id === s.id), `${how}: archived as expired (documented)`);
-        await real.heartbeat(s.id);
-        const info = (await real.list()).find((x) => x.record.id === s.id);
-        assert.equal(info?.state, 'active', `${how}: the heartbeat re-registered the session`);
-        assert.equal(info?.archivedOn, null);
+        for (const checkable of [true, false]) {
+          // A reader under another host name cannot check the pid: expiry decides there.
+          const hostname = checkable ? undefined : 'elsewhere.example';
+          const real = new SessionStore(dir, { cleanupOnCreate: false, ...(hostname ? { hostname } : {}) });
+          const s = await real.create({ label: how });
+          await new SessionStore(dir, { now: () => Date.now() + writer, cleanupOnCreate: false, ...(hostname ? { hostname } : {}) }).heartbeat(s.id);
+          const judgeStore = new SessionStore(dir, { now: () => Date.now() + judge, cleanupOnCreate: false });
+          const judged = (await judgeStore.list()).find((x) => x.record.id === s.id);
+          assert.equal(judged?.state, checkable ? 'unresponsive' : 'stale', `${how}, checkable ${checkable}: ${judged?.reason}`);
+          const cleaned = await judgeStore.cleanup({ staleGraceMs: 0 });
+          assert.equal(cleaned.some((c) => c.id === s.id), !checkable, `${how}, checkable ${checkable}: archived only where the process cannot be checked`);
+          await real.heartbeat(s.id);
+          const info = (await real.list()).find((x) => x.record.id === s.id);
+          assert.equal(info?.state, 'active', `${how}: the heartbeat re-registered the session`);
+          assert.equal(info?.archivedOn, null);
+        }
       }
     } finally {
       tmp.dispose();
     }
   });
 
-  test('heartbeats from another host with a skewed clock: ahead reads as active, behind as unresponsive, never stale within the expiry', async () => {
+  test('heartbeats from another host with a skewed clock: 1 h ahead or 10 min behind read as unresponsive, never stale within the expiry', async () => {
     const tmp = tempDir('clock-skew');
     try {
       const dir = join(tmp.dir, 'sessions');
@@ -88,7 +94,9 @@ describe('clock jumps and skew (injected clocks)', () => {
       const here = new SessionStore(dir, { cleanupOnCreate: false });
       const list = await here.list();
       const stateOf = (id: string): string | undefined => list.find((x) => x.record.id === id)?.state;
-      assert.equal(stateOf(a.id), 'active');
+      // Further ahead than its unresponsive threshold (3 s) but within its expiry.
+      assert.equal(stateOf(a.id), 'unresponsive');
+      assert.match(list.find((x) => x.record.id === a.id)?.reason ?? '', /^heartbeat (59 min|1 h) in the future \(the writer's clock is ahead\)/);
       assert.ok(list.find((x) => x.record.id === a.id)?.heartbeatAgeMs === 0, 'a future heartbeat counts as age 0, not negative');
       assert.equal(stateOf(b.id), 'unresponsive');
       assert.deepEqual(await here.cleanup(), []);

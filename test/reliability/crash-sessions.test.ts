@@ -215,7 +215,7 @@ async function lifecycleLane(root: string, lane: number, killsPerSlot: number) {
   const read = await reader.stop();
   const tempsLeft = tempFiles(dir).length;
   // Finish what the killed workers left: their sessions are dead (pid gone) or closed.
-  await new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 }).cleanup();
+  await new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 }).cleanup({ staleGraceMs: 0 }); // the grace counts from when a cleanup first sees a death; none here
   const where = locate(dir);
   const problems: string[] = [];
   for (const [id, at] of where) {

@@ -136,14 +136,21 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
         for (const readerKnows of [true, false]) {
           const r = rec({ bootId: pick(recBoot, BOOT), pidNamespace: pick(recNs, NS) });
           const ctx = { now: NOW, hostname: HOST, pidSpace: readerKnows ? SPACE : { bootId: null, pidNamespace: null }, process: dead };
-          const differs = readerKnows && (recBoot === 'other' || recNs === 'other');
+          // Records of older writers (neither field) are judged on the host name alone; records
+          // with a PID space are checked only by a reader with the same one (a missing namespace
+          // on either side is another space).
+          const legacy = (recBoot === undefined || recBoot === null) && (recNs === undefined || recNs === null);
+          const differs = !legacy && !(readerKnows && recBoot !== 'other' && recNs === 'same');
           const l = judgeLiveness(r, ctx);
           const what = `record boot ${String(recBoot)}, ns ${String(recNs)}, reader knows ${readerKnows}`;
           assert.equal(pidCheckScope(r, ctx).checkable, !differs, what);
           assert.equal(needsProcessCheck(r, ctx), !differs, what);
           // A dead pid makes the session stale only where the pid is ours to check.
           assert.equal(l.state, differs ? 'active' : 'stale', `${what}: ${l.reason}`);
-          if (differs) assert.match(l.reason, recBoot === 'other' ? /other boot of this host name \(boot id differs\), process not checked$/ : /other PID namespace, process not checked$/, what);
+          if (differs) {
+            const why = !readerKnows ? /other PID space \(none known here\)/ : recBoot === 'other' ? /other boot of this host name \(boot id differs\)/ : recNs === 'other' ? /other PID namespace/ : /other PID space \(none recorded vs pid:\[4026531836\]\)/;
+            assert.match(l.reason, new RegExp(`${why.source}, process not checked$`), what);
+          }
         }
       }
     }
@@ -254,8 +261,8 @@ describe('clock steps: pid reuse is told by start ticks, not by the wall clock',
     const old = rec({ processStartTicks: undefined, bootId: undefined });
     assert.equal(judge(old, live(null, recorded + 60_000)), 'stale', 'a record of an older writer: 60 s off is reuse');
     assert.equal(judge(old, live(null, recorded + 2999)), 'active');
-    assert.equal(judge(rec({ bootId: BOOT, processStartTicks: 500_000 }), live(null, recorded + 60_000)), 'stale', 'ticks unknown to the reader');
-    assert.equal(judge(rec({ bootId: BOOT, processStartTicks: 500_000 }), live(null, recorded + 1000)), 'active');
+    assert.equal(judge(rec({ ...SPACE, processStartTicks: 500_000 }), live(null, recorded + 60_000)), 'stale', 'ticks unknown to the reader');
+    assert.equal(judge(rec({ ...SPACE, processStartTicks: 500_000 }), live(null, recorded + 1000)), 'active');
   });
 
   test('a real record whose wall-clock start is off by 60 s (a clock step) but whose ticks match stays active', { skip: !linux }, async () => {

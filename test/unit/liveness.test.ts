@@ -85,15 +85,18 @@ describe('judgeLiveness (pure)', () => {
     assert.equal(at({}), 'unresponsive', 'default: 3 x 10 s');
     assert.equal(at({ unresponsiveAfterMs: 120_000 }), 'active');
     assert.equal(at({ unresponsiveAfterMs: null }), 'unresponsive', 'null means the default');
-    assert.equal(at({ expireAfterMs: 50_000 }), 'stale');
-    const l = judgeLiveness(rec({ heartbeatAt: ago(60_000), expireAfterMs: 50_000 }), { now: NOW, hostname: HOST, process: alive });
+    // Expiry decides where the process cannot be checked; a live, same process keeps it unresponsive.
+    assert.equal(at({ expireAfterMs: 50_000 }), 'unresponsive');
+    const l = judgeLiveness(rec({ heartbeatAt: ago(60_000), expireAfterMs: 50_000 }), { now: NOW, hostname: HOST });
+    assert.equal(l.state, 'stale');
     assert.equal(l.reason, 'no heartbeat for 1 min (expires after 50 s)');
   });
 
   test('thresholds sweep: state flips exactly past each record\u2019s own thresholds', () => {
     for (const interval of [100, 2000, 10_000, 60_000]) {
       for (const unresponsiveAfterMs of [undefined, 150, 5000, 90_000]) {
-        const limit = unresponsiveAfterMs ?? 3 * interval;
+        // Readers clamp: never unresponsive within one heartbeat interval.
+        const limit = Math.max(unresponsiveAfterMs ?? 3 * interval, interval);
         const state = (age: number): string =>
           judgeLiveness(rec({ heartbeatIntervalMs: interval, unresponsiveAfterMs, heartbeatAt: ago(age) }), { now: NOW, hostname: HOST, process: alive }).state;
         assert.equal(state(limit), 'active', `interval ${interval}, unresponsiveAfterMs ${unresponsiveAfterMs}: at the limit`);
@@ -102,10 +105,17 @@ describe('judgeLiveness (pure)', () => {
     }
   });
 
-  test('no heartbeat for more than 24 h: stale even if the process is alive', () => {
-    const l = judgeLiveness(rec({ heartbeatAt: ago(25 * 3600_000) }), { now: NOW, hostname: HOST, process: alive });
-    assert.equal(l.state, 'stale');
-    assert.match(l.reason, /^no heartbeat for 25 h/);
+  test('no heartbeat for more than 24 h: stale unless the same process is provably alive (a sleeping laptop)', () => {
+    const old = rec({ heartbeatAt: ago(25 * 3600_000) });
+    const l = judgeLiveness(old, { now: NOW, hostname: HOST, process: alive });
+    assert.equal(l.state, 'unresponsive');
+    assert.equal(l.reason, 'no heartbeat for 25 h; process alive');
+    // Not checked, or alive but its identity unknown (no start time): expiry decides.
+    for (const process of [undefined, { alive: true, startedAt: null }]) {
+      const s = judgeLiveness(old, { now: NOW, hostname: HOST, process });
+      assert.equal(s.state, 'stale');
+      assert.match(s.reason, /^no heartbeat for 25 h/);
+    }
   });
 
   test('another host: never pid-checked; fresh is active, old is unresponsive, very old is stale', () => {
@@ -123,12 +133,29 @@ describe('judgeLiveness (pure)', () => {
     assert.equal(needsProcessCheck(rec({ hostname: 'THIS-HOST' }), { now: NOW, hostname: HOST }), true);
   });
 
-  test('heartbeat from the future (clock skew): age 0, active, never stale for that reason', () => {
-    const r = rec({ heartbeatAt: new Date(NOW + 3 * 3600_000).toISOString() });
-    assert.equal(heartbeatAge(r, NOW), 0);
-    const l = judgeLiveness(r, { now: NOW, hostname: HOST, process: alive });
-    assert.equal(l.state, 'active');
-    assert.equal(l.heartbeatAgeMs, 0);
+  test('heartbeat from the future: small skew is age 0 and active; more is unresponsive; past the expiry stale', () => {
+    const ahead = (ms: number, extra: Partial<SessionRecord> = {}): SessionRecord => rec({ heartbeatAt: new Date(NOW + ms).toISOString(), ...extra });
+    assert.equal(heartbeatAge(ahead(3 * 3600_000), NOW), 0);
+    const small = judgeLiveness(ahead(20_000), { now: NOW, hostname: 'other' });
+    assert.deepEqual([small.state, small.heartbeatAgeMs], ['active', 0]);
+    const mid = judgeLiveness(ahead(3 * 3600_000), { now: NOW, hostname: 'other' });
+    assert.equal(mid.state, 'unresponsive');
+    assert.match(mid.reason, /^heartbeat 3 h in the future/);
+    const far = judgeLiveness(ahead(365 * 24 * 3600_000), { now: NOW, hostname: 'other' });
+    assert.equal(far.state, 'stale');
+    assert.match(far.reason, /^heartbeat 365 d in the future: the writer's clock is wrong/);
+    // A live, same process on this host is at worst unresponsive.
+    assert.equal(judgeLiveness(ahead(365 * 24 * 3600_000), { now: NOW, hostname: HOST, process: alive }).state, 'unresponsive');
+    // Sweep: the boundaries are the record's own thresholds.
+    for (const [unresponsiveAfterMs, expireAfterMs] of [[30_000, 60_000], [5000, 3600_000], [120_000, 120_000]] as const) {
+      const st = (ms: number): string => judgeLiveness(ahead(ms, { heartbeatIntervalMs: 1000, unresponsiveAfterMs, expireAfterMs }), { now: NOW, hostname: 'other' }).state;
+      assert.deepEqual([st(unresponsiveAfterMs), st(unresponsiveAfterMs + 1), st(expireAfterMs), st(expireAfterMs + 1)], [
+        'active',
+        unresponsiveAfterMs === expireAfterMs ? 'stale' : 'unresponsive',
+        unresponsiveAfterMs === expireAfterMs ? 'active' : 'unresponsive',
+        'stale',
+      ]);
+    }
   });
 
   test('durations read well', () => {
@@ -216,7 +243,7 @@ describe('liveness of real sessions', () => {
     }
   });
 
-  test('a live process that stopped heartbeating is unresponsive, then stale after 24 h', async () => {
+  test('a live process that stopped heartbeating is unresponsive, even after 25 h (a sleeping laptop is not a dead one)', async () => {
     const dir = tmp();
     try {
       await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'quiet' });
@@ -225,21 +252,27 @@ describe('liveness of real sessions', () => {
       const [u] = await at(90_000).list();
       assert.equal(u?.state, 'unresponsive');
       assert.match(u?.reason ?? '', /no heartbeat for 1 min; process alive/);
-      assert.equal((await at(25 * 3600_000).list())[0]?.state, 'stale');
+      const [late] = await at(25 * 3600_000).list();
+      assert.deepEqual([late?.state, late?.reason], ['unresponsive', 'no heartbeat for 25 h; process alive']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test('a heartbeat written in the future is active, not stale', async () => {
+  test('a heartbeat written slightly in the future is active; one an hour ahead is unresponsive, naming the skew', async () => {
     const dir = tmp();
     try {
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       const r = await store.create({ label: 'skewed' });
-      fs.writeFileSync(path.join(dir, `${r.id}.json`), JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 3600_000).toISOString() }));
+      const file = path.join(dir, `${r.id}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 10_000).toISOString() }));
       const [info] = await store.list();
       assert.equal(info?.state, 'active');
       assert.equal(info?.heartbeatAgeMs, 0);
+      fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 3600_000).toISOString() }));
+      const [ahead] = await store.list();
+      assert.equal(ahead?.state, 'unresponsive');
+      assert.match(ahead?.reason ?? '', /^heartbeat (59 min|1 h) in the future; process alive$/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

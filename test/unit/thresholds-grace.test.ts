@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_STALE_GRACE_MS, dueForCleanup } from '../../src/core/liveness';
+import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from '../../src/core/liveness';
 import type { SessionRecord } from '../../src/core/session-record';
 import { SessionStore, type ArchiveResult, type StoreOptions } from '../../src/core/session-store';
 
@@ -109,9 +109,17 @@ describe('thresholds come from the record: the CLI and the extension\u2019s stor
       'list --json shows the thresholds and PID-space fields',
     );
     const readers = [(): Promise<string> => cliState(dir, id).then((s) => s.state), async () => (await new SessionStore(dir, extensionDefaults).list())[0]?.state ?? 'missing'];
-    for (const [silentMs, expected] of [[8000, 'active'], [61_000, 'unresponsive'], [121_000, 'stale']] as const) {
+    // Its process is alive and the same: past the expiry it is still only unresponsive.
+    for (const [silentMs, expected] of [[8000, 'active'], [61_000, 'unresponsive'], [121_000, 'unresponsive']] as const) {
       silentFor(dir, id, silentMs);
       for (const read of readers) assert.equal(await read(), expected, `silent ${silentMs} ms`);
+    }
+    // Where the process cannot be checked (another host), the record's expiry decides.
+    const file = path.join(dir, `${id}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...record, hostname: 'elsewhere' }));
+    for (const [silentMs, expected] of [[61_000, 'unresponsive'], [119_000, 'unresponsive'], [121_000, 'stale']] as const) {
+      silentFor(dir, id, silentMs);
+      for (const read of readers) assert.equal(await read(), expected, `other host, silent ${silentMs} ms`);
     }
   });
 
@@ -206,16 +214,21 @@ describe('stale grace period: a crash stays visible before the automatic cleanup
     assert.match(gone.stderr, new RegExp(`cleanup archived ${crashed.id} \\(crashed; stale: process ${child.pid} is gone\\)`));
   });
 
-  test('sweep: due exactly when the last heartbeat is more than the grace away, in either direction; closed always, others never', () => {
+  test('sweep: a stale session is due exactly when staleSince is more than the grace ago; unmarked ones only at grace 0; closed always, others never', () => {
     const now = Date.parse('2025-03-01T12:00:00.000Z');
-    const at = (offset: number): SessionRecord => ({ heartbeatAt: new Date(now + offset).toISOString() }) as SessionRecord;
+    // The last heartbeat is irrelevant to the grace: a day old here.
+    const marked = (offset: number | null): SessionRecord =>
+      ({ heartbeatAt: new Date(now - 86_400_000).toISOString(), ...(offset === null ? {} : { staleSince: new Date(now + offset).toISOString() }) }) as SessionRecord;
     for (const grace of [0, 1000, DEFAULT_STALE_GRACE_MS]) {
-      for (const offset of [-grace - 1, -grace, -1, 0, 1, grace, grace + 1, -86_400_000, 86_400_000]) {
-        const far = Math.abs(offset) > grace;
-        assert.equal(dueForCleanup('stale', at(offset), now, grace), far, `grace ${grace}, heartbeat at ${offset}`);
-        assert.equal(dueForCleanup('closed', at(offset), now, grace), true);
-        assert.equal(dueForCleanup('unresponsive', at(offset), now, grace), false);
-        assert.equal(dueForCleanup('active', at(offset), now, grace), false);
+      for (const offset of [-grace - 1, -grace, -1, 0, 1, grace, grace + 1, -86_400_000, 86_400_000, null]) {
+        const due = grace === 0 || (offset !== null && -offset > grace);
+        assert.equal(dueForCleanup('stale', marked(offset), now, grace), due, `grace ${grace}, staleSince at ${offset}`);
+        assert.equal(needsStaleMark('stale', marked(offset), now), offset === null || offset > 0, `mark: staleSince at ${offset}`);
+        for (const state of ['unresponsive', 'active'] as const) {
+          assert.equal(dueForCleanup(state, marked(offset), now, grace), false);
+          assert.equal(needsStaleMark(state, marked(offset), now), false);
+        }
+        assert.equal(dueForCleanup('closed', marked(offset), now, grace), true);
       }
     }
   });

@@ -9,6 +9,20 @@ import { EXIT_ERROR, printError, printWarning, UsageError, type CommandContext }
 import { TIMING_OPTIONS, TIMING_VALUE_FLAGS, timingOptions } from '../timing-options';
 import { openStore } from './store';
 
+/** How long `run` waits for an exit event before it calls a child it could not find still running. */
+const EXIT_WAIT_MS = 2000;
+
+/** Whether `p` settles within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--dir', ...TIMING_VALUE_FLAGS]);
 
@@ -86,8 +100,10 @@ async function superviseSession(
   try {
     id = (await store.create({ ...input, pid })).id;
   } catch (err) {
-    // A child that finished before it could be registered needs no session.
-    if (!(err instanceof ProcessNotRunningError)) printWarning(ctx, `run: could not register the session: ${(err as Error).message}`);
+    // A child that finished before it could be registered needs no session. Anything else is
+    // said: a session that silently never appears looks like a bug in whoever lists them.
+    const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
+    if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${(err as Error).message}`);
     await store.idle();
     await exited;
     return;
