@@ -116,7 +116,8 @@ so concurrent writers never interleave. Invalid JSON is refused (exit 2) and not
 Reads FILE as JSONL and reports the number of records, corrupted lines and their ratio, and each
 problem with its line number and byte offset. Exit 0 only if FILE is strict JSON Lines (one JSON
 value per line, UTF-8, LF or CRLF endings, no BOM); exit 1 on any problem: damage (corrupted
-lines), or fused values, CR-only line ends, a BOM (repair fixes those without loss), UTF-16.
+lines), or fused values, CR-only line ends, a BOM (repair fixes those without loss), or a file
+in UTF-16 or UTF-32 (the encoding is named).
 
 Options:
   --json                print {file, bytes, lines, records, recovered, oversized, corrupted,
@@ -128,7 +129,8 @@ Options:
 
 Repairs FILE in place under its lock: keeps valid records, recovers whole records from damaged
 lines, writes one record per line, and moves everything else byte for byte into a quarantine file
-next to it. A UTF-16 file is refused (exit 2) and left untouched.
+next to it. A file in UTF-16 or UTF-32, or one it would keep no record from that has NUL bytes
+interleaved with its text, is refused (exit 2) and left untouched.
 
 Options:
   --json                print {file, kept, recovered, quarantined, reformatted, quarantinedBytes,

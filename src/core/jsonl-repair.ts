@@ -40,6 +40,7 @@ import {
   type JsonlStats,
   type ParseSink,
   isFormatProblem,
+  type NonUtf8Encoding,
 } from './jsonl-reader';
 
 export interface RepairOptions {
@@ -88,19 +89,38 @@ const LF = 0x0a;
 const BACKGROUND_SYNC_BYTES = 16 * 1024 * 1024;
 
 /**
- * Repair refused because the file is not UTF-8 (it is UTF-16: `encoding` is 'UTF-16LE' or
- * 'UTF-16BE'); the file is left untouched. `code` is 'EJSONLENCODING'.
+ * Repair refused because the file is not UTF-8 text; the file and its quarantine are left
+ * untouched. `code` is 'EJSONLENCODING'. `encoding` is the encoding detected (UTF-16LE/BE,
+ * UTF-32LE/BE), or null when none was, but the file has no record and NUL bytes interleaved
+ * with its text (see SHORT_NUL_RUNS_REFUSED), as text in a wide encoding has.
  */
 export class JsonlEncodingError extends Error {
   readonly code = 'EJSONLENCODING';
   constructor(
     readonly file: string,
-    readonly encoding: string,
+    readonly encoding: NonUtf8Encoding | null,
+    shortNulRuns = 0,
   ) {
-    super(`${file} is ${encoding}, not UTF-8; refusing to repair it (convert it first, e.g. iconv -f ${encoding} -t UTF-8)`);
+    super(
+      encoding !== null
+        ? `${file} is ${encoding}, not UTF-8; refusing to repair it (convert it first, e.g. iconv -f ${encoding} -t UTF-8)`
+        : `${file} does not read as UTF-8 JSON Lines: no record, and NUL bytes interleaved with its text ` +
+            `(${shortNulRuns} runs of 1 to 3 NULs, as in UTF-16 or UTF-32 text); refusing to repair it, which would ` +
+            `empty it (convert it to UTF-8 first, or move it aside if it is only crash residue)`,
+    );
     this.name = 'JsonlEncodingError';
   }
 }
+
+/**
+ * Repair refuses a file from which it would keep no record when it has at least this many runs
+ * of 1 to 3 NUL bytes. Text in UTF-16 or UTF-32 has such a run in (nearly) every ASCII
+ * character, so an encoding detection can miss (a damaged first line) is still not emptied;
+ * crash holes are runs as long as the writes they lost, and a file of nothing but holes has
+ * one run (or a few, between torn lines), so ordinary crash residue is still repaired. Refusing
+ * loses nothing: the file stays as it is, and check still reports every problem.
+ */
+export const SHORT_NUL_RUNS_REFUSED = 4;
 
 /** A range of the original file to copy into an output at byte `at` of its buffer. */
 interface FileCopy {
@@ -145,6 +165,8 @@ class RepairSink implements ParseSink {
   quarantined = 0;
   quarantinedBytes = 0;
   reformatted = 0;
+  /** 'nul-bytes' problems 1 to 3 bytes long (see SHORT_NUL_RUNS_REFUSED). */
+  shortNulRuns = 0;
   readonly problems: JsonlProblem[] = [];
   readonly out = new ByteBuffer();
   readonly quarantine = new ByteBuffer();
@@ -201,9 +223,8 @@ class RepairSink implements ParseSink {
   }
 
   problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void {
-    if (problem.kind === 'utf16') {
-      throw new JsonlEncodingError(this.file, /UTF-16[LB]E/.exec(problem.message)?.[0] ?? 'UTF-16');
-    }
+    if (problem.kind === 'not-utf8') throw new JsonlEncodingError(this.file, problem.encoding ?? null);
+    if (problem.kind === 'nul-bytes' && problem.length <= 3) this.shortNulRuns++;
     this.turnDirty();
     if (this.problems.length < this.maxProblems) this.problems.push(problem);
     if (isFormatProblem(problem.kind)) {
@@ -350,6 +371,9 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         }
         const before = step.value;
         sink.finish(before.bytes);
+        if (sink.kept === 0 && sink.shortNulRuns >= SHORT_NUL_RUNS_REFUSED) {
+          throw new JsonlEncodingError(target, null, sink.shortNulRuns);
+        }
         await flush();
         phase('parsed');
 

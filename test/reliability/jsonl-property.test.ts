@@ -43,11 +43,11 @@ test('reader: from damaged files of known records, nothing is kept that nobody w
   assert.equal(s.cases, numRuns);
   // The generator must reach both outcomes, or the oracle proves little.
   assert.ok(s.original > numRuns, `records read back: ${s.original}`);
-  assert.ok(s.utf16 > 0, 'some files re-encoded as UTF-16 were recognised');
+  assert.ok(s.notUtf8 > 0, 'some files re-encoded as UTF-16/32 were recognised');
   recordFigures({
     test: 'property-reader-oracle',
-    injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16 re-encoding',
-    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, utf16Files: s.utf16, problems: s.problems, seed: seed + 3 },
+    injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16/UTF-32 re-encoding (either byte order, BOM or not, Latin or Japanese first key)',
+    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, notUtf8Files: s.notUtf8, problems: s.problems, seed: seed + 3 },
   });
 });
 
@@ -58,6 +58,6 @@ test('repair: lossless to the byte (kept + quarantined + formatting = original) 
   recordFigures({
     test: 'property-repair',
     injects: 'the same damaged and random inputs, repaired twice on real files',
-    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, refusedUtf16: s.refusedUtf16, bytesLost: 0, seed: seed + 2 },
+    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, refusedNotUtf8: s.refusedNotUtf8, refusedInterleavedNul: s.refusedInterleavedNul, bytesLost: 0, seed: seed + 2 },
   });
 });

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { salvageSegment } from '../../src/core/jsonl-salvage';
-import { detectUtf16 } from '../../src/core/jsonl-reader';
 
 const decode = (buf: Buffer, start: number, end: number): string => buf.toString('utf8', start, end);
 
@@ -65,24 +64,5 @@ describe('salvageSegment: the one rule for damaged lines', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       assert.ok(ms < 2000, `${ms} ms for ${text.slice(0, 10)}…`);
     }
-  });
-});
-
-describe('detectUtf16', () => {
-  const text = '{"n":1}\r\n{"n":"é"}\r\n';
-  const le = Buffer.from(text, 'utf16le');
-  const be = Buffer.from(le).swap16();
-  test('with and without a byte-order mark, either byte order', () => {
-    assert.equal(detectUtf16(Buffer.concat([Buffer.from([0xff, 0xfe]), le])), 'UTF-16LE');
-    assert.equal(detectUtf16(Buffer.concat([Buffer.from([0xfe, 0xff]), be])), 'UTF-16BE');
-    assert.equal(detectUtf16(le.subarray(0, 64)), 'UTF-16LE');
-    assert.equal(detectUtf16(be.subarray(0, 64)), 'UTF-16BE');
-  });
-  test('UTF-8 JSONL, NUL holes and short files are not UTF-16', () => {
-    assert.equal(detectUtf16(Buffer.from(text)), null);
-    assert.equal(detectUtf16(Buffer.concat([Buffer.alloc(40), Buffer.from('{"a":1}\n')])), null);
-    assert.equal(detectUtf16(Buffer.concat([Buffer.from('{"a":1}'), Buffer.alloc(40)])), null);
-    assert.equal(detectUtf16(Buffer.from('{\0')), null);
-    assert.equal(detectUtf16(Buffer.from('{\0"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0')), null);
   });
 });
