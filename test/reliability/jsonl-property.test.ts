@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runInWorker } from './lib/in-worker';
-import type { RunSummary, RepairSummary, OracleSummary } from './lib/jsonl-properties';
+import type { RunSummary, RepairSummary, OracleSummary, TornNestedSummary } from './lib/jsonl-properties';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -48,6 +48,18 @@ test('reader: from damaged files of known records, nothing is kept that nobody w
     test: 'property-reader-oracle',
     injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16/UTF-32 re-encoding (either byte order, BOM or not, Latin or Japanese first key)',
     figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, notUtf8Files: s.notUtf8, problems: s.problems, seed: seed + 3 },
+  });
+});
+
+test('reader: records with nested values torn anywhere, then a newline or the next record: nothing kept that nobody wrote', { timeout: budgetMs(120_000, 900_000) }, async () => {
+  const numRuns = scale(1000, 40_000);
+  const s = await runInWorker<TornNestedSummary>(properties, 'readerTornNested', { numRuns, seed: seed + 4 }, STALL_MS);
+  assert.equal(s.cases, numRuns);
+  assert.ok(s.tears > numRuns / 2 && s.appended > numRuns / 10, `tears ${s.tears}, appended ${s.appended}`);
+  recordFigures({
+    test: 'property-reader-torn-nested',
+    injects: 'records of nested objects/arrays (strings with JSON in them), each torn at a random byte or not, followed by a newline or directly by the next record',
+    figures: { cases: s.cases, tornRecords: s.tears, tornThenAppended: s.appended, recordsKept: s.kept, wholeRecordsNotKept: s.notKept, inventedRecords: 0, seed: seed + 4 },
   });
 });
 

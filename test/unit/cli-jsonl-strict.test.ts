@@ -120,6 +120,31 @@ describe('issue 9 item 1: repair and check never invent records', () => {
     assert.equal(fs.readFileSync(`${file}.quarantine`, 'utf8'), '{\n"role": "user",\n"content": "hi"\n}\n');
   });
 
+  // Break-test F2: values nested in a torn record were kept as top-level records.
+  const nestedCases: Array<[string, string]> = [
+    ['an object member', '{"cfg":{"retries":3},"env":{"HOME":"/root"}'],
+    ['an array element', '[1,2,{"x":1}'],
+    ['an element of a member', '{"a":[1,{"b":2}'],
+    ['brackets in a torn string', '{"m":"a {}[1,2]'],
+  ];
+  for (const [name, torn] of nestedCases) {
+    test(`a value nested in a torn record (${name}) is not kept: the torn line goes to the quarantine whole`, async () => {
+      for (const ending of ['\n', '']) {
+        const file = fileWith(`{"event":"created"}\n${torn}${ending}`);
+        const c = await check(file);
+        assert.deepEqual([c.code, c.json.records, c.json.recovered], [1, 1, 0]);
+        // Without a '\n' the torn text is the file's torn tail.
+        assert.deepEqual(
+          c.json.problems.map((p) => [p.kind, p.offset, p.length]),
+          [[ending ? 'invalid-json' : 'torn-tail', 20, Buffer.byteLength(torn)]],
+        );
+        assert.equal((await repair(file)).code, 0);
+        assert.equal(fs.readFileSync(file, 'utf8'), '{"event":"created"}\n');
+        assert.equal(fs.readFileSync(`${file}.quarantine`, 'utf8'), `${torn}\n`);
+      }
+    });
+  }
+
   test('a torn record followed by a whole one on its line: the whole one is kept', async () => {
     const file = fileWith('{"type":"x","prNu{"type":"y","n":2}\n');
     const c = await check(file);

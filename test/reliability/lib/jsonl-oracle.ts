@@ -1,8 +1,10 @@
 // The no-invented-record oracle: files made from known records, then damaged the ways real files
 // are (truncation, a torn record spliced onto the next, NUL holes, raw newlines inside strings,
 // pretty-printing, fused lines, CR-only or UTF-16/UTF-32 re-encoding). Whatever the reader keeps must be
-// one of the records written, or a value that ends its damaged line (rule (b) of
-// src/core/jsonl-salvage.ts: the one ambiguity the rule admits, counted).
+// one of the records written, or a value that ends its damaged line after a NUL hole or a BOM
+// on it (rule (b) of src/core/jsonl-salvage.ts: the one ambiguity of that kind it admits,
+// counted). A second generator tears records full of nested objects and arrays at every
+// position: from those nothing but records written may come back.
 import fc from 'fast-check';
 import type { Parsed } from './jsonl-checks';
 import type { NonUtf8Encoding } from '../../../src/core/text-encoding';
@@ -157,9 +159,80 @@ export const oracleDoc: fc.Arbitrary<OracleDoc> = fc
     return { originals, damage: all, bytes, wide: re?.op === 'wide' ? re.encoding : null, wideBom: re?.op === 'wide' && re.bom };
   });
 
+/** Records full of nested objects and arrays, some torn and followed by '\n' or by the next record. */
+export interface TornNestedDoc {
+  originals: Set<string>;
+  bytes: Buffer;
+  /** Records torn (each followed by the end of its line or directly by the next record). */
+  tears: number;
+  /** Of those, how many had the next record appended directly (no '\n' in between). */
+  appended: number;
+}
+
+/** Nested JSON: objects and arrays inside each other, with strings that look like JSON. */
+const nested: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.integer(),
+    trickyText,
+    fc.constant(null),
+    tie('object'),
+    tie('array'),
+  ),
+  object: fc.dictionary(fc.oneof(fc.constantFrom('cfg', 'env', 'HOME', 'x', 'メッセージ', 'a {}'), fc.string({ maxLength: 4 })), tie('value'), { maxKeys: 4 }),
+  array: fc.array(tie('value'), { maxLength: 4 }),
+})).value;
+
+const nestedRecord = (id: number): fc.Arbitrary<Record<string, unknown>> =>
+  fc.record({ cfg: nested, env: nested, last: fc.oneof(nested, fc.constant({ deep: [1, { x: {} }] })) }).map((r) => ({ id, ...r }));
+
+export const tornNestedDoc: fc.Arbitrary<TornNestedDoc> = fc
+  .integer({ min: 1, max: 8 })
+  .chain((n) =>
+    fc.record({
+      records: fc.tuple(...Array.from({ length: n }, (_, i) => nestedRecord(i + 1))),
+      // Per record: not torn, or torn at a fraction of its text, then '\n' or the next record.
+      // (A uniform byte position: fractions from fc.double cluster at the ends.)
+      tears: fc.array(fc.option(fc.record({ at: fc.nat(), appended: fc.boolean() }), { freq: 2 }), { minLength: n, maxLength: n }),
+    }),
+  )
+  .map(({ records, tears }) => {
+    const originals = new Set(records.map((r) => JSON.stringify(r)));
+    let text = '';
+    let torn = 0;
+    let appended = 0;
+    records.forEach((r, i) => {
+      const line = JSON.stringify(r);
+      const tear = tears[i];
+      if (!tear) {
+        text += `${line}\n`;
+        return;
+      }
+      torn++;
+      // At least one byte, never the whole record (that would not be torn).
+      text += line.slice(0, 1 + (tear.at % (line.length - 1)));
+      if (tear.appended && i + 1 < records.length) appended++;
+      else text += '\n';
+    });
+    return { originals, bytes: Buffer.from(text), tears: torn, appended };
+  });
+
+/** Torn nested records: every record kept must be one written, whole (no value from inside one). */
+export function checkTornNested(doc: TornNestedDoc, parsed: Parsed): string[] {
+  const out: string[] = [];
+  for (const r of parsed.records) {
+    const text = JSON.stringify(r.value);
+    if (!doc.originals.has(text)) out.push(`record nobody wrote at byte ${r.offset} (line ${r.line}): ${text.slice(0, 120)}`);
+  }
+  return out;
+}
+
 export interface OracleCounts {
   original: number;
-  /** Recovered values that are not records written, at the end of their damaged line (rule (b)). */
+  /**
+   * Recovered values that are not records written, at the end of their damaged line after a NUL
+   * hole or a BOM there (the ambiguity rule (b) admits).
+   */
   suffixValues: number;
 }
 
@@ -186,7 +259,17 @@ function endsItsLine(bytes: Buffer, parsed: Parsed, r: { offset: number; length:
   return true;
 }
 
-/** The oracle: every kept record was written, or is a rule-(b) value ending its line. */
+/** True when a NUL or a BOM precedes `offset` on its line (back to a '\n' or CR). */
+function afterHole(bytes: Buffer, offset: number): boolean {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = bytes[i];
+    if (c === 0x0a || c === 0x0d) return false;
+    if (c === 0 || (c === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf)) return true;
+  }
+  return false;
+}
+
+/** The oracle: every kept record was written, or is a rule-(b) value ending its line after a hole. */
 export function checkNoInventedRecords(doc: OracleDoc, parsed: Parsed, counts: OracleCounts): string[] {
   const out: string[] = [];
   if (doc.wide && parsed.records.length > 0) out.push(`a ${doc.wide} file was read as records`);
@@ -207,7 +290,7 @@ export function checkNoInventedRecords(doc: OracleDoc, parsed: Parsed, counts: O
     if (r.recovered && (typeof r.value !== 'object' || r.value === null)) out.push(`recovered a scalar: ${text}`);
     if (doc.originals.has(text)) {
       counts.original++;
-    } else if (r.recovered && endsItsLine(doc.bytes, parsed, r)) {
+    } else if (r.recovered && endsItsLine(doc.bytes, parsed, r) && afterHole(doc.bytes, r.offset)) {
       counts.suffixValues++;
     } else {
       out.push(`record nobody wrote at byte ${r.offset} (line ${r.line}, recovered ${r.recovered}): ${text.slice(0, 120)}`);

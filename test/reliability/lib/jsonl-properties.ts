@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, readdirSy
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cleanDoc, anyJsonlBytes } from './jsonl-arbitraries';
-import { oracleDoc, checkNoInventedRecords, type OracleCounts } from './jsonl-oracle';
+import { oracleDoc, checkNoInventedRecords, tornNestedDoc, checkTornNested, type OracleCounts } from './jsonl-oracle';
 import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair, damage, recordSpans } from './jsonl-checks';
 import { DEFAULT_MAX_LINE_BYTES, scanJsonl } from '../../../src/core/jsonl-reader';
 import { repairJsonl, SHORT_NUL_RUNS_REFUSED } from '../../../src/core/jsonl-repair';
@@ -105,6 +105,39 @@ export function readerOracle(args: RunArgs, progress: (n: number) => void): Orac
       summary.suffixValues += counts.suffixValues;
       summary.problems += whole.problems.length;
       if (whole.problems.some((p) => p.kind === 'not-utf8')) summary.notUtf8++;
+      if (++summary.cases % 500 === 0) progress(summary.cases);
+    }),
+    { numRuns: args.numRuns, seed: args.seed },
+  );
+  return summary;
+}
+
+export interface TornNestedSummary {
+  cases: number;
+  /** Records torn, and of those followed directly by the next record. */
+  tears: number;
+  appended: number;
+  /** Records read back (all written ones: checked). */
+  kept: number;
+  /** Records written whole that were not read back (quarantined with a torn one before them). */
+  notKept: number;
+}
+
+/**
+ * Records full of nested objects and arrays, torn at random positions and followed by '\n' or
+ * by the next record: nothing but records written may be read back (break-test F2 kind).
+ */
+export function readerTornNested(args: RunArgs, progress: (n: number) => void): TornNestedSummary {
+  const summary: TornNestedSummary = { cases: 0, tears: 0, appended: 0, kept: 0, notKept: 0 };
+  fc.assert(
+    fc.property(tornNestedDoc, chunking, (doc, chunks) => {
+      const whole = parseInChunks(doc.bytes, [1 << 30], DEFAULT_MAX_LINE_BYTES);
+      const pieces = parseInChunks(doc.bytes, chunks, DEFAULT_MAX_LINE_BYTES);
+      fail([...checkTornNested(doc, whole), ...checkPartition(doc.bytes, whole), ...checkSpans(doc.bytes, whole), ...diffParsed(whole, pieces)]);
+      summary.tears += doc.tears;
+      summary.appended += doc.appended;
+      summary.kept += whole.records.length;
+      summary.notKept += doc.originals.size - doc.tears - whole.records.length;
       if (++summary.cases % 500 === 0) progress(summary.cases);
     }),
     { numRuns: args.numRuns, seed: args.seed },
