@@ -6,8 +6,8 @@
  *   order), each written byte-for-byte as its span appeared, followed by '\n'. Oversized records
  *   (valid lines over maxLineBytes) are copied from the original by offset, never held whole;
  * - `FILE.quarantine` (appended to, mode 0600): every damage problem's span byte-for-byte, one per
- *   line (a span never contains '\n', so the separators are unambiguous); 'too-long' lines are
- *   copied by offset too. Format problems (fused values, bare CRs, a BOM, blank lines)
+ *   line (a span never contains '\n', so the separators are unambiguous; a '\n' is added first
+ *   when the existing quarantine does not end in one); 'too-long' lines are copied by offset too. Format problems (fused values, bare CRs, a BOM, blank lines)
  *   quarantine nothing; rewriting the records one per line fixes them;
  * - dropped as formatting: a UTF-8 BOM at offset 0, the '\r' of CRLF line endings, blank and
  *   whitespace-only lines, JSON whitespace between fused values and around damaged bytes, and
@@ -16,7 +16,8 @@
  * (see the reader's header for the classification).
  *
  * Writing is lazy: while the output would equal the input, nothing is written. A clean file is
- * therefore never rewritten (same inode, same mtime). Once a difference shows up, the identical
+ * therefore never rewritten (same inode, same mtime), and neither is a strict one (no problem,
+ * but CRLF endings or no final newline: what check passes), whose temp copy is discarded. Once a difference shows up, the identical
  * prefix is copied and the rest streamed to a temp file beside the original, which is fsynced,
  * the quarantine appended and fsynced, and only then the temp file renamed over the original and
  * the directory fsynced. A crash before the rename leaves the original as it was (at worst its
@@ -24,7 +25,7 @@
  * The commit re-checks the lock and the file right before it replaces anything, and carries over
  * bytes that reached the old file late (repair-commit.ts).
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -77,7 +78,18 @@ export interface RepairResult {
   quarantinedBytes: number;
   /** Null when nothing was quarantined by this run. */
   quarantinePath: string | null;
-  /** False when the file was already clean and was left untouched. */
+  /**
+   * Formatting the rewrite changed besides the problems: records whose line ended in '\r\n' (or
+   * more CRs) now end in '\n'; whether a '\n' was added after a last record that had none.
+   * Both are 0/false when the file was left untouched.
+   */
+  crlfEndings: number;
+  finalNewlineAdded: boolean;
+  /**
+   * False when the file was left untouched: it was already canonical, or it was strict JSON
+   * Lines (no problem at all; CRLF endings and a missing final newline are allowed there), which
+   * repair never rewrites.
+   */
   changed: boolean;
   /** The problems found, up to maxProblems. */
   problems: JsonlProblem[];
@@ -165,6 +177,8 @@ class RepairSink implements ParseSink {
   quarantined = 0;
   quarantinedBytes = 0;
   reformatted = 0;
+  crlfEndings = 0;
+  finalNewlineAdded = false;
   /** 'nul-bytes' problems 1 to 3 bytes long (see SHORT_NUL_RUNS_REFUSED). */
   shortNulRuns = 0;
   readonly problems: JsonlProblem[] = [];
@@ -197,6 +211,7 @@ class RepairSink implements ParseSink {
   ): void {
     this.kept++;
     if (recovered) this.recovered++;
+    this.ending(offset + length, lineEnd, recovered);
     if (!this.dirty) {
       // Canonical: directly after the previous record, whole line, plain '\n' ending.
       if (!recovered && offset === this.cleanUpTo && lineEnd === offset + length) {
@@ -211,6 +226,7 @@ class RepairSink implements ParseSink {
 
   oversizedRecord(_line: number, offset: number, length: number, lineEnd: number): void {
     this.kept++;
+    this.ending(offset + length, lineEnd, false);
     if (!this.dirty) {
       if (offset === this.cleanUpTo && lineEnd === offset + length) {
         this.cleanUpTo = lineEnd + 1;
@@ -236,6 +252,12 @@ class RepairSink implements ParseSink {
     if (bytes) this.quarantine.append(bytes, start, start + problem.length);
     else this.quarantineCopies.push({ at: this.quarantine.length, offset: problem.offset, length: problem.length });
     this.quarantine.appendByte(LF);
+  }
+
+  /** Counts a record line's ending that the rewrite normalises (a recovered record's line is damaged anyway). */
+  private ending(end: number, lineEnd: number, recovered: boolean): void {
+    if (lineEnd < 0) this.finalNewlineAdded = true;
+    else if (!recovered && lineEnd > end) this.crlfEndings++;
   }
 
   /** Trailing formatting (blank lines, a missing final newline...) also makes the file dirty. */
@@ -287,6 +309,29 @@ async function copyPrefix(src: FileHandle, dest: FileHandle, length: number, chu
     if (bytesRead === 0) throw new Error(`File shrank while being repaired (expected ${length} bytes)`);
     await writeAll(dest, buf, bytesRead);
     pos += bytesRead;
+  }
+}
+
+/**
+ * True when `file` is a non-empty regular file whose last byte is not '\n'. False when it is
+ * missing, empty, ends in '\n', or is not a regular file (the commit refuses those).
+ */
+async function endsWithoutNewline(file: string): Promise<boolean> {
+  let fh: FileHandle;
+  try {
+    // As the commit opens it: no symlink followed, no blocking on a FIFO.
+    fh = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+  } catch {
+    return false;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size === 0) return false;
+    const last = Buffer.alloc(1);
+    await fh.read(last, 0, 1, st.size - 1);
+    return last[0] !== LF;
+  } finally {
+    await fh.close();
   }
 }
 
@@ -351,7 +396,11 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           }
         }
         if (sink.quarantine.length > 0) {
-          qTmp ??= await fsp.open(qTmpPath, 'wx', 0o600);
+          if (!qTmp) {
+            qTmp = await fsp.open(qTmpPath, 'wx', 0o600);
+            // Each quarantined span starts a line, also after a quarantine someone left unterminated.
+            if (await endsWithoutNewline(quarantinePath)) await writeAll(qTmp, Buffer.from([LF]), 1);
+          }
           await writeWithCopies(qTmp, sink.quarantine, sink.quarantineCopies, original.handle, chunkBytes);
         }
       };
@@ -385,10 +434,17 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           reformatted: sink.reformatted,
           quarantinedBytes: sink.quarantinedBytes,
           quarantinePath: sink.quarantined > 0 ? quarantinePath : null,
+          crlfEndings: sink.crlfEndings,
+          finalNewlineAdded: sink.finalNewlineAdded,
           changed: sink.dirty,
           problems: sink.problems,
           before,
         };
+        // Strict JSON Lines (what check passes) is never rewritten: only its CRLF endings or
+        // missing final newline would change. The temp copy is discarded below.
+        if (before.problemCount === 0) {
+          return { ...result, crlfEndings: 0, finalNewlineAdded: false, changed: false };
+        }
         if (!tmp) return result;
 
         await backgroundSync;

@@ -17,7 +17,9 @@ export async function repairCommand(ctx: CommandContext, args: string[]): Promis
   } else {
     ctx.stdout(
       `${oneLine(result.file)}: kept ${result.kept}, recovered ${result.recovered}, quarantined ${result.quarantined} ` +
-        `(${result.quarantinedBytes} bytes), reformatted ${result.reformatted}${result.changed ? '' : '; file unchanged'}\n`,
+        `(${result.quarantinedBytes} bytes), reformatted ${result.reformatted}` +
+        `${result.crlfEndings > 0 ? `, ${result.crlfEndings} CRLF line endings made LF` : ''}` +
+        `${result.finalNewlineAdded ? ', final newline added' : ''}${result.changed ? '' : '; file unchanged'}\n`,
     );
     if (result.quarantinePath) ctx.stdout(`quarantine: ${oneLine(result.quarantinePath)}\n`);
     if (result.kept === 0 && result.changed) ctx.stdout('no record kept: the file is now empty; its bytes are in the quarantine\n');
