@@ -120,25 +120,29 @@ so concurrent writers never interleave. Invalid JSON is refused (exit 2) and not
 Reads FILE as JSONL and reports the number of records, corrupted lines and their ratio, and each
 problem with its line number and byte offset. Exit 0 only if FILE is strict JSON Lines (one JSON
 value per line, UTF-8, LF or CRLF endings, no BOM); exit 1 on any problem: damage (corrupted
-lines), or fused values, CR-only line ends, a BOM (repair fixes those without loss), UTF-16.
+lines), or fused values, CR-only line ends, a BOM (repair fixes those without loss), or a file
+in UTF-16 or UTF-32 (the encoding is named).
 
 Options:
   --json                print {file, bytes, lines, records, recovered, oversized, corrupted,
                         corruptionRatio, warn, problemCount, problemsByKind, problems}
   --max-line-bytes N    lines longer than N bytes (default 16777216) are validated by streaming
-                        instead of being read: valid ones count as records, others as too-long
+                        instead of being read: valid ones count as records, others as too-long;
+                        a line's bytes include the '\r' of CRLF and a BOM on the first line
 `,
   repair: `Usage: session-keeper repair FILE [--json] [--max-line-bytes N]
 
 Repairs FILE in place under its lock: keeps valid records, recovers whole records from damaged
 lines, writes one record per line, and moves everything else byte for byte into a quarantine file
-next to it. A UTF-16 file is refused (exit 2) and left untouched.
+next to it. A file in UTF-16 or UTF-32, or one it would keep no record from that has NUL bytes
+interleaved with its text, is refused (exit 2) and left untouched. A file check passes (strict
+JSON Lines, CRLF and a missing final newline included) is never rewritten.
 
 Options:
   --json                print {file, kept, recovered, quarantined, reformatted, quarantinedBytes,
-                        quarantinePath, changed, problems, before}
+                        quarantinePath, crlfEndings, finalNewlineAdded, changed, problems, before}
   --max-line-bytes N    lines longer than N bytes (default 16777216) are streamed, never held:
-                        kept when valid JSON, quarantined when not
+                        kept when valid JSON, quarantined when not (bytes counted as for check)
 `,
   mcp: `Usage: session-keeper mcp [--dir DIR] [--interval MS]
 

@@ -108,7 +108,18 @@ function commandDir(args: string[]): string | undefined {
   return dir;
 }
 
+/** Exit status of a process stopped by SIGPIPE, as shells report it (128 + 13). */
+export const EXIT_BROKEN_PIPE = 141;
+
 if (require.main === module) {
+  // The reader of our output went away (`check big.jsonl | head -1`): stop quietly, as a
+  // program killed by SIGPIPE would, instead of dying with an unhandled 'error' event.
+  const onStreamError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    throw err;
+  };
+  process.stdout.on('error', onStreamError);
+  process.stderr.on('error', onStreamError);
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

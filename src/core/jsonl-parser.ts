@@ -11,8 +11,9 @@
  * UTF-8, when the cheap whole-chunk check says the chunk has invalid bytes somewhere.
  *
  * What the reader accepts and how it classifies bytes (repair relies on this exactly):
- * - A file starting with a UTF-16 byte-order mark, or that looks like BOM-less UTF-16 (see
- *   detectUtf16), is not read at all: one 'utf16' problem spans it.
+ * - A file in UTF-16 or UTF-32 (by its byte-order mark, or by its JSON structure without one:
+ *   see text-encoding.ts) is not read at all: one 'not-utf8' problem, naming the encoding,
+ *   spans it.
  * - A line is the bytes up to a '\n' (excluded), or the bytes after the last '\n' (the tail).
  * - '\r' bytes directly before the '\n' (or at the end of the tail) are the line ending, not
  *   content (CRLF; any more CRs there are JSON whitespace, and keeping them in a record's span
@@ -38,15 +39,19 @@
  * by the non-blank lines, and `warn` is ratio > 0.10. Format problems (fused values, bare-CR
  * line breaks, a BOM, blank lines) lose nothing, so they count in `problemCount` and
  * `problemsByKind` but never in `corrupted`: a file is strict JSON Lines iff problemCount is 0.
- * A UTF-16 file counts all its lines as corrupted.
+ * A UTF-16/32 file counts all its lines (line feeds as code units) as corrupted.
  */
 import { isUtf8 } from 'node:buffer';
 import { JsonSyntaxValidator } from './json-syntax';
 import { salvageSegment } from './jsonl-salvage';
+import { CodeUnitLineCounter, bomLength, detectEncoding, type NonUtf8Encoding } from './text-encoding';
+
+export { detectEncoding, type NonUtf8Encoding } from './text-encoding';
 
 /**
  * Damage kinds (bytes repair moves to the quarantine): 'invalid-json', 'invalid-utf8',
- * 'nul-bytes', 'too-long', 'torn-tail'; 'utf16' (the whole file; repair refuses it).
+ * 'nul-bytes', 'too-long', 'torn-tail'; 'not-utf8' (the whole file is UTF-16 or UTF-32, named
+ * in the problem's `encoding`; repair refuses it).
  * Format kinds (see FORMAT_PROBLEM_KINDS: nothing is lost, repair rewrites the line in strict
  * form): 'fused-values', 'cr-line-end', 'utf8-bom', 'blank-line'.
  */
@@ -56,7 +61,7 @@ export type ProblemKind =
   | 'nul-bytes'
   | 'too-long'
   | 'torn-tail'
-  | 'utf16'
+  | 'not-utf8'
   | 'fused-values'
   | 'cr-line-end'
   | 'utf8-bom'
@@ -98,6 +103,8 @@ export interface JsonlProblem {
   offset: number;
   length: number;
   message: string;
+  /** Only on 'not-utf8': the encoding the file is in. */
+  encoding?: NonUtf8Encoding;
 }
 
 export interface JsonlStats {
@@ -130,8 +137,8 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_PROBLEMS = 1000;
 /** Lines are UTF-8-validated in blocks of about this size (see push()). */
 const UTF8_BLOCK_BYTES = 64 * 1024;
-/** The first bytes are held until the encoding is known (UTF-16 detection). */
-const SNIFF_BYTES = 64;
+/** The first bytes are held until the encoding is known (see text-encoding.ts). */
+const SNIFF_BYTES = 128;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 const LF = 0x0a;
@@ -156,7 +163,7 @@ export interface ParseSink {
   ): void;
   /**
    * `bytes[start, start + problem.length)` are the problem's bytes; null for 'too-long' and
-   * 'utf16', whose bytes are never held (read them from the file by offset), and 'blank-line'.
+   * 'not-utf8', whose bytes are never held (read them from the file by offset), and 'blank-line'.
    */
   problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void;
   /** A valid record longer than maxLineBytes; its bytes were never held (see ReadOptions). */
@@ -185,7 +192,7 @@ function emptyKinds(): Record<ProblemKind, number> {
     'nul-bytes': 0,
     'too-long': 0,
     'torn-tail': 0,
-    utf16: 0,
+    'not-utf8': 0,
     'fused-values': 0,
     'cr-line-end': 0,
     'utf8-bom': 0,
@@ -216,39 +223,12 @@ const MESSAGES: Record<ProblemKind, string> = {
   'nul-bytes': 'run of NUL bytes (typical residue of a crash during a write)',
   'too-long': 'line longer than the maximum line length that is not valid JSON',
   'torn-tail': 'incomplete last line without a newline (torn write)',
-  utf16: 'file is UTF-16, not UTF-8',
+  'not-utf8': 'file is not UTF-8',
   'fused-values': 'several JSON values on one line; repair puts each on a line of its own',
   'cr-line-end': 'bare CR used as a line break (CR-only line endings); repair ends lines with LF',
   'utf8-bom': 'UTF-8 byte-order mark at the start of the file; repair removes it',
   'blank-line': 'blank line (strict JSON Lines has one value on every line); repair removes it',
 };
-
-/**
- * The UTF-16 encoding `head` (a file's first bytes, up to 64) is in, or null: a UTF-16
- * byte-order mark (FF FE, FE FF; never valid UTF-8), or, without one, a file that starts with two
- * ASCII characters each paired with a NUL on the same side (`{"` as UTF-16 encodes it), and in
- * at least 3/4 of its first characters one byte is NUL and the other is not (ASCII and Latin-1
- * text). NUL holes left by crashes are runs of NUL pairs, so they do not look like this.
- */
-export function detectUtf16(head: Uint8Array, length = head.length): 'UTF-16LE' | 'UTF-16BE' | null {
-  if (length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'UTF-16LE';
-  if (length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'UTF-16BE';
-  const pairs = length >> 1;
-  if (pairs < 2) return null;
-  const ascii = (c: number | undefined): boolean => c !== undefined && c > 0 && c < 0x80;
-  let zeroHigh = 0;
-  let zeroLow = 0;
-  for (let k = 0; k < pairs; k++) {
-    const lo = head[2 * k];
-    const hi = head[2 * k + 1];
-    // A character with one NUL byte: (NUL, NUL) pairs are holes, not text.
-    if (hi === 0 && lo !== 0) zeroHigh++;
-    if (lo === 0 && hi !== 0) zeroLow++;
-  }
-  if (ascii(head[0]) && ascii(head[2]) && head[1] === 0 && head[3] === 0 && zeroHigh * 4 >= pairs * 3) return 'UTF-16LE';
-  if (ascii(head[1]) && ascii(head[3]) && head[0] === 0 && head[2] === 0 && zeroLow * 4 >= pairs * 3) return 'UTF-16BE';
-  return null;
-}
 
 /**
  * Push parser: feed it the file's bytes in order with push(), then call end().
@@ -259,12 +239,13 @@ export class JsonlParser {
   /** File offset of the next byte push() will receive (bytes held while sniffing included). */
   private base = 0;
   private lineNo = 0;
-  // The first bytes, held until detectUtf16() can decide; null once decided.
+  // The first bytes, held until detectEncoding() can decide; null once decided.
   private sniff: Buffer | null = Buffer.alloc(SNIFF_BYTES);
   private sniffLen = 0;
-  // Set when the file is UTF-16: nothing is parsed, newlines are counted.
-  private utf16: string | null = null;
-  private lastByte = -1;
+  // Set when the file is UTF-16 or UTF-32: nothing is parsed, lines are counted.
+  private encoding: NonUtf8Encoding | null = null;
+  private encodingBom = 0;
+  private unitLines: CodeUnitLineCounter | null = null;
   // The unfinished line carried over between chunks.
   private pending: Buffer = Buffer.alloc(0);
   private pendingLen = 0;
@@ -312,15 +293,18 @@ export class JsonlParser {
   private endSniff(): void {
     const head = this.sniff as Buffer;
     this.sniff = null;
-    this.utf16 = detectUtf16(head, this.sniffLen);
+    this.encoding = detectEncoding(head, this.sniffLen);
+    if (this.encoding !== null) {
+      this.encodingBom = bomLength(this.encoding, head, this.sniffLen);
+      this.unitLines = new CodeUnitLineCounter(this.encoding);
+    }
     if (this.sniffLen > 0) this.pushBytes(head.subarray(0, this.sniffLen));
   }
 
   private pushBytes(chunk: Buffer): void {
     const n = chunk.length;
-    if (this.utf16 !== null) {
-      for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) this.stats.lines++;
-      this.lastByte = chunk[n - 1] as number;
+    if (this.unitLines !== null) {
+      this.unitLines.push(chunk);
       this.base += n;
       return;
     }
@@ -396,8 +380,8 @@ export class JsonlParser {
   end(): JsonlStats {
     if (this.sniff !== null) this.endSniff();
     const s = this.stats;
-    if (this.utf16 !== null) {
-      this.endUtf16();
+    if (this.encoding !== null) {
+      this.endNotUtf8(this.encoding);
     } else if (this.skipping) {
       this.endSkip(-1);
     } else if (this.pendingLen > 0) {
@@ -412,16 +396,18 @@ export class JsonlParser {
     return s;
   }
 
-  /** A UTF-16 file: one problem spanning the file; every line counts as corrupted. */
-  private endUtf16(): void {
+  /** A UTF-16/32 file: one problem spanning the file; every line counts as corrupted. */
+  private endNotUtf8(encoding: NonUtf8Encoding): void {
     const s = this.stats;
-    if (this.lastByte !== LF && this.base > 0) s.lines++;
+    s.lines = (this.unitLines as CodeUnitLineCounter).end();
     s.corrupted = s.lines;
-    const encoding = this.utf16 as string;
-    this.stats.problemCount++;
-    this.stats.problemsByKind.utf16++;
-    const message = `file is ${encoding}, not UTF-8 (${this.base} bytes; convert it, e.g. iconv -f ${encoding} -t UTF-8)`;
-    this.sink.problem({ kind: 'utf16', line: 1, offset: 0, length: this.base, message }, null, 0);
+    s.problemCount++;
+    s.problemsByKind['not-utf8']++;
+    // With a BOM, iconv's plain UTF-16/UTF-32 reads the byte order from it and drops it.
+    const from = this.encodingBom > 0 ? encoding.slice(0, 6) : encoding;
+    const bom = this.encodingBom > 0 ? ' with byte-order mark' : '';
+    const message = `file is ${encoding}${bom}, not UTF-8 (${this.base} bytes; convert it, e.g. iconv -f ${from} -t UTF-8)`;
+    this.sink.problem({ kind: 'not-utf8', line: 1, offset: 0, length: this.base, message, encoding }, null, 0);
   }
 
   private appendPending(buf: Buffer, s: number, e: number): void {

@@ -6,8 +6,8 @@
  *   order), each written byte-for-byte as its span appeared, followed by '\n'. Oversized records
  *   (valid lines over maxLineBytes) are copied from the original by offset, never held whole;
  * - `FILE.quarantine` (appended to, mode 0600): every damage problem's span byte-for-byte, one per
- *   line (a span never contains '\n', so the separators are unambiguous); 'too-long' lines are
- *   copied by offset too. Format problems (fused values, bare CRs, a BOM, blank lines)
+ *   line (a span never contains '\n', so the separators are unambiguous; a '\n' is added first
+ *   when the existing quarantine does not end in one); 'too-long' lines are copied by offset too. Format problems (fused values, bare CRs, a BOM, blank lines)
  *   quarantine nothing; rewriting the records one per line fixes them;
  * - dropped as formatting: a UTF-8 BOM at offset 0, the '\r' of CRLF line endings, blank and
  *   whitespace-only lines, JSON whitespace between fused values and around damaged bytes, and
@@ -16,7 +16,8 @@
  * (see the reader's header for the classification).
  *
  * Writing is lazy: while the output would equal the input, nothing is written. A clean file is
- * therefore never rewritten (same inode, same mtime). Once a difference shows up, the identical
+ * therefore never rewritten (same inode, same mtime), and neither is a strict one (no problem,
+ * but CRLF endings or no final newline: what check passes), whose temp copy is discarded. Once a difference shows up, the identical
  * prefix is copied and the rest streamed to a temp file beside the original, which is fsynced,
  * the quarantine appended and fsynced, and only then the temp file renamed over the original and
  * the directory fsynced. A crash before the rename leaves the original as it was (at worst its
@@ -24,7 +25,7 @@
  * The commit re-checks the lock and the file right before it replaces anything, and carries over
  * bytes that reached the old file late (repair-commit.ts).
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +42,7 @@ import {
   type JsonlStats,
   type ParseSink,
   isFormatProblem,
+  type NonUtf8Encoding,
 } from './jsonl-reader';
 
 export interface RepairOptions {
@@ -77,7 +79,18 @@ export interface RepairResult {
   quarantinedBytes: number;
   /** Null when nothing was quarantined by this run. */
   quarantinePath: string | null;
-  /** False when the file was already clean and was left untouched. */
+  /**
+   * Formatting the rewrite changed besides the problems: records whose line ended in '\r\n' (or
+   * more CRs) now end in '\n'; whether a '\n' was added after a last record that had none.
+   * Both are 0/false when the file was left untouched.
+   */
+  crlfEndings: number;
+  finalNewlineAdded: boolean;
+  /**
+   * False when the file was left untouched: it was already canonical, or it was strict JSON
+   * Lines (no problem at all; CRLF endings and a missing final newline are allowed there), which
+   * repair never rewrites.
+   */
   changed: boolean;
   /** The problems found, up to maxProblems. */
   problems: JsonlProblem[];
@@ -89,19 +102,38 @@ const LF = 0x0a;
 const BACKGROUND_SYNC_BYTES = 16 * 1024 * 1024;
 
 /**
- * Repair refused because the file is not UTF-8 (it is UTF-16: `encoding` is 'UTF-16LE' or
- * 'UTF-16BE'); the file is left untouched. `code` is 'EJSONLENCODING'.
+ * Repair refused because the file is not UTF-8 text; the file and its quarantine are left
+ * untouched. `code` is 'EJSONLENCODING'. `encoding` is the encoding detected (UTF-16LE/BE,
+ * UTF-32LE/BE), or null when none was, but the file has no record and NUL bytes interleaved
+ * with its text (see SHORT_NUL_RUNS_REFUSED), as text in a wide encoding has.
  */
 export class JsonlEncodingError extends Error {
   readonly code = 'EJSONLENCODING';
   constructor(
     readonly file: string,
-    readonly encoding: string,
+    readonly encoding: NonUtf8Encoding | null,
+    shortNulRuns = 0,
   ) {
-    super(`${file} is ${encoding}, not UTF-8; refusing to repair it (convert it first, e.g. iconv -f ${encoding} -t UTF-8)`);
+    super(
+      encoding !== null
+        ? `${file} is ${encoding}, not UTF-8; refusing to repair it (convert it first, e.g. iconv -f ${encoding} -t UTF-8)`
+        : `${file} does not read as UTF-8 JSON Lines: no record, and NUL bytes interleaved with its text ` +
+            `(${shortNulRuns} runs of 1 to 3 NULs, as in UTF-16 or UTF-32 text); refusing to repair it, which would ` +
+            `empty it (convert it to UTF-8 first, or move it aside if it is only crash residue)`,
+    );
     this.name = 'JsonlEncodingError';
   }
 }
+
+/**
+ * Repair refuses a file from which it would keep no record when it has at least this many runs
+ * of 1 to 3 NUL bytes. Text in UTF-16 or UTF-32 has such a run in (nearly) every ASCII
+ * character, so an encoding detection can miss (a damaged first line) is still not emptied;
+ * crash holes are runs as long as the writes they lost, and a file of nothing but holes has
+ * one run (or a few, between torn lines), so ordinary crash residue is still repaired. Refusing
+ * loses nothing: the file stays as it is, and check still reports every problem.
+ */
+export const SHORT_NUL_RUNS_REFUSED = 4;
 
 /** A range of the original file to copy into an output at byte `at` of its buffer. */
 interface FileCopy {
@@ -146,6 +178,10 @@ class RepairSink implements ParseSink {
   quarantined = 0;
   quarantinedBytes = 0;
   reformatted = 0;
+  crlfEndings = 0;
+  finalNewlineAdded = false;
+  /** 'nul-bytes' problems 1 to 3 bytes long (see SHORT_NUL_RUNS_REFUSED). */
+  shortNulRuns = 0;
   readonly problems: JsonlProblem[] = [];
   readonly out = new ByteBuffer();
   readonly quarantine = new ByteBuffer();
@@ -176,6 +212,7 @@ class RepairSink implements ParseSink {
   ): void {
     this.kept++;
     if (recovered) this.recovered++;
+    this.ending(offset + length, lineEnd, recovered);
     if (!this.dirty) {
       // Canonical: directly after the previous record, whole line, plain '\n' ending.
       if (!recovered && offset === this.cleanUpTo && lineEnd === offset + length) {
@@ -190,6 +227,7 @@ class RepairSink implements ParseSink {
 
   oversizedRecord(_line: number, offset: number, length: number, lineEnd: number): void {
     this.kept++;
+    this.ending(offset + length, lineEnd, false);
     if (!this.dirty) {
       if (offset === this.cleanUpTo && lineEnd === offset + length) {
         this.cleanUpTo = lineEnd + 1;
@@ -202,9 +240,8 @@ class RepairSink implements ParseSink {
   }
 
   problem(problem: JsonlProblem, bytes: Buffer | null, start: number): void {
-    if (problem.kind === 'utf16') {
-      throw new JsonlEncodingError(this.file, /UTF-16[LB]E/.exec(problem.message)?.[0] ?? 'UTF-16');
-    }
+    if (problem.kind === 'not-utf8') throw new JsonlEncodingError(this.file, problem.encoding ?? null);
+    if (problem.kind === 'nul-bytes' && problem.length <= 3) this.shortNulRuns++;
     this.turnDirty();
     if (this.problems.length < this.maxProblems) this.problems.push(problem);
     if (isFormatProblem(problem.kind)) {
@@ -216,6 +253,12 @@ class RepairSink implements ParseSink {
     if (bytes) this.quarantine.append(bytes, start, start + problem.length);
     else this.quarantineCopies.push({ at: this.quarantine.length, offset: problem.offset, length: problem.length });
     this.quarantine.appendByte(LF);
+  }
+
+  /** Counts a record line's ending that the rewrite normalises (a recovered record's line is damaged anyway). */
+  private ending(end: number, lineEnd: number, recovered: boolean): void {
+    if (lineEnd < 0) this.finalNewlineAdded = true;
+    else if (!recovered && lineEnd > end) this.crlfEndings++;
   }
 
   /** Trailing formatting (blank lines, a missing final newline...) also makes the file dirty. */
@@ -267,6 +310,29 @@ async function copyPrefix(src: FileHandle, dest: FileHandle, length: number, chu
     if (bytesRead === 0) throw new Error(`File shrank while being repaired (expected ${length} bytes)`);
     await writeAll(dest, buf, bytesRead);
     pos += bytesRead;
+  }
+}
+
+/**
+ * True when `file` is a non-empty regular file whose last byte is not '\n'. False when it is
+ * missing, empty, ends in '\n', or is not a regular file (the commit refuses those).
+ */
+async function endsWithoutNewline(file: string): Promise<boolean> {
+  let fh: FileHandle;
+  try {
+    // As the commit opens it: no symlink followed, no blocking on a FIFO.
+    fh = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+  } catch {
+    return false;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size === 0) return false;
+    const last = Buffer.alloc(1);
+    await fh.read(last, 0, 1, st.size - 1);
+    return last[0] !== LF;
+  } finally {
+    await fh.close();
   }
 }
 
@@ -332,7 +398,11 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           }
         }
         if (sink.quarantine.length > 0) {
-          qTmp ??= await fsp.open(qTmpPath, 'wx', 0o600);
+          if (!qTmp) {
+            qTmp = await fsp.open(qTmpPath, 'wx', 0o600);
+            // Each quarantined span starts a line, also after a quarantine someone left unterminated.
+            if (await endsWithoutNewline(quarantinePath)) await writeAll(qTmp, Buffer.from([LF]), 1);
+          }
           await writeWithCopies(qTmp, sink.quarantine, sink.quarantineCopies, original.handle, chunkBytes);
         }
       };
@@ -352,6 +422,9 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         }
         const before = step.value;
         sink.finish(before.bytes);
+        if (sink.kept === 0 && sink.shortNulRuns >= SHORT_NUL_RUNS_REFUSED) {
+          throw new JsonlEncodingError(target, null, sink.shortNulRuns);
+        }
         await flush();
         phase('parsed');
 
@@ -363,10 +436,17 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
           reformatted: sink.reformatted,
           quarantinedBytes: sink.quarantinedBytes,
           quarantinePath: sink.quarantined > 0 ? quarantinePath : null,
+          crlfEndings: sink.crlfEndings,
+          finalNewlineAdded: sink.finalNewlineAdded,
           changed: sink.dirty,
           problems: sink.problems,
           before,
         };
+        // Strict JSON Lines (what check passes) is never rewritten: only its CRLF endings or
+        // missing final newline would change. The temp copy is discarded below.
+        if (before.problemCount === 0) {
+          return { ...result, crlfEndings: 0, finalNewlineAdded: false, changed: false };
+        }
         if (!tmp) return result;
 
         await backgroundSync;

@@ -13,21 +13,35 @@
  *     and what comes before it is the start of a record cut short: its first byte is '{' or
  *     '[' (a writer died mid-record and the next one appended on the same line), a NUL (a hole
  *     left by a crash) or a UTF-8 byte-order mark (a concatenated file). The longest such run
- *     is kept.
+ *     is kept, unless its first value may be nested in a torn record before it: when the bytes
+ *     from the torn text's start (after the last NUL or byte-order mark before the value, if
+ *     any, else the segment start), or from any '{' or '[' between there and the value (a line
+ *     can hold several torn records), up to the value's end still read as the unfinished start
+ *     of one JSON value (the streaming validator of json-syntax.ts has not failed, and they are
+ *     not one complete value), the value may be a member or element of a torn record
+ *     (`{"cfg":1,"env":{"HOME":"/"}`, `[1,{"x":1}`, `{"m":"a {}`), so it is not kept and the
+ *     search goes on after it. A record appended after a tear fails that check as soon as its
+ *     own text stops fitting (`{"type":"x","prNu{"type":"y"}`: `"prNu{"` closes a key, then
+ *     `type` cannot follow), and is kept.
  *
  * Never kept: a scalar or string; a value followed by anything but whitespace or another kept
  * value on its segment (`{"a":1}` + NULs, `{"x":1},`); a value after a prefix that is not a torn
  * record start (`  "meta": {"x":1}` from a pretty-printed object).
  *
- * Ambiguity that remains: a torn record whose text so far ends in something that looks like a
- * whole object (`{"m":"a {}` ends in `{}`, or `{"m":"a {}` fused with the next record, which
- * yields `{}` and that record) keeps that object under (b). Such values are always at the end of
- * their line, directly followed by nothing or by the other values kept there.
+ * Ambiguities that remain, both without losing a byte (what is not kept is quarantined):
+ * - a whole record appended right where a value could start in a torn one (after its `:`,
+ *   `,` or `[`: `{"a":` + `{"id":2}`; also after a '[' in a torn string, `{"m":"see [` +
+ *   `{"id":2}`) reads as nested and is not kept;
+ * - after a NUL hole the torn record's context is lost (a hole may have erased its opening), so
+ *   a value there that a tear happened to leave whole (`{"a":1,` NULs `"b":{"c":1}` cut after
+ *   `}`) can still be kept. Such values end their line, followed by nothing or by other kept
+ *   values.
  *
  * Effort is capped (about 16 bytes scanned per byte of the segment plus 64 KiB), so a line of
  * thousands of unclosed brackets stays linear; past the cap nothing is kept.
  */
 import { isUtf8 } from 'node:buffer';
+import { JsonSyntaxValidator } from './json-syntax';
 
 /** One value kept from a damaged segment: bytes [start, end) of the buffer, parsed. */
 export interface SalvagedValue {
@@ -103,12 +117,45 @@ export function salvageSegment(buf: Buffer, a: number, b: number, decode: Utf8Sl
     if (run) return { keepFrom: a, values: run };
   }
   if (!isTornStart(buf, a, b)) return none;
-  for (let p = a + 1; p < b && budget.left > 0; p++) {
-    if (buf[p] !== OPEN_BRACE) continue;
+  // Where the torn text that a candidate may be nested in starts: after the last NUL or BOM.
+  let context = a;
+  for (let p = a; p < b && budget.left > 0; p++) {
+    const c = buf[p];
+    if (c === 0) {
+      context = p + 1;
+      continue;
+    }
+    if (c === 0xef && buf[p + 1] === 0xbb && buf[p + 2] === 0xbf) {
+      context = p + 3;
+      continue;
+    }
+    if (c !== OPEN_BRACE || p === a) continue;
     const run = parseRun(buf, p, b, budget, decode, true);
-    if (run) return { keepFrom: p, values: run };
+    const first = run?.[0];
+    if (run && first && !mayBeNested(buf, context, p, first.end, budget)) return { keepFrom: p, values: run };
   }
   return none;
+}
+
+/**
+ * True when the candidate value `buf[p, end)` may be part of a torn record before it: from the
+ * torn text's start `from`, or from any '{' or '[' between it and `p` (several torn records can
+ * precede it on one line), the bytes up to `end` still read as the unfinished start of one JSON
+ * value. Also true when the effort cap runs out (undecided: not kept, nothing is lost).
+ */
+function mayBeNested(buf: Buffer, from: number, p: number, end: number, budget: { left: number }): boolean {
+  const v = new JsonSyntaxValidator();
+  for (let q = p - 1; q >= from; q--) {
+    const c = buf[q];
+    if (q !== from && c !== OPEN_BRACE && c !== OPEN_BRACKET) continue;
+    if (budget.left <= 0) return true;
+    v.reset();
+    const ok = v.push(buf, q, end);
+    // The validator stops at the first error: charge what it read.
+    budget.left -= ok ? end - q : v.errorOffset + 1;
+    if (ok && !v.end()) return true;
+  }
+  return false;
 }
 
 /**

@@ -17,7 +17,8 @@ export interface CheckSummary {
 /**
  * Reads a JSONL file on disk with the core's reader and says what it found; offers Repair when
  * lines are corrupted or the file is not strict JSON Lines, and opens the file so its problems
- * show in the Problems panel. A UTF-16 file gets an error (Repair refuses it).
+ * show in the Problems panel. A UTF-16 or UTF-32 file gets an error naming its encoding (Repair
+ * refuses it).
  */
 export async function checkCommand(arg: unknown, log: Log): Promise<CheckSummary | undefined> {
   const uri = await pickJsonlFile(arg, 'Check JSONL File');
@@ -38,8 +39,10 @@ export async function checkCommand(arg: unknown, log: Log): Promise<CheckSummary
       problemCount: stats.problemCount,
     };
     log.info(`Checked ${file}: ${stats.records} records, ${stats.recovered} recovered, ${stats.corrupted} corrupted lines`);
-    if (stats.problemsByKind.utf16 > 0) {
-      void vscode.window.showErrorMessage(`${name} is UTF-16, not UTF-8: convert it (e.g. iconv -f UTF-16 -t UTF-8); Repair leaves it untouched.`);
+    if (stats.problemsByKind['not-utf8'] > 0) {
+      // The scan above kept no problems; a file in another encoding is not parsed, so this is cheap.
+      const encoding = (await scanJsonl(file, { maxProblems: 1 })).problems[0]?.encoding ?? 'not UTF-8';
+      void vscode.window.showErrorMessage(`${name} is ${encoding}, not UTF-8: convert it (e.g. iconv -f ${encoding} -t UTF-8); Repair leaves it untouched.`);
       return summary;
     }
     if (stats.problemCount === 0) {

@@ -21,7 +21,7 @@ const SEVERITY: Record<ProblemKind, vscode.DiagnosticSeverity> = {
   'nul-bytes': vscode.DiagnosticSeverity.Error,
   'too-long': vscode.DiagnosticSeverity.Warning,
   'torn-tail': vscode.DiagnosticSeverity.Warning,
-  utf16: vscode.DiagnosticSeverity.Error,
+  'not-utf8': vscode.DiagnosticSeverity.Error,
   // Nothing is lost; the file is just not strict JSON Lines until repaired.
   'fused-values': vscode.DiagnosticSeverity.Warning,
   'cr-line-end': vscode.DiagnosticSeverity.Warning,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runInWorker } from './lib/in-worker';
-import type { RunSummary, RepairSummary, OracleSummary } from './lib/jsonl-properties';
+import type { RunSummary, RepairSummary, OracleSummary, TornNestedSummary } from './lib/jsonl-properties';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -43,11 +43,23 @@ test('reader: from damaged files of known records, nothing is kept that nobody w
   assert.equal(s.cases, numRuns);
   // The generator must reach both outcomes, or the oracle proves little.
   assert.ok(s.original > numRuns, `records read back: ${s.original}`);
-  assert.ok(s.utf16 > 0, 'some files re-encoded as UTF-16 were recognised');
+  assert.ok(s.notUtf8 > 0, 'some files re-encoded as UTF-16/32 were recognised');
   recordFigures({
     test: 'property-reader-oracle',
-    injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16 re-encoding',
-    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, utf16Files: s.utf16, problems: s.problems, seed: seed + 3 },
+    injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16/UTF-32 re-encoding (either byte order, BOM or not, Latin or Japanese first key)',
+    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, notUtf8Files: s.notUtf8, problems: s.problems, seed: seed + 3 },
+  });
+});
+
+test('reader: records with nested values torn anywhere, then a newline or the next record: nothing kept that nobody wrote', { timeout: budgetMs(120_000, 900_000) }, async () => {
+  const numRuns = scale(1000, 40_000);
+  const s = await runInWorker<TornNestedSummary>(properties, 'readerTornNested', { numRuns, seed: seed + 4 }, STALL_MS);
+  assert.equal(s.cases, numRuns);
+  assert.ok(s.tears > numRuns / 2 && s.appended > numRuns / 10, `tears ${s.tears}, appended ${s.appended}`);
+  recordFigures({
+    test: 'property-reader-torn-nested',
+    injects: 'records of nested objects/arrays (strings with JSON in them), each torn at a random byte or not, followed by a newline or directly by the next record',
+    figures: { cases: s.cases, tornRecords: s.tears, tornThenAppended: s.appended, recordsKept: s.kept, wholeRecordsNotKept: s.notKept, inventedRecords: 0, seed: seed + 4 },
   });
 });
 
@@ -58,6 +70,6 @@ test('repair: lossless to the byte (kept + quarantined + formatting = original) 
   recordFigures({
     test: 'property-repair',
     injects: 'the same damaged and random inputs, repaired twice on real files',
-    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, refusedUtf16: s.refusedUtf16, bytesLost: 0, seed: seed + 2 },
+    figures: { cases: s.cases, changed: s.changed, kept: s.kept, quarantined: s.quarantined, quarantinedBytes: s.quarantinedBytes, formattingBytesDropped: s.formattingBytes, refusedNotUtf8: s.refusedNotUtf8, refusedInterleavedNul: s.refusedInterleavedNul, bytesLost: 0, seed: seed + 2 },
   });
 });

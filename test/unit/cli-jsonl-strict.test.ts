@@ -41,6 +41,7 @@ function cli(args: string[]): Promise<Result> {
 
 interface CheckJson {
   records: number;
+  lines: number;
   recovered: number;
   oversized: number;
   corrupted: number;
@@ -119,6 +120,31 @@ describe('issue 9 item 1: repair and check never invent records', () => {
     assert.equal(fs.readFileSync(`${file}.quarantine`, 'utf8'), '{\n"role": "user",\n"content": "hi"\n}\n');
   });
 
+  // Break-test F2: values nested in a torn record were kept as top-level records.
+  const nestedCases: Array<[string, string]> = [
+    ['an object member', '{"cfg":{"retries":3},"env":{"HOME":"/root"}'],
+    ['an array element', '[1,2,{"x":1}'],
+    ['an element of a member', '{"a":[1,{"b":2}'],
+    ['brackets in a torn string', '{"m":"a {}[1,2]'],
+  ];
+  for (const [name, torn] of nestedCases) {
+    test(`a value nested in a torn record (${name}) is not kept: the torn line goes to the quarantine whole`, async () => {
+      for (const ending of ['\n', '']) {
+        const file = fileWith(`{"event":"created"}\n${torn}${ending}`);
+        const c = await check(file);
+        assert.deepEqual([c.code, c.json.records, c.json.recovered], [1, 1, 0]);
+        // Without a '\n' the torn text is the file's torn tail.
+        assert.deepEqual(
+          c.json.problems.map((p) => [p.kind, p.offset, p.length]),
+          [[ending ? 'invalid-json' : 'torn-tail', 20, Buffer.byteLength(torn)]],
+        );
+        assert.equal((await repair(file)).code, 0);
+        assert.equal(fs.readFileSync(file, 'utf8'), '{"event":"created"}\n');
+        assert.equal(fs.readFileSync(`${file}.quarantine`, 'utf8'), `${torn}\n`);
+      }
+    });
+  }
+
   test('a torn record followed by a whole one on its line: the whole one is kept', async () => {
     const file = fileWith('{"type":"x","prNu{"type":"y","n":2}\n');
     const c = await check(file);
@@ -129,26 +155,35 @@ describe('issue 9 item 1: repair and check never invent records', () => {
   });
 
   const utf16 = Buffer.from('{"n":1}\r\n{"n":2}\r\n', 'utf16le');
-  const variants: Array<[string, Buffer, string]> = [
-    ['UTF-16LE with BOM (PowerShell)', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16]), 'UTF-16LE'],
-    ['UTF-16BE with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(utf16).swap16()]), 'UTF-16BE'],
-    ['UTF-16LE without BOM', utf16, 'UTF-16LE'],
-    ['UTF-16BE without BOM', Buffer.from(utf16).swap16(), 'UTF-16BE'],
+  // Break-test F1: Japanese text first, no BOM (was read as damaged UTF-8 and emptied by repair).
+  const japanese = Buffer.from('{"メッセージ":"こんにちは世界、今日はいい天気ですね。明日も晴れるでしょう"}\n{"a":1}\n', 'utf16le');
+  const variants: Array<[string, Buffer, string, number]> = [
+    ['UTF-16LE with BOM (PowerShell)', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16]), 'UTF-16LE', 2],
+    ['UTF-16BE with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(utf16).swap16()]), 'UTF-16BE', 2],
+    ['UTF-16LE without BOM', utf16, 'UTF-16LE', 2],
+    ['UTF-16BE without BOM', Buffer.from(utf16).swap16(), 'UTF-16BE', 2],
+    ['UTF-16LE without BOM, Japanese first (F1)', japanese, 'UTF-16LE', 2],
+    ['UTF-16BE without BOM, Japanese first (F1)', Buffer.from(japanese).swap16(), 'UTF-16BE', 2],
+    // F1b: UTF-32 was repaired (shredded); its little-endian BOM was called UTF-16LE.
+    ['UTF-32BE with BOM (F1b)', Buffer.from([0, 0, 0xfe, 0xff, 0, 0, 0, 0x7b, 0, 0, 0, 0x7d, 0, 0, 0, 0x0a]), 'UTF-32BE', 1],
+    ['UTF-32LE with BOM (F1b)', Buffer.from([0xff, 0xfe, 0, 0, 0x7b, 0, 0, 0, 0x7d, 0, 0, 0, 0x0a, 0, 0, 0]), 'UTF-32LE', 1],
+    ['UTF-32BE without BOM (F1b)', Buffer.from([0, 0, 0, 0x7b, 0, 0, 0, 0x7d, 0, 0, 0, 0x0a]), 'UTF-32BE', 1],
   ];
-  for (const [name, bytes, encoding] of variants) {
-    test(`${name}: check says UTF-16 and exits 1; repair refuses with exit 2 and leaves the file untouched`, async () => {
+  for (const [name, bytes, encoding, lines] of variants) {
+    test(`${name}: check names the encoding and exits 1; repair refuses with exit 2 and leaves the file untouched`, async () => {
       const file = fileWith(bytes);
       const c = await check(file);
       assert.equal(c.code, 1);
       assert.equal(c.json.records, 0);
       assert.deepEqual(
         c.json.problems.map((p) => [p.kind, p.offset, p.length]),
-        [['utf16', 0, bytes.length]],
+        [['not-utf8', 0, bytes.length]],
       );
-      assert.match(c.json.problems[0]?.message ?? '', new RegExp(`file is ${encoding}, not UTF-8`));
+      assert.equal(c.json.lines, lines);
+      assert.match(c.json.problems[0]?.message ?? '', new RegExp(`file is ${encoding}( with byte-order mark)?, not UTF-8`));
       const human = await cli(['check', file]);
       assert.equal(human.code, 1);
-      assert.match(human.stdout, /utf16: file is UTF-16/);
+      assert.match(human.stdout, new RegExp(`not-utf8: file is ${encoding}`));
       const before = fs.statSync(file);
       const r = await repair(file);
       assert.equal(r.code, 2);
@@ -171,7 +206,7 @@ describe('issue 9 item 1: repair and check never invent records', () => {
       return;
     }
     fs.writeFileSync(file, made);
-    assert.equal((await check(file)).json.problems[0]?.kind, 'utf16');
+    assert.equal((await check(file)).json.problems[0]?.kind, 'not-utf8');
     assert.equal((await repair(file)).code, 2);
     assert.deepEqual(fs.readFileSync(file), made);
   });

@@ -58,7 +58,13 @@ async function repairAndAccount(content: Buffer, options: RepairOptions = {}) {
     problems.flatMap((p) => [content.subarray(p.offset, p.offset + p.length), B('\n')]),
   );
   const repaired = await fsp.readFile(file);
-  assert.deepEqual(repaired, expectedFile, 'repaired file = record spans, one per line, in order');
+  if (all.length === 0) {
+    // Strict JSON Lines (what check passes) is never rewritten, CRLF endings and all.
+    assert.equal(result.changed, false);
+    assert.deepEqual(repaired, content, 'a strict file is left as it was');
+  } else {
+    assert.deepEqual(repaired, expectedFile, 'repaired file = record spans, one per line, in order');
+  }
   if (problems.length > 0) {
     assert.equal(result.quarantinePath, `${file}.quarantine`);
     assert.deepEqual(await fsp.readFile(`${file}.quarantine`), expectedQuarantine, 'quarantine = problem spans');
@@ -120,12 +126,12 @@ async function repairAndAccount(content: Buffer, options: RepairOptions = {}) {
 describe('repairJsonl', () => {
   const kinds: Array<[string, Buffer, RepairOptions?]> = [
     ['torn tail', B('{"a":1}\n{"b":2}\n{"c":[1,2')],
-    ['parseable tail without a newline', B('{"a":1}\n{"b":2}')],
+    ['parseable tail without a newline, after a damaged line', B('{"a":1}\n{\n{"b":2}')],
     ['fused records', B('{"a":1}\n{"b":2}{"c":3} {"d":4}\n{"e":5}\n')],
     ['torn record fused with the next', B('{"a":1,"b":"x{"{"c":3}\n')],
     ['NUL runs', Buffer.concat([B('{"a":1}\n'), NUL(40), B('\n'), NUL(3), B('{"b":2}\n{"c":3}'), NUL(1), B('{"d":4}\n')])],
-    ['CRLF', B('{"a":1}\r\n{"b":2}\r\n')],
-    ['several CRs before the newline', B('{"a":1}\r\r\n{"b":2} \r\n{"c":3}\r \r\n{"d":4}\r\r')],
+    ['CRLF, and a damaged line', B('{"a":1}\r\n{\r\n{"b":2}\r\n')],
+    ['several CRs before the newline, and a damaged line', B('{"a":1}\r\r\n{"b":2} \r\n{"c":3}\r \r\n[\r\n{"d":4}\r\r')],
     ['BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), B('{"a":1}\n{"b":2}\n')])],
     ['blank and whitespace lines', B('\n{"a":1}\n\n  \t\n{"b":2}\n\n\n')],
     [
@@ -160,7 +166,7 @@ describe('repairJsonl', () => {
     const result = await repairJsonl(file);
     assert.deepEqual(
       { ...result, before: undefined, problems: undefined },
-      { file, kept: 3, recovered: 0, quarantined: 0, reformatted: 0, quarantinedBytes: 0, quarantinePath: null, changed: false, before: undefined, problems: undefined },
+      { file, kept: 3, recovered: 0, quarantined: 0, reformatted: 0, quarantinedBytes: 0, quarantinePath: null, crlfEndings: 0, finalNewlineAdded: false, changed: false, before: undefined, problems: undefined },
     );
     const after = fs.statSync(file);
     assert.equal(after.ino, before.ino);

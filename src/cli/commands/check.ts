@@ -32,7 +32,7 @@ export async function checkCommand(ctx: CommandContext, args: string[]): Promise
     if (result.problemCount > result.problems.length) {
       ctx.stdout(`  … and ${result.problemCount - result.problems.length} more problems\n`);
     }
-    if (result.problemCount > 0 && result.corrupted === 0 && result.problemsByKind.utf16 === 0) {
+    if (result.problemCount > 0 && result.corrupted === 0 && result.problemsByKind['not-utf8'] === 0) {
       ctx.stdout('  not strict JSON Lines, but nothing is damaged: repair rewrites it without loss\n');
     }
     if (result.warn) ctx.stdout('  warning: more than 10% of the lines are corrupted\n');

@@ -1,14 +1,17 @@
 // The no-invented-record oracle: files made from known records, then damaged the ways real files
 // are (truncation, a torn record spliced onto the next, NUL holes, raw newlines inside strings,
-// pretty-printing, fused lines, CR-only or UTF-16 re-encoding). Whatever the reader keeps must be
-// one of the records written, or a value that ends its damaged line (rule (b) of
-// src/core/jsonl-salvage.ts: the one ambiguity the rule admits, counted).
+// pretty-printing, fused lines, CR-only or UTF-16/UTF-32 re-encoding). Whatever the reader keeps must be
+// one of the records written, or a value that ends its damaged line after a NUL hole or a BOM
+// on it (rule (b) of src/core/jsonl-salvage.ts: the one ambiguity of that kind it admits,
+// counted). A second generator tears records full of nested objects and arrays at every
+// position: from those nothing but records written may come back.
 import fc from 'fast-check';
 import type { Parsed } from './jsonl-checks';
+import type { NonUtf8Encoding } from '../../../src/core/text-encoding';
 
 /** Strings that hold what salvage must not take for records: brackets, quote-free values, escaped JSON. */
 const trickyText = fc.oneof(
-  fc.constantFrom('x [1] y', 'a {}', '{}', '[]', '[[1,2]]', '{ }', 'see {"k": 1}', '} {', 'tail {', '[1] [2]', '{"id":0}', 'a\nb', 'é {} 😀'),
+  fc.constantFrom('x [1] y', 'a {}', '{}', '[]', '[[1,2]]', '{ }', 'see {"k": 1}', '} {', 'tail {', '[1] [2]', '{"id":0}', 'a\nb', 'é {} 😀', 'こんにちは世界', '《》ਊ'),
   fc.string({ maxLength: 12 }),
 );
 
@@ -18,8 +21,12 @@ const trickyText = fc.oneof(
  */
 const record = (id: number): fc.Arbitrary<Record<string, unknown>> =>
   fc
-    .record({ s: trickyText, n: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), t: trickyText, b: fc.boolean() }, { requiredKeys: ['s'] })
-    .map((r) => ({ id, ...r }));
+    .record(
+      { s: trickyText, n: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), t: trickyText, b: fc.boolean(), jp: fc.boolean() },
+      { requiredKeys: ['s', 'jp'] },
+    )
+    // Sometimes a non-Latin key comes first: encoding detection must not depend on the text's script.
+    .map(({ jp, ...r }) => (jp ? { メッセージ: '今日はいい天気ですね', id, ...r } : { id, ...r }));
 
 export type OracleDamage =
   | { op: 'truncate'; at: number }
@@ -29,7 +36,7 @@ export type OracleDamage =
   | { op: 'pretty'; line: number }
   | { op: 'fuse'; line: number }
   | { op: 'cr-only' }
-  | { op: 'utf16'; bom: boolean };
+  | { op: 'wide'; encoding: NonUtf8Encoding; bom: boolean };
 
 const frac = fc.double({ min: 0, max: 1, noNaN: true });
 
@@ -46,7 +53,7 @@ const damageOp: fc.Arbitrary<OracleDamage> = fc.oneof(
 const reencode: fc.Arbitrary<OracleDamage | null> = fc.oneof(
   { weight: 8, arbitrary: fc.constant(null) },
   fc.constant({ op: 'cr-only' as const }),
-  fc.record({ op: fc.constant('utf16' as const), bom: fc.boolean() }),
+  fc.record({ op: fc.constant('wide' as const), encoding: fc.constantFrom<NonUtf8Encoding>('UTF-16LE', 'UTF-16BE', 'UTF-32LE', 'UTF-32BE'), bom: fc.boolean() }),
 );
 
 export interface OracleDoc {
@@ -54,10 +61,10 @@ export interface OracleDoc {
   originals: Set<string>;
   damage: OracleDamage[];
   bytes: Buffer;
-  /** Re-encoded as UTF-16: nothing may be read as a record. */
-  utf16: boolean;
-  /** ... with a byte-order mark: it must be reported as a utf16 problem. */
-  utf16Bom: boolean;
+  /** Re-encoded as UTF-16 or UTF-32: nothing may be read as a record. */
+  wide: NonUtf8Encoding | null;
+  /** ... with a byte-order mark: it must be reported as a not-utf8 problem naming the encoding. */
+  wideBom: boolean;
 }
 
 /** Start offsets of the lines of `buf` (each after a '\n', and 0). */
@@ -115,11 +122,20 @@ export function applyOracleDamage(buf: Buffer, d: OracleDamage): Buffer {
     }
     case 'cr-only':
       return Buffer.from(buf.map((c) => (c === 0x0a ? 0x0d : c)));
-    case 'utf16': {
-      const body = Buffer.from(buf.toString('utf8'), 'utf16le');
-      return d.bom ? Buffer.concat([Buffer.from([0xff, 0xfe]), body]) : body;
-    }
+    case 'wide':
+      return encodeWide(buf.toString('utf8'), d.encoding, d.bom);
   }
+}
+
+/** `text` in a UTF-16/32 encoding, with its byte-order mark when `bom`. */
+export function encodeWide(text: string, encoding: NonUtf8Encoding, bom: boolean): Buffer {
+  const t = bom ? `\ufeff${text}` : text;
+  if (encoding === 'UTF-16LE') return Buffer.from(t, 'utf16le');
+  if (encoding === 'UTF-16BE') return Buffer.from(t, 'utf16le').swap16();
+  const cps = Array.from(t, (c) => c.codePointAt(0) as number);
+  const out = Buffer.alloc(cps.length * 4);
+  cps.forEach((cp, i) => (encoding === 'UTF-32LE' ? out.writeUInt32LE(cp, i * 4) : out.writeUInt32BE(cp, i * 4)));
+  return out;
 }
 
 export const oracleDoc: fc.Arbitrary<OracleDoc> = fc
@@ -140,12 +156,83 @@ export const oracleDoc: fc.Arbitrary<OracleDoc> = fc
       bytes = applyOracleDamage(bytes, re);
       all.push(re);
     }
-    return { originals, damage: all, bytes, utf16: re?.op === 'utf16', utf16Bom: re?.op === 'utf16' && re.bom };
+    return { originals, damage: all, bytes, wide: re?.op === 'wide' ? re.encoding : null, wideBom: re?.op === 'wide' && re.bom };
   });
+
+/** Records full of nested objects and arrays, some torn and followed by '\n' or by the next record. */
+export interface TornNestedDoc {
+  originals: Set<string>;
+  bytes: Buffer;
+  /** Records torn (each followed by the end of its line or directly by the next record). */
+  tears: number;
+  /** Of those, how many had the next record appended directly (no '\n' in between). */
+  appended: number;
+}
+
+/** Nested JSON: objects and arrays inside each other, with strings that look like JSON. */
+const nested: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.integer(),
+    trickyText,
+    fc.constant(null),
+    tie('object'),
+    tie('array'),
+  ),
+  object: fc.dictionary(fc.oneof(fc.constantFrom('cfg', 'env', 'HOME', 'x', 'メッセージ', 'a {}'), fc.string({ maxLength: 4 })), tie('value'), { maxKeys: 4 }),
+  array: fc.array(tie('value'), { maxLength: 4 }),
+})).value;
+
+const nestedRecord = (id: number): fc.Arbitrary<Record<string, unknown>> =>
+  fc.record({ cfg: nested, env: nested, last: fc.oneof(nested, fc.constant({ deep: [1, { x: {} }] })) }).map((r) => ({ id, ...r }));
+
+export const tornNestedDoc: fc.Arbitrary<TornNestedDoc> = fc
+  .integer({ min: 1, max: 8 })
+  .chain((n) =>
+    fc.record({
+      records: fc.tuple(...Array.from({ length: n }, (_, i) => nestedRecord(i + 1))),
+      // Per record: not torn, or torn at a fraction of its text, then '\n' or the next record.
+      // (A uniform byte position: fractions from fc.double cluster at the ends.)
+      tears: fc.array(fc.option(fc.record({ at: fc.nat(), appended: fc.boolean() }), { freq: 2 }), { minLength: n, maxLength: n }),
+    }),
+  )
+  .map(({ records, tears }) => {
+    const originals = new Set(records.map((r) => JSON.stringify(r)));
+    let text = '';
+    let torn = 0;
+    let appended = 0;
+    records.forEach((r, i) => {
+      const line = JSON.stringify(r);
+      const tear = tears[i];
+      if (!tear) {
+        text += `${line}\n`;
+        return;
+      }
+      torn++;
+      // At least one byte, never the whole record (that would not be torn).
+      text += line.slice(0, 1 + (tear.at % (line.length - 1)));
+      if (tear.appended && i + 1 < records.length) appended++;
+      else text += '\n';
+    });
+    return { originals, bytes: Buffer.from(text), tears: torn, appended };
+  });
+
+/** Torn nested records: every record kept must be one written, whole (no value from inside one). */
+export function checkTornNested(doc: TornNestedDoc, parsed: Parsed): string[] {
+  const out: string[] = [];
+  for (const r of parsed.records) {
+    const text = JSON.stringify(r.value);
+    if (!doc.originals.has(text)) out.push(`record nobody wrote at byte ${r.offset} (line ${r.line}): ${text.slice(0, 120)}`);
+  }
+  return out;
+}
 
 export interface OracleCounts {
   original: number;
-  /** Recovered values that are not records written, at the end of their damaged line (rule (b)). */
+  /**
+   * Recovered values that are not records written, at the end of their damaged line after a NUL
+   * hole or a BOM there (the ambiguity rule (b) admits).
+   */
   suffixValues: number;
 }
 
@@ -172,17 +259,38 @@ function endsItsLine(bytes: Buffer, parsed: Parsed, r: { offset: number; length:
   return true;
 }
 
-/** The oracle: every kept record was written, or is a rule-(b) value ending its line. */
+/** True when a NUL or a BOM precedes `offset` on its line (back to a '\n' or CR). */
+function afterHole(bytes: Buffer, offset: number): boolean {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = bytes[i];
+    if (c === 0x0a || c === 0x0d) return false;
+    if (c === 0 || (c === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf)) return true;
+  }
+  return false;
+}
+
+/** The oracle: every kept record was written, or is a rule-(b) value ending its line after a hole. */
 export function checkNoInventedRecords(doc: OracleDoc, parsed: Parsed, counts: OracleCounts): string[] {
   const out: string[] = [];
-  if (doc.utf16 && parsed.records.length > 0) out.push('a UTF-16 file was read as records');
-  if (doc.utf16Bom && !parsed.problems.some((p) => p.kind === 'utf16')) out.push('a UTF-16 file with a BOM is not a utf16 problem');
+  if (doc.wide && parsed.records.length > 0) out.push(`a ${doc.wide} file was read as records`);
+  const named = parsed.problems.find((p) => p.kind === 'not-utf8');
+  // FF FE 00 00 is the UTF-32LE mark, or the UTF-16LE one and a NUL (damage put there): UTF-32LE
+  // when the units after it are UTF-32 too, as docs/format.md says.
+  let utf32Mark = named?.encoding === 'UTF-32LE' && doc.wide === 'UTF-16LE' && doc.wideBom && [0xff, 0xfe, 0, 0].every((b, i) => doc.bytes[i] === b);
+  for (let i = 0; utf32Mark && i + 4 <= Math.min(doc.bytes.length, 128); i += 4) {
+    const u = doc.bytes.readUInt32LE(i);
+    if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) utf32Mark = false;
+  }
+  if (utf32Mark) {
+    // named UTF-32LE by the documented rule
+  } else if (doc.wideBom && named?.encoding !== doc.wide) out.push(`a ${doc.wide} file with a BOM is not a not-utf8 problem naming it`);
+  else if (named && named.encoding !== doc.wide) out.push(`a ${doc.wide ?? 'UTF-8'} file was called ${named.encoding ?? '?'}`);
   for (const r of parsed.records) {
     const text = JSON.stringify(r.value);
     if (r.recovered && (typeof r.value !== 'object' || r.value === null)) out.push(`recovered a scalar: ${text}`);
     if (doc.originals.has(text)) {
       counts.original++;
-    } else if (r.recovered && endsItsLine(doc.bytes, parsed, r)) {
+    } else if (r.recovered && endsItsLine(doc.bytes, parsed, r) && afterHole(doc.bytes, r.offset)) {
       counts.suffixValues++;
     } else {
       out.push(`record nobody wrote at byte ${r.offset} (line ${r.line}, recovered ${r.recovered}): ${text.slice(0, 120)}`);

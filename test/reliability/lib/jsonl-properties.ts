@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, readdirSy
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cleanDoc, anyJsonlBytes } from './jsonl-arbitraries';
-import { oracleDoc, checkNoInventedRecords, type OracleCounts } from './jsonl-oracle';
+import { oracleDoc, checkNoInventedRecords, tornNestedDoc, checkTornNested, type OracleCounts } from './jsonl-oracle';
 import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair, damage, recordSpans } from './jsonl-checks';
 import { DEFAULT_MAX_LINE_BYTES, scanJsonl } from '../../../src/core/jsonl-reader';
-import { repairJsonl } from '../../../src/core/jsonl-repair';
+import { repairJsonl, SHORT_NUL_RUNS_REFUSED } from '../../../src/core/jsonl-repair';
 
 export interface RunArgs {
   numRuns: number;
@@ -79,7 +79,7 @@ export function readerDamaged(args: RunArgs, progress: (n: number) => void): Run
 
 export interface OracleSummary extends OracleCounts {
   cases: number;
-  utf16: number;
+  notUtf8: number;
   problems: number;
 }
 
@@ -88,7 +88,7 @@ export interface OracleSummary extends OracleCounts {
  * damaged, read whole and in random chunks, plus the usual accounting.
  */
 export function readerOracle(args: RunArgs, progress: (n: number) => void): OracleSummary {
-  const summary: OracleSummary = { cases: 0, original: 0, suffixValues: 0, utf16: 0, problems: 0 };
+  const summary: OracleSummary = { cases: 0, original: 0, suffixValues: 0, notUtf8: 0, problems: 0 };
   fc.assert(
     fc.property(oracleDoc, chunking, (doc, chunks) => {
       const whole = parseInChunks(doc.bytes, [1 << 30], DEFAULT_MAX_LINE_BYTES);
@@ -104,7 +104,40 @@ export function readerOracle(args: RunArgs, progress: (n: number) => void): Orac
       summary.original += counts.original;
       summary.suffixValues += counts.suffixValues;
       summary.problems += whole.problems.length;
-      if (whole.problems.some((p) => p.kind === 'utf16')) summary.utf16++;
+      if (whole.problems.some((p) => p.kind === 'not-utf8')) summary.notUtf8++;
+      if (++summary.cases % 500 === 0) progress(summary.cases);
+    }),
+    { numRuns: args.numRuns, seed: args.seed },
+  );
+  return summary;
+}
+
+export interface TornNestedSummary {
+  cases: number;
+  /** Records torn, and of those followed directly by the next record. */
+  tears: number;
+  appended: number;
+  /** Records read back (all written ones: checked). */
+  kept: number;
+  /** Records written whole that were not read back (quarantined with a torn one before them). */
+  notKept: number;
+}
+
+/**
+ * Records full of nested objects and arrays, torn at random positions and followed by '\n' or
+ * by the next record: nothing but records written may be read back (break-test F2 kind).
+ */
+export function readerTornNested(args: RunArgs, progress: (n: number) => void): TornNestedSummary {
+  const summary: TornNestedSummary = { cases: 0, tears: 0, appended: 0, kept: 0, notKept: 0 };
+  fc.assert(
+    fc.property(tornNestedDoc, chunking, (doc, chunks) => {
+      const whole = parseInChunks(doc.bytes, [1 << 30], DEFAULT_MAX_LINE_BYTES);
+      const pieces = parseInChunks(doc.bytes, chunks, DEFAULT_MAX_LINE_BYTES);
+      fail([...checkTornNested(doc, whole), ...checkPartition(doc.bytes, whole), ...checkSpans(doc.bytes, whole), ...diffParsed(whole, pieces)]);
+      summary.tears += doc.tears;
+      summary.appended += doc.appended;
+      summary.kept += whole.records.length;
+      summary.notKept += doc.originals.size - doc.tears - whole.records.length;
       if (++summary.cases % 500 === 0) progress(summary.cases);
     }),
     { numRuns: args.numRuns, seed: args.seed },
@@ -119,7 +152,10 @@ export interface RepairSummary {
   quarantined: number;
   quarantinedBytes: number;
   formattingBytes: number;
-  refusedUtf16: number;
+  /** Refused as UTF-16/32. */
+  refusedNotUtf8: number;
+  /** Refused: no record, NUL bytes interleaved with text (SHORT_NUL_RUNS_REFUSED). */
+  refusedInterleavedNul: number;
 }
 
 /**
@@ -131,7 +167,7 @@ export interface RepairSummary {
 export async function repairProperties(args: RunArgs, progress: (n: number) => void): Promise<RepairSummary> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dir = mkdtempSync(join(base, 'sk-rel-repair-'));
-  const summary: RepairSummary = { cases: 0, changed: 0, kept: 0, quarantined: 0, quarantinedBytes: 0, formattingBytes: 0, refusedUtf16: 0 };
+  const summary: RepairSummary = { cases: 0, changed: 0, kept: 0, quarantined: 0, quarantinedBytes: 0, formattingBytes: 0, refusedNotUtf8: 0, refusedInterleavedNul: 0 };
   try {
     await fc.assert(
       fc.asyncProperty(anyJsonlBytes, fc.constantFrom(100, 4096, DEFAULT_MAX_LINE_BYTES), async (bytes, maxLineBytes) => {
@@ -139,16 +175,19 @@ export async function repairProperties(args: RunArgs, progress: (n: number) => v
         writeFileSync(file, bytes);
         try {
           const expected = parseInChunks(bytes, [1 << 30], maxLineBytes);
-          if (expected.problems.some((p) => p.kind === 'utf16')) {
+          const notUtf8 = expected.problems.some((p) => p.kind === 'not-utf8');
+          const shortNulRuns = expected.problems.filter((p) => p.kind === 'nul-bytes' && p.length <= 3).length;
+          if (notUtf8 || (expected.records.length + expected.oversized.length === 0 && shortNulRuns >= SHORT_NUL_RUNS_REFUSED)) {
             // Refused, and the file left exactly as it was.
             const refused = await repairJsonl(file, { maxLineBytes }).then(
               () => 'repaired',
               (err: { code?: string }) => err.code ?? 'no code',
             );
-            if (refused !== 'EJSONLENCODING') throw new Error(`repair of a UTF-16 file: ${refused}`);
+            if (refused !== 'EJSONLENCODING') throw new Error(`repair of a file that is not UTF-8 JSONL: ${refused}`);
             if (!readFileSync(file).equals(bytes)) throw new Error('a refused repair changed the file');
             if (existsSync(`${file}.quarantine`)) throw new Error('a refused repair wrote a quarantine');
-            summary.refusedUtf16++;
+            if (notUtf8) summary.refusedNotUtf8++;
+            else summary.refusedInterleavedNul++;
             return;
           }
           const first = await repairJsonl(file, { maxLineBytes });
