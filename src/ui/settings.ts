@@ -18,7 +18,7 @@ export interface Settings {
   unresponsiveAfterMs: number | undefined;
   /** expireAfterMs written into this window's own record (sessionKeeper.expireAfterHours). */
   expireAfterMs: number;
-  /** How long the automatic cleanup leaves a stale session visible after its last heartbeat (sessionKeeper.staleGraceMinutes). */
+  /** How long the automatic cleanup leaves a stale session visible after a cleanup first saw it stale (sessionKeeper.staleGraceMinutes). */
   staleGraceMs: number;
   autoCleanupOnStart: boolean;
   notifyOnStale: boolean;
