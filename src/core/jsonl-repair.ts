@@ -367,7 +367,13 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
       phase('locked');
       // Open from before the read to after the rename (see repair-commit.ts).
       const original: OriginalFile = await openOriginal(lease.target, st);
-      phase('opened');
+      try {
+        phase('opened');
+      } catch (err) {
+        // A hook may stop the repair here (the MCP server's folder guard does): close what we opened.
+        await original.handle.close();
+        throw err;
+      }
 
       const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
       const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS, target);

@@ -47,7 +47,7 @@ test('reader: from damaged files of known records, nothing is kept that nobody w
   recordFigures({
     test: 'property-reader-oracle',
     injects: 'known records, then truncation, torn records spliced onto the next, NUL holes, raw newlines in strings, pretty-printing, fused lines, CR-only or UTF-16/UTF-32 re-encoding (either byte order, BOM or not, Latin or Japanese first key)',
-    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, inventedRecords: 0, notUtf8Files: s.notUtf8, problems: s.problems, seed: seed + 3 },
+    figures: { cases: s.cases, recordsKeptThatWereWritten: s.original, suffixValuesKept: s.suffixValues, damageLeftValidJson: s.damageLeftValidJson, inventedRecords: 0, notUtf8Files: s.notUtf8, problems: s.problems, seed: seed + 3 },
   });
 });
 

@@ -234,6 +234,13 @@ export interface OracleCounts {
    * hole or a BOM there (the ambiguity rule (b) admits).
    */
   suffixValues: number;
+  /**
+   * Whole lines that are valid JSON but no record written: damage that happened to leave valid
+   * JSON (a pretty-printed record with a line cut out and CR-only line ends is one line that
+   * parses). Strict JSON Lines makes such a line a record, and no reader can tell; salvage is not
+   * involved (these are never `recovered`).
+   */
+  damageLeftValidJson: number;
 }
 
 /** True when the line of `r` holds after it only whitespace and recovered values (to a '\n' or CR). */
@@ -257,6 +264,18 @@ function endsItsLine(bytes: Buffer, parsed: Parsed, r: { offset: number; length:
     return false;
   }
   return true;
+}
+
+/** True when the record's span is its whole '\n'-delimited line but for JSON whitespace (and a first-line BOM). */
+function isWholeLine(bytes: Buffer, r: { offset: number; length: number }): boolean {
+  const blank = (c: number | undefined): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
+  let i = r.offset - 1;
+  while (i >= 0 && blank(bytes[i])) i--;
+  if (i === 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = -1;
+  if (i >= 0 && bytes[i] !== 0x0a) return false;
+  let j = r.offset + r.length;
+  while (j < bytes.length && blank(bytes[j])) j++;
+  return j === bytes.length || bytes[j] === 0x0a;
 }
 
 /** True when a NUL or a BOM precedes `offset` on its line (back to a '\n' or CR). */
@@ -292,6 +311,8 @@ export function checkNoInventedRecords(doc: OracleDoc, parsed: Parsed, counts: O
       counts.original++;
     } else if (r.recovered && endsItsLine(doc.bytes, parsed, r) && afterHole(doc.bytes, r.offset)) {
       counts.suffixValues++;
+    } else if (!r.recovered && isWholeLine(doc.bytes, r)) {
+      counts.damageLeftValidJson++;
     } else {
       out.push(`record nobody wrote at byte ${r.offset} (line ${r.line}, recovered ${r.recovered}): ${text.slice(0, 120)}`);
     }

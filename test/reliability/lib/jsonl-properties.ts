@@ -88,12 +88,12 @@ export interface OracleSummary extends OracleCounts {
  * damaged, read whole and in random chunks, plus the usual accounting.
  */
 export function readerOracle(args: RunArgs, progress: (n: number) => void): OracleSummary {
-  const summary: OracleSummary = { cases: 0, original: 0, suffixValues: 0, notUtf8: 0, problems: 0 };
+  const summary: OracleSummary = { cases: 0, original: 0, suffixValues: 0, damageLeftValidJson: 0, notUtf8: 0, problems: 0 };
   fc.assert(
     fc.property(oracleDoc, chunking, (doc, chunks) => {
       const whole = parseInChunks(doc.bytes, [1 << 30], DEFAULT_MAX_LINE_BYTES);
       const pieces = parseInChunks(doc.bytes, chunks, DEFAULT_MAX_LINE_BYTES);
-      const counts: OracleCounts = { original: 0, suffixValues: 0 };
+      const counts: OracleCounts = { original: 0, suffixValues: 0, damageLeftValidJson: 0 };
       fail([
         ...checkNoInventedRecords(doc, whole, counts),
         ...checkPartition(doc.bytes, whole),
@@ -103,6 +103,7 @@ export function readerOracle(args: RunArgs, progress: (n: number) => void): Orac
       ]);
       summary.original += counts.original;
       summary.suffixValues += counts.suffixValues;
+      summary.damageLeftValidJson += counts.damageLeftValidJson;
       summary.problems += whole.problems.length;
       if (whole.problems.some((p) => p.kind === 'not-utf8')) summary.notUtf8++;
       if (++summary.cases % 500 === 0) progress(summary.cases);
