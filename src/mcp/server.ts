@@ -1,7 +1,6 @@
 // `session-keeper mcp`: a stdio MCP server that makes the agent which launched it a session and
 // gives it tools to see the other sessions and to write, check and repair JSONL files safely.
 // stdout carries JSON-RPC only; everything else goes to stderr.
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -14,12 +13,13 @@ import {
 import { appendJsonl } from '../core/jsonl-append';
 import { scanJsonl } from '../core/jsonl-reader';
 import { repairJsonl } from '../core/jsonl-repair';
-import { oneLine } from '../core/one-line';
+import { cleanLine, oneLine } from '../core/one-line';
 import { LIMITS } from '../core/session-record';
 import { SessionStore, type SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
 import { agentLabel, agentTool, parentGone, rootPaths } from './agent-session';
-import { assertUnchanged, checkToolPath, FileRefusedError, usableRoots } from './file-guard';
+import { assertStillInside, assertUnchanged, checkToolPath, createChecked, FileRefusedError, screenRoots } from './file-guard';
+import { refuseLossyNumbers } from './tools';
 import { argsOf, stateArg, stringArg, TOOLS, type QuotedSession } from './tools';
 
 export interface McpServerOptions {
@@ -47,6 +47,9 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
   const { log } = options;
   const store = new SessionStore(options.dir, { onError: (err, ctx) => log(`${ctx}: ${(err as Error)?.message ?? String(err)}`) });
   let roots: string[] = [];
+  /** Why there is no usable root (the file tools' error), or null. */
+  let rootsProblem: string | null = 'the workspace roots are not known yet';
+  let registrationError: string | null = null;
   let handle: SessionHandle | null = null;
   let setup: Promise<void> | null = null;
 
@@ -61,18 +64,37 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
   );
 
+  // A client that offers roots decides the scope alone: if its roots cannot be had, the file
+  // tools refuse rather than fall back to the working directory (which may be far wider).
   const refreshRoots = async (): Promise<string[]> => {
     const caps = server.getClientCapabilities();
-    let candidates = [options.cwd];
+    let candidates: string[];
     if (caps?.roots) {
       try {
         const listed = await server.listRoots(undefined, { timeout: 5000 });
         candidates = rootPaths(listed.roots);
       } catch (err) {
-        log(`roots/list failed, using the working directory: ${(err as Error).message}`);
+        roots = [];
+        rootsProblem = `could not get the client's roots: ${(err as Error).message}`;
+        log(rootsProblem);
+        return roots;
       }
+    } else {
+      candidates = [options.cwd];
     }
-    roots = await usableRoots(candidates);
+    const screened = await screenRoots(candidates);
+    roots = screened.usable;
+    const refusedText = screened.refused.map((r) => `${r.root} (${r.why})`).join('; ');
+    if (refusedText) log(`roots refused: ${refusedText}`);
+    if (roots.length > 0) rootsProblem = null;
+    else if (caps?.roots && candidates.length === 0) rootsProblem = 'the client sent no local (file://) roots';
+    else if (caps?.roots) rootsProblem = `none of the client's roots can be used: ${refusedText}`;
+    else rootsProblem = `the client sent no roots and the working directory cannot be used: ${refusedText}`;
+    return roots;
+  };
+  const toolRoots = async (): Promise<string[]> => {
+    await setup;
+    if (roots.length === 0) throw new FileRefusedError(`no workspace to work in: ${rootsProblem ?? 'no usable root'}`);
     return roots;
   };
 
@@ -93,7 +115,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
         });
         log(`session ${handle.id} registered for pid ${options.parentPid}`);
       } catch (err) {
-        log(`could not register the session: ${(err as Error).message}`);
+        registrationError = (err as Error).message;
+        log(`could not register the session: ${registrationError}`);
       }
     })();
   };
@@ -103,7 +126,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
 
   const ownSession = async (): Promise<SessionHandle> => {
     await setup;
-    if (!handle) throw new FileRefusedError('this agent has no session (registration failed; see the server log)');
+    if (!handle) throw new FileRefusedError(`this agent has no session: registering it failed: ${registrationError ?? 'unknown reason'}`);
     return handle;
   };
 
@@ -125,24 +148,23 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     async set_session_status(args) {
       const status = stringArg(args, 'status', LIMITS.status);
       const session = await ownSession();
-      const record = await session.update({ status: oneLine(status, LIMITS.status) });
+      // Stored cleaned (line breaks become spaces, invisible and control characters are
+      // dropped), never escaped: every reader escapes at output, so escaping here would show
+      // literal \u000a in the CLI and the tree.
+      const record = await session.update({ status: cleanLine(status, LIMITS.status) });
       return result({ id: record.id, status: record.status ?? '' });
     },
     async append_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
       const value = args.value;
       if (value === undefined) throw new FileRefusedError('"value" is required: the JSON value to append');
-      await setup;
-      let checked = await checkToolPath(requested, roots, store.dir, true);
+      refuseLossyNumbers(value);
+      const scope = await toolRoots();
+      let checked = await checkToolPath(requested, scope, store.dir, true);
       if (checked.identity === null) {
-        // Create it ourselves: O_EXCL never follows a link planted meanwhile. Then check again.
-        await fsp.open(checked.path, 'wx', 0o600).then(
-          (h) => h.close(),
-          (err: NodeJS.ErrnoException) => {
-            if (err.code !== 'EEXIST') throw err;
-          },
-        );
-        checked = await checkToolPath(requested, roots, store.dir, false);
+        // Created inside the checked directory itself (never through a link), then checked again.
+        await createChecked(checked);
+        checked = await checkToolPath(requested, scope, store.dir, false);
       }
       const line = JSON.stringify(value);
       await appendJsonl(checked.path, value, checked.identity ? { expectFile: checked.identity } : {});
@@ -150,10 +172,10 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
     async check_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
-      await setup;
-      const checked = await checkToolPath(requested, roots, store.dir, false);
+      const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
       const stats = await scanJsonl(checked.path, { maxProblems: 20 });
       await assertUnchanged(checked);
+      assertStillInside(checked);
       return result({
         file: checked.path,
         bytes: stats.bytes,
@@ -168,9 +190,16 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
     async repair_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
-      await setup;
-      const checked = await checkToolPath(requested, roots, store.dir, false);
-      const r = await repairJsonl(checked.path);
+      const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
+      // Re-checked at every step up to the commit: a directory swapped for a link meanwhile
+      // stops the repair before it writes its temporary files, quarantine or rename.
+      let committed = false;
+      const r = await repairJsonl(checked.path, {
+        onPhase: (phase) => {
+          if (phase === 'renamed') committed = true;
+          if (!committed) assertStillInside(checked);
+        },
+      });
       return result({
         file: r.file,
         kept: r.kept,

@@ -157,3 +157,26 @@ export function stateArg(args: Record<string, unknown>): QuotedSession['state'] 
   if (!(SESSION_STATES as readonly unknown[]).includes(v)) throw new ToolInputError(`"state" must be one of ${SESSION_STATES.join(', ')}`);
   return v as QuotedSession['state'];
 }
+
+/**
+ * Refuses numbers that JSON text cannot carry faithfully: non-finite ones (1e400 arrives as
+ * Infinity, which JSON.stringify would write as null) and integers beyond 2^53 - 1, which the
+ * JSON-RPC layer has already rounded. Throws ToolInputError naming where in the value it is.
+ */
+export function refuseLossyNumbers(value: unknown, where = 'value', depth = 0): void {
+  if (depth > 256) throw new ToolInputError('"value" is nested more than 256 levels deep');
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) {
+      throw new ToolInputError(`${where} is not a finite number (e.g. 1e400 overflows): JSON cannot hold it; nothing appended`);
+    }
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw new ToolInputError(
+        `${where} is an integer beyond 2^53-1, which arrives rounded (JSON numbers are doubles here); send it as a string; nothing appended`,
+      );
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => refuseLossyNumbers(v, `${where}[${i}]`, depth + 1));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) refuseLossyNumbers(v, `${where}.${k}`, depth + 1);
+  }
+}
