@@ -144,28 +144,65 @@ export async function checkToolPath(
   }
   if (!last?.isFile()) throw new FileRefusedError(`${absolute} is not a regular file`);
   refuseHardLinks(absolute, last);
-  return { path: absolute, root, identity: await openedIdentity(absolute, last), dirIdentity: idOf(dir) };
+  const opened = await openedIdentity(absolute, last);
+  return { path: absolute, root, identity: opened.file, dirIdentity: opened.dir ?? idOf(dir) };
 }
 
-/** Opens without following links and compares the opened file with the one lstat saw. */
-async function openedIdentity(file: string, checked: Stats): Promise<{ dev: number; ino: number }> {
-  let handle: fsp.FileHandle;
+/**
+ * Opens the directory `dirPath` (canonical: no links, no `..`) and proves it is that directory:
+ * on Linux the kernel's own name for the opened directory (/proc/self/fd/N) must equal
+ * `dirPath`, so a parent component swapped for a link during the walk is caught. Paths under
+ * /proc/self/fd/N then stay in that directory whatever is renamed meanwhile. Returns null off
+ * Linux (callers fall back to path checks).
+ */
+async function openVerifiedDir(dirPath: string): Promise<fsp.FileHandle | null> {
+  if (process.platform !== 'linux') return null;
+  let dirHandle: fsp.FileHandle;
   try {
-    handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+    dirHandle = await fsp.open(dirPath, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | (fsConstants.O_NOFOLLOW ?? 0));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK') throw new FileRefusedError(`${file} became a symbolic link: links are not followed`);
-    throw new FileRefusedError(`cannot open ${file}: ${(err as Error).message}`);
+    throw new FileRefusedError(`${dirPath} changed while it was being checked (${(err as NodeJS.ErrnoException).code ?? 'error'}): refused`);
   }
+  const actual = await fsp.readlink(`/proc/self/fd/${dirHandle.fd}`).catch(() => null);
+  if (actual !== dirPath) {
+    await dirHandle.close();
+    throw new FileRefusedError(`${dirPath} was swapped for a link or moved while it was being checked: refused`);
+  }
+  return dirHandle;
+}
+
+/**
+ * Opens the file without following links, inside the verified directory, and compares the
+ * opened file with the one lstat saw. Returns the identities of the file and its directory.
+ */
+async function openedIdentity(
+  file: string,
+  checked: Stats,
+): Promise<{ file: { dev: number; ino: number }; dir: { dev: number; ino: number } | null }> {
+  const dirHandle = await openVerifiedDir(path.dirname(file));
   try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.dev !== checked.dev || st.ino !== checked.ino) {
-      throw new FileRefusedError(`${file} changed while it was being checked: refused`);
+    const via = dirHandle ? `/proc/self/fd/${dirHandle.fd}/${path.basename(file)}` : file;
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(via, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'EMLINK') throw new FileRefusedError(`${file} became a symbolic link: links are not followed`);
+      if (code === 'ENOENT') throw new FileRefusedError(`${file} disappeared while it was being checked`);
+      throw new FileRefusedError(`cannot open ${file}: ${(err as Error).message}`);
     }
-    refuseHardLinks(file, st);
-    return { dev: st.dev, ino: st.ino };
+    try {
+      const st = await handle.stat();
+      if (!st.isFile() || st.dev !== checked.dev || st.ino !== checked.ino) {
+        throw new FileRefusedError(`${file} changed while it was being checked: refused`);
+      }
+      refuseHardLinks(file, st);
+      return { file: idOf(st), dir: dirHandle ? idOf(await dirHandle.stat()) : null };
+    } finally {
+      await handle.close();
+    }
   } finally {
-    await handle.close();
+    await dirHandle?.close();
   }
 }
 
@@ -215,6 +252,19 @@ export function assertStillInside(checked: CheckedFile): void {
 }
 
 /**
+ * An onPhase callback for repairJsonl: assertStillInside() at every phase up to the commit, so a
+ * directory swapped for a link meanwhile stops the repair before it writes temporary files or a
+ * quarantine, or renames. After the rename nothing is stopped (the repair has committed).
+ */
+export function repairGuard(checked: CheckedFile): (phase: string) => void {
+  let committed = false;
+  return (phase) => {
+    if (phase === 'renamed') committed = true;
+    if (!committed) assertStillInside(checked);
+  };
+}
+
+/**
  * Creates the missing file `checked.path` (mode 0600) inside the directory that was checked,
  * never through a link: on Linux through /proc/self/fd of the opened directory, whose identity
  * is compared with the checked one, so a directory renamed or swapped meanwhile is not entered;
@@ -233,12 +283,7 @@ export async function createChecked(checked: CheckedFile): Promise<void> {
     await fsp.open(checked.path, create, 0o600).then((h) => h.close(), tolerateExisting);
     return;
   }
-  let dirHandle: fsp.FileHandle;
-  try {
-    dirHandle = await fsp.open(dirPath, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | (fsConstants.O_NOFOLLOW ?? 0));
-  } catch (err) {
-    throw new FileRefusedError(`${dirPath} changed while the tool ran (${(err as NodeJS.ErrnoException).code ?? 'error'}): nothing created`);
-  }
+  const dirHandle = (await openVerifiedDir(dirPath)) as fsp.FileHandle;
   try {
     const st = await dirHandle.stat();
     if (st.dev !== checked.dirIdentity.dev || st.ino !== checked.dirIdentity.ino) {

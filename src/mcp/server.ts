@@ -18,7 +18,7 @@ import { LIMITS } from '../core/session-record';
 import { SessionStore, type SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
 import { agentLabel, agentTool, parentGone, rootPaths } from './agent-session';
-import { assertStillInside, assertUnchanged, checkToolPath, createChecked, FileRefusedError, screenRoots } from './file-guard';
+import { assertStillInside, assertUnchanged, checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots } from './file-guard';
 import { refuseLossyNumbers } from './tools';
 import { argsOf, stateArg, stringArg, TOOLS, type QuotedSession } from './tools';
 
@@ -75,7 +75,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
         candidates = rootPaths(listed.roots);
       } catch (err) {
         roots = [];
-        rootsProblem = `could not get the client's roots: ${(err as Error).message}`;
+        rootsProblem = `could not get the client's roots: ${(err as Error).message.replace(/\s+/g, ' ')}`;
         log(rootsProblem);
         return roots;
       }
@@ -193,13 +193,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
       // Re-checked at every step up to the commit: a directory swapped for a link meanwhile
       // stops the repair before it writes its temporary files, quarantine or rename.
-      let committed = false;
-      const r = await repairJsonl(checked.path, {
-        onPhase: (phase) => {
-          if (phase === 'renamed') committed = true;
-          if (!committed) assertStillInside(checked);
-        },
-      });
+      const r = await repairJsonl(checked.path, { onPhase: repairGuard(checked) });
       return result({
         file: r.file,
         kept: r.kept,
@@ -221,7 +215,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       return await run(argsOf(request.params.arguments));
     } catch (err) {
       // Refused paths, bad arguments, lock timeouts: errors the agent reads and can act on.
-      return toolError(err instanceof Error ? err.message : String(err));
+      return toolError(describeToolError(err));
     }
   });
 
@@ -294,6 +288,22 @@ function quoteSession(s: SessionInfo, selfId: string | null, mine: string[]): Qu
     heartbeatAgeMs: s.heartbeatAgeMs,
     createdAt: r.createdAt,
   };
+}
+
+/** Errno codes a file tool meets when its file or a folder on the path changes under it. */
+const RACE_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'EINVAL', 'EISDIR', 'EMLINK', 'ESTALE']);
+
+/**
+ * The agent's error text: our own errors as they are; a raw filesystem error (a folder renamed
+ * or swapped for a link during the call) said in words, its code and message kept at the end.
+ */
+function describeToolError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && RACE_CODES.has(code)) {
+    return `the file or a folder on its path changed or vanished while the tool ran, so it stopped. Try again (${err.message})`;
+  }
+  return err.message;
 }
 
 function result(structured: Record<string, unknown>): CallToolResult {
