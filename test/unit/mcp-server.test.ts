@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { SessionStore } from '../../src/core/session-store';
+import { refuseLossyNumbers, ToolInputError } from '../../src/mcp/tools';
 import { waitForLine } from '../fixtures/lock-helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -48,7 +49,10 @@ interface QuotedSession {
 }
 
 /** Connects an SDK client to a new server; `roots` given means the client offers roots. */
-async function connect(dir: string, opts: { name: string; cwd: string; roots?: string[]; env?: NodeJS.ProcessEnv }): Promise<Agent> {
+async function connect(
+  dir: string,
+  opts: { name: string; cwd: string; roots?: string[]; listRoots?: () => unknown; env?: NodeJS.ProcessEnv },
+): Promise<Agent> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp', '--dir', dir],
@@ -58,8 +62,11 @@ async function connect(dir: string, opts: { name: string; cwd: string; roots?: s
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: opts.name, version: '0.0.1' }, opts.roots ? { capabilities: { roots: { listChanged: true } } } : {});
-  if (opts.roots) {
+  const offersRoots = opts.roots !== undefined || opts.listRoots !== undefined;
+  const client = new Client({ name: opts.name, version: '0.0.1' }, offersRoots ? { capabilities: { roots: { listChanged: true } } } : {});
+  if (opts.listRoots) {
+    client.setRequestHandler(ListRootsRequestSchema, opts.listRoots as () => { roots: [] });
+  } else if (opts.roots) {
     const roots = opts.roots;
     client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots.map((r) => ({ uri: pathToFileURL(r).href, name: path.basename(r) })) }));
   }
@@ -298,5 +305,82 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
         await agent.client.close();
       }
     });
+  });
+
+  test('a client that offers roots but cannot give usable ones gets no workspace, never the working directory', async () => {
+    const dir = tempDir('dir');
+    const cwd = tempDir('cwd');
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['throws', () => Promise.reject(new Error('roots unavailable')), /could not get the client's roots: .*roots unavailable/],
+      ['bad schema', () => ({ roots: [{ uri: 'http://x/y' }] }), /could not get the client's roots: /],
+      ['no answer', () => new Promise(() => undefined), /could not get the client's roots: .*timed out/i],
+      ['home', () => ({ roots: [{ uri: pathToFileURL(os.homedir()).href }] }), /none of the client's roots can be used: .*it is the home directory/],
+      ['/', () => ({ roots: [{ uri: 'file:///' }] }), /it is the filesystem root/],
+      ['home parent', () => ({ roots: [{ uri: pathToFileURL(path.dirname(os.homedir())).href }] }), /the filesystem root|contains the home directory/],
+      ['empty', () => ({ roots: [] }), /the client sent no local \(file:\/\/\) roots/],
+    ];
+    for (const [what, listRoots, expected] of cases) {
+      const agent = await connect(dir, { name: `roots-${what}`, cwd, listRoots });
+      try {
+        const r = await call(agent, 'append_jsonl', { path: 'x.jsonl', value: 1 });
+        assert.equal(r.isError, true, `${what}: ${r.text}`);
+        assert.match(r.text, expected, what);
+        assert.doesNotMatch(r.text, /sent no roots/, what);
+      } finally {
+        await agent.client.close();
+      }
+      assert.deepEqual(fs.readdirSync(cwd), [], `${what}: nothing written in the working directory`);
+    }
+  });
+
+  test('a hard link to an outside file is refused by append, check and repair', { skip: !posix }, async () => {
+    const dir = tempDir('dir');
+    const ws = tempDir('ws');
+    const outside = tempDir('out');
+    const secret = '{"secret":"hunter2"}\n{bad json TOPSECRET\n';
+    fs.writeFileSync(path.join(outside, 'secret.jsonl'), secret);
+    fs.linkSync(path.join(outside, 'secret.jsonl'), path.join(ws, 'hard.jsonl'));
+    const agent = await connect(dir, { name: 'hard', cwd: ws, roots: [ws] });
+    try {
+      for (const [tool, args] of [
+        ['append_jsonl', { path: 'hard.jsonl', value: { pwned: 1 } }],
+        ['check_jsonl', { path: 'hard.jsonl' }],
+        ['repair_jsonl', { path: 'hard.jsonl' }],
+      ] as const) {
+        const r = await call(agent, tool, args);
+        assert.equal(r.isError, true, tool);
+        assert.match(r.text, /has 2 hard links/, tool);
+        assert.doesNotMatch(r.text, /TOPSECRET/, tool);
+      }
+    } finally {
+      await agent.client.close();
+    }
+    assert.equal(fs.readFileSync(path.join(outside, 'secret.jsonl'), 'utf8'), secret);
+    assert.deepEqual(fs.readdirSync(outside), ['secret.jsonl']);
+  });
+
+  test('status text is stored cleaned (one line, no invisible characters), shown without literal escapes; lossy numbers are refused', async () => {
+    const dir = tempDir('dir');
+    const ws = tempDir('ws');
+    const agent = await connect(dir, { name: 'status', cwd: ws, roots: [ws] });
+    const tag = [...'IGNORE'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+    try {
+      const r = await call(agent, 'set_session_status', { status: `a\nb\u202ec\u200b${tag}d\u0007` });
+      assert.equal(r.isError, false, r.text);
+      assert.equal(r.data.status, 'a bcd');
+      const rec = (await new SessionStore(dir, { cleanupOnCreate: false }).list()).find((s) => s.record.id === r.data.id);
+      assert.equal(rec?.record.status, 'a bcd', 'the record holds the cleaned text, not escapes');
+      const big = await call(agent, 'append_jsonl', { path: 'n.jsonl', value: { n: 2 ** 60 } });
+      assert.equal(big.isError, true);
+      assert.match(big.text, /value\.n is an integer beyond 2\^53-1/);
+      assert.equal(fs.existsSync(path.join(ws, 'n.jsonl')), false, 'nothing appended, nothing created');
+    } finally {
+      await agent.client.close();
+    }
+    // Infinity cannot travel over JSON-RPC from the SDK client (1e400 in raw JSON text parses to it).
+    assert.throws(() => refuseLossyNumbers([1, { x: Infinity }]), (e: Error) => e instanceof ToolInputError && /value\[1\]\.x is not a finite number/.test(e.message));
+    assert.throws(() => refuseLossyNumbers(-Infinity), ToolInputError);
+    assert.throws(() => refuseLossyNumbers(NaN), ToolInputError);
+    refuseLossyNumbers({ a: [1, 2.5, -(2 ** 53 - 1), 'x', null, true] });
   });
 });
