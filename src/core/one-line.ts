@@ -46,3 +46,8 @@ export function cleanLine(text: string, max = 500): string {
   const cleaned = text.replace(/\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g, ' ').replace(UNSAFE, '');
   return cap(cleaned, max);
 }
+
+/** `text` with every unsafe character (see UNSAFE) replaced by `replacement`; not capped. */
+export function replaceUnsafe(text: string, replacement: string): string {
+  return text.replace(UNSAFE, replacement);
+}
