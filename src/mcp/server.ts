@@ -27,7 +27,7 @@ export interface McpServerOptions {
   dir: string;
   /** Working directory: the workspace when the client has no roots. */
   cwd: string;
-  /** The agent (the server's parent process). */
+  /** The agent: the server's parent process, or its ancestor past launchers (agentPid). */
   parentPid: number;
   heartbeatIntervalMs?: number;
   version: string;

@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { SessionStore } from '../../src/core/session-store';
+import { isWrapper } from '../../src/mcp/agent-session';
 import { refuseLossyNumbers, ToolInputError } from '../../src/mcp/tools';
 import { waitForLine } from '../fixtures/lock-helpers';
 
@@ -166,17 +167,28 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
     assert.deepEqual(agent.errors, [], 'stdout carried nothing but JSON-RPC');
   });
 
-  test('a SIGKILLed agent leaves a session that turns stale, and the server exits', { skip: !posix }, async () => {
-    const dir = tempDir('dir');
-    const ws = tempDir('ws');
-    const agent = spawn(process.execPath, [AGENT, dir, ws], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = JSON.parse(await waitForLine(agent, (l) => l.startsWith('{'))) as { session: string; server: number };
-    assert.equal(await stateOf(dir, line.session), 'active');
-    agent.kill('SIGKILL');
-    await once(agent, 'exit');
-    assert.ok(await exited(line.server), 'the server exits when its client dies');
-    assert.equal(await stateOf(dir, line.session), 'stale');
+  for (const wrapper of ['direct', 'sh'] as const) {
+    test(`a SIGKILLed agent (${wrapper}) leaves a session that stands for it and turns stale, and the server exits`, { skip: !posix }, async () => {
+      const dir = tempDir('dir');
+      const ws = tempDir('ws');
+      const agent = spawn(process.execPath, [AGENT, dir, ws, ...(wrapper === 'sh' ? ['sh'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = JSON.parse(await waitForLine(agent, (l) => l.startsWith('{'))) as { session: string; server: number; pid: number };
+      assert.equal(await stateOf(dir, line.session), 'active');
+      assert.equal(line.pid, agent.pid, 'the session stands for the agent, not for a launcher between them');
+      agent.kill('SIGKILL');
+      await once(agent, 'exit');
+      assert.ok(await exited(line.server), 'the server exits when its client dies');
+      assert.equal(await stateOf(dir, line.session), 'stale');
+    });
+  }
+
+  test('launchers are recognised as such, agents are not', () => {
+    for (const argv of [['/bin/sh', '-c', 'x'], ['bash', '-c', 'x'], ['npm exec session-keeper mcp'], ['/usr/bin/npx', 'session-keeper'], ['node', '/usr/lib/node_modules/npm/bin/npx-cli.js', 'x']]) {
+      assert.equal(isWrapper(argv), true, argv.join(' '));
+    }
+    for (const argv of [['node', 'agent.js'], ['/bin/bash'], ['claude'], ['python3', '-c', 'x']]) assert.equal(isWrapper(argv), false, argv.join(' '));
   });
+
 
   test('two agents in one workspace see each other; an agent elsewhere does not share it', async () => {
     const dir = tempDir('dir');
