@@ -14,7 +14,7 @@ import { appendJsonl } from '../core/jsonl-append';
 import { scanJsonl } from '../core/jsonl-reader';
 import { repairJsonl } from '../core/jsonl-repair';
 import { cleanLine, oneLine } from '../core/one-line';
-import { LIMITS } from '../core/session-record';
+import { LIMITS, type SessionRecord } from '../core/session-record';
 import { SessionStore, type SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
 import { agentLabel, agentTool, parentGone, rootPaths } from './agent-session';
@@ -121,7 +121,14 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     })();
   };
   server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
-    await refreshRoots();
+    await setup;
+    const folders = await refreshRoots();
+    // Others judge sharesWorkspace by the record: keep it in step with the roots.
+    if (handle && !handle.closed) {
+      await handle.update({ workspaceFolders: folders.slice(0, LIMITS.workspaceFolders) }).catch((err: unknown) => {
+        log(`could not record the new roots: ${(err as Error).message}`);
+      });
+    }
   });
 
   const ownSession = async (): Promise<SessionHandle> => {
@@ -142,7 +149,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       const matching = all.filter(
         (s) => (state === undefined || s.state === state) && (filter === null || s.record.workspaceFolders.some((f) => overlaps(f, filter))),
       );
-      const sessions = matching.slice(0, TEXT_CAPS.sessions).map((s) => quoteSession(s, selfId, mine));
+      const self = handle?.record ?? null;
+      const sessions = matching.slice(0, TEXT_CAPS.sessions).map((s) => quoteSession(s, selfId, mine, self));
       return result({ self: selfId, note: QUOTED_NOTE, total: matching.length, sessions });
     },
     async set_session_status(args) {
@@ -269,15 +277,19 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** One session as the agent sees it: every text field capped, one line, escaped; never instructions. */
-function quoteSession(s: SessionInfo, selfId: string | null, mine: string[]): QuotedSession {
+function quoteSession(s: SessionInfo, selfId: string | null, mine: string[], own: SessionRecord | null): QuotedSession {
   const r = s.record;
   const folders = Array.isArray(r.workspaceFolders) ? r.workspaceFolders : [];
   const self = r.id === selfId;
+  // Another server launched by this same agent process (a second configured entry): the same
+  // agent, not another one about to collide in the workspace.
+  const sameAgent = !self && own !== null && r.pid === own.pid && r.hostname === own.hostname;
   return {
     id: r.id,
     state: s.state,
     reason: oneLine(s.reason, 300),
     self,
+    sameAgent,
     sharesWorkspace: !self && folders.some((f) => mine.some((m) => overlaps(f, m))),
     label: oneLine(r.label, TEXT_CAPS.label),
     status: oneLine(typeof r.status === 'string' ? r.status : '', TEXT_CAPS.status),

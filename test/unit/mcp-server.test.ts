@@ -42,6 +42,7 @@ interface QuotedSession {
   state: string;
   self: boolean;
   sharesWorkspace: boolean;
+  sameAgent: boolean;
   label: string;
   status: string;
   tool: string;
@@ -205,6 +206,9 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
       assert.equal(seenByA.length, 3);
       const bFromA = seenByA.find((s) => s.label === 'agent-b');
       assert.equal(bFromA?.sharesWorkspace, true);
+      // All three servers were launched by this one process: the same agent, not a collision.
+      assert.equal(bFromA?.sameAgent, true);
+      assert.equal(seenByA.find((s) => s.self)?.sameAgent, false);
       assert.equal(bFromA?.status, 'editing src/main.ts');
       assert.equal(seenByA.find((s) => s.label === 'agent-c')?.sharesWorkspace, false);
       assert.equal((await sessions(b)).find((s) => s.label === 'agent-a')?.sharesWorkspace, true);
@@ -394,5 +398,35 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
     assert.throws(() => refuseLossyNumbers(-Infinity), ToolInputError);
     assert.throws(() => refuseLossyNumbers(NaN), ToolInputError);
     refuseLossyNumbers({ a: [1, 2.5, -(2 ** 53 - 1), 'x', null, true] });
+  });
+
+  test('changed roots update the session’s workspace folders, so sharesWorkspace follows them; another process is not sameAgent', async () => {
+    const dir = tempDir('dir');
+    const first = tempDir('first');
+    const second = tempDir('second');
+    const roots = [first];
+    const agent = await connect(dir, { name: 'mover', cwd: first, listRoots: () => ({ roots: roots.map((r) => ({ uri: pathToFileURL(r).href })) }) });
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const other = await store.create({ label: 'other', workspaceFolders: [second], tool: 'test', pid: process.ppid });
+    try {
+      let seen = await sessions(agent);
+      assert.deepEqual(seen.find((s) => s.self)?.workspaceFolders, [first]);
+      assert.equal(seen.find((s) => s.id === other.id)?.sharesWorkspace, false);
+      assert.equal(seen.find((s) => s.id === other.id)?.sameAgent, false);
+      roots.splice(0, 1, second);
+      await agent.client.sendRootsListChanged();
+      for (let i = 0; i < 200; i++) {
+        seen = await sessions(agent);
+        if (seen.find((s) => s.self)?.workspaceFolders[0] === second) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.deepEqual(seen.find((s) => s.self)?.workspaceFolders, [second]);
+      assert.equal(seen.find((s) => s.id === other.id)?.sharesWorkspace, true);
+      const written = await call(agent, 'append_jsonl', { path: 'moved.jsonl', value: 1 });
+      assert.equal(written.data.file, path.join(second, 'moved.jsonl'));
+    } finally {
+      await agent.client.close();
+      await store.close(other.id);
+    }
   });
 });
