@@ -296,6 +296,32 @@ export async function createChecked(checked: CheckedFile): Promise<void> {
   }
 }
 
+/**
+ * Runs `fn` with a path to the checked file that cannot be redirected: on Linux
+ * /proc/self/fd/N/NAME of its verified directory (N held open meanwhile), elsewhere the checked
+ * path itself. Afterwards the file there must still be the checked one. For reads: a folder
+ * swapped for a link during the read does not make it read a file outside.
+ */
+export async function withPinnedPath<T>(checked: CheckedFile, fn: (pinned: string) => Promise<T>): Promise<T> {
+  const dirHandle = await openVerifiedDir(path.dirname(checked.path));
+  try {
+    if (dirHandle) {
+      const st = await dirHandle.stat();
+      if (st.dev !== checked.dirIdentity.dev || st.ino !== checked.dirIdentity.ino) {
+        throw new FileRefusedError(`${path.dirname(checked.path)} was replaced while the tool ran: stopped`);
+      }
+    }
+    const pinned = dirHandle ? `/proc/self/fd/${dirHandle.fd}/${path.basename(checked.path)}` : checked.path;
+    const out = await fn(pinned);
+    await assertUnchanged({ ...checked, path: pinned }).catch(() => {
+      throw new FileRefusedError(`${checked.path} was replaced while the tool ran: result discarded`);
+    });
+    return out;
+  } finally {
+    await dirHandle?.close();
+  }
+}
+
 /** After an operation: the path still names the file that was checked (else the result is not trusted). */
 export async function assertUnchanged(checked: CheckedFile): Promise<void> {
   if (checked.identity === null) return;

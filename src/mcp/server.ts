@@ -18,7 +18,7 @@ import { LIMITS, type SessionRecord } from '../core/session-record';
 import { SessionStore, type SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
 import { agentLabel, agentTool, parentGone, rootPaths } from './agent-session';
-import { assertStillInside, assertUnchanged, checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots } from './file-guard';
+import { checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots, withPinnedPath } from './file-guard';
 import { refuseLossyNumbers } from './tools';
 import { argsOf, stateArg, stringArg, TOOLS, type QuotedSession } from './tools';
 
@@ -181,9 +181,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     async check_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
       const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
-      const stats = await scanJsonl(checked.path, { maxProblems: 20 });
-      await assertUnchanged(checked);
-      assertStillInside(checked);
+      // Read through the pinned directory: a folder swapped for a link meanwhile cannot redirect it.
+      const stats = await withPinnedPath(checked, (pinned) => scanJsonl(pinned, { maxProblems: 20 }));
       return result({
         file: checked.path,
         bytes: stats.bytes,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { appendJsonl } from '../../src/core/jsonl-append';
 import { repairJsonl } from '../../src/core/jsonl-repair';
-import { assertStillInside, checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots, usableRoots } from '../../src/mcp/file-guard';
+import { assertStillInside, checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots, usableRoots, withPinnedPath } from '../../src/mcp/file-guard';
 import { tempDir } from '../fixtures/lock-helpers';
 
 const posix = process.platform !== 'win32';
@@ -158,5 +158,22 @@ describe('MCP file guard', () => {
       flipper.kill('SIGKILL');
     }
     assert.ok(ok > 0, 'some calls got through');
+  });
+
+  test('a read through the pinned folder stays inside when the folder is swapped for a link during it', { skip: process.platform !== 'linux' }, async () => {
+    const ws = fs.realpathSync(await tempDir('guard-ws'));
+    const outside = fs.realpathSync(await tempDir('guard-out'));
+    fs.mkdirSync(path.join(ws, 'd'));
+    fs.writeFileSync(path.join(ws, 'd', 'f.jsonl'), '{"inside":1}\n');
+    fs.writeFileSync(path.join(outside, 'f.jsonl'), '{"SECRET":1}\n');
+    const checked = await checkToolPath('d/f.jsonl', [ws], '/nowhere', false);
+    const read = await withPinnedPath(checked, async (pinned) => {
+      fs.renameSync(path.join(ws, 'd'), path.join(ws, 'dreal'));
+      fs.symlinkSync(outside, path.join(ws, 'd'));
+      return fs.readFileSync(pinned, 'utf8');
+    });
+    assert.equal(read, '{"inside":1}\n');
+    // Swapped before the call: refused, never read.
+    await assert.rejects(withPinnedPath(checked, async (pinned) => fs.readFileSync(pinned, 'utf8')), FileRefusedError);
   });
 });
