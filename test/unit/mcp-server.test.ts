@@ -429,4 +429,19 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
       await store.close(other.id);
     }
   });
+
+  test('a failed registration is explained in the tool error itself, not only in the server log', async () => {
+    const work = tempDir('work');
+    const notADir = path.join(work, 'sessions');
+    fs.writeFileSync(notADir, 'a file where the sessions directory should be');
+    const agent = await connect(notADir, { name: 'unregistered', cwd: work, roots: [work] });
+    try {
+      const r = await call(agent, 'set_session_status', { status: 'x' });
+      assert.equal(r.isError, true);
+      assert.match(r.text, /^this agent has no session: registering it failed: \S/);
+      assert.doesNotMatch(r.text, /see the server log/);
+    } finally {
+      await agent.client.close();
+    }
+  });
 });
