@@ -73,7 +73,10 @@ const APPEND_FLAGS =
  * trips) is what keeps the lock's hold time, and so every other writer's wait, short.
  */
 function appendLocked(file: string, data: Buffer, fsync: boolean, expect?: { dev: number; ino: number }): number {
-  const fd = openSync(file, APPEND_FLAGS | (expect ? (fsConstants.O_NOFOLLOW ?? 0) : 0), 0o600);
+  // A checked file (expect) already exists: never create one, so a path re-pointed meanwhile
+  // cannot leave an empty file where it now leads.
+  const flags = expect ? (APPEND_FLAGS & ~fsConstants.O_CREAT) | (fsConstants.O_NOFOLLOW ?? 0) : APPEND_FLAGS;
+  const fd = openSync(file, flags, 0o600);
   try {
     const st = fstatSync(fd);
     // A FIFO or a device would take the record and keep nothing: an acknowledged record lost.

@@ -116,6 +116,8 @@ export interface SessionUpdate {
   label?: string;
   /** New status line (≤ 500 chars); empty string clears it. */
   status?: string;
+  /** New workspace folders (absolute, ≤ 256), e.g. an MCP client's changed roots. */
+  workspaceFolders?: string[];
 }
 
 export interface StoreOptions {
@@ -373,6 +375,7 @@ export class SessionStore {
         const next: Record<string, unknown> = { ...current.raw, heartbeatAt: new Date(now).toISOString() };
         if (change.label !== undefined) next.label = change.label;
         if (change.status !== undefined) next.status = change.status;
+        if (change.workspaceFolders !== undefined) next.workspaceFolders = [...change.workspaceFolders];
         const checked = checkSessionRecord(next);
         if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
         await writeRecord(file, next, lease);

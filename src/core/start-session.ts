@@ -2,6 +2,7 @@
 // of the process: register, heartbeat on an unref'd timer, close on the way out. The library's
 // one-call entry point; the MCP server uses it for the agent that launched it.
 import { spawnSync } from 'node:child_process';
+import { isMainThread } from 'node:worker_threads';
 import { defaultSessionsDir } from './paths';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type SessionRecord } from './session-record';
 import { SessionStore, type SessionUpdate, type StoreOptions } from './session-store';
@@ -82,6 +83,14 @@ export interface SessionHandle {
  * (interval or pid out of range), ProcessNotRunningError, UnsafeDirectoryError, LockTimeoutError.
  */
 export async function startSession(options: StartSessionOptions): Promise<SessionHandle> {
+  const handleExit = options.handleExit ?? true;
+  if (handleExit && !isMainThread) {
+    // A worker's end fires none of the process's signals or 'exit': the session would be left
+    // open with a heartbeat, then turn stale, looking like a crash.
+    throw new Error(
+      'startSession must be called on the main thread; in a worker pass handleExit: false and call close() before the worker ends',
+    );
+  }
   const dir = options.dir ?? defaultSessionsDir();
   const warned = new Set<string>();
   const onError =
@@ -123,7 +132,9 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
   }, interval);
   timer.unref();
 
-  const handleExit = options.handleExit ?? true;
+  // Decided now, not at exit: the file holding this code may be a host's bundle, which must
+  // never be loaded again (that would run the host program a second time).
+  const exitModule = exitCloseModule();
   const onSignal = (signal: NodeJS.Signals): void => {
     // Ours is one listener, and each loaded copy of signal-exit has one; any other is the host's.
     const hostListens = process.listenerCount(signal) - 1 - signalExitListenerCount() > 0;
@@ -144,12 +155,18 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
     // process.exit() before close() finished: 'exit' listeners run synchronously, so a short
     // child process does the locked close with the same store code.
     if (closing && settled) return;
-    closeInChildProcess(__filename, store.dir, id, onError);
+    if (exitModule === null) {
+      onError(new Error('no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
+      return;
+    }
+    closeInChildProcess(exitModule, store.dir, id, onError);
   };
   if (handleExit) {
     for (const s of CLOSE_SIGNALS) process.on(s, onSignal);
     process.on('beforeExit', onBeforeExit);
-    process.on('exit', onExit);
+    // First in line: a host 'exit' listener that calls process.exit() again would end the
+    // listeners run before ours.
+    process.prependListener('exit', onExit);
   }
 
   const detach = (): void => {
@@ -203,6 +220,26 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
 function signalExitListenerCount(): number {
   const emitter = (process as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
   return typeof emitter?.count === 'number' && emitter.count > 0 ? emitter.count : 0;
+}
+
+/**
+ * The module file the exit fallback's child process may load to get SessionStore: this file
+ * when it is the library's own (its exports hold this very SessionStore: out/, dist/lib,
+ * dist/mcp), else the installed package's entry point, else null. Never a file whose exports
+ * lack it: that is a host program bundled with the library, and loading it re-runs the host.
+ */
+function exitCloseModule(): string | null {
+  try {
+    if (require.cache[__filename]?.exports?.SessionStore === SessionStore) return __filename;
+  } catch {
+    // No CommonJS module cache (an ESM bundle): fall through.
+  }
+  try {
+    // The package's CommonJS entry (dist/lib/index.js), which exports SessionStore.
+    return require.resolve('session-keeper');
+  } catch {
+    return null;
+  }
 }
 
 /** Closes session `id` from a synchronous child process that loads SessionStore from `moduleFile`. */

@@ -1,6 +1,7 @@
 // The session of the agent that launched the MCP server: who it is (from the client's
 // `initialize`), where it works (its roots, else the working directory), and how it ends.
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../core/one-line';
 import { isProcessAlive } from '../core/process-info';
@@ -38,12 +39,66 @@ export function rootPaths(roots: Array<{ uri: string }>): string[] {
   return out;
 }
 
+/** Shells that run a `-c` command line and wait for it: launchers, not the agent. */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'busybox']);
+
+/** argv of process `pid` from /proc (Linux), or null. */
+function cmdlineOf(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  } catch {
+    return null;
+  }
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 1 ? ppid : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Whether the process `pid` (the server's parent, the agent) has ended: gone, a zombie, or
- * this process already re-parented away from it.
+ * Whether argv is a launcher that only starts the server and waits: `sh -c …` (and other
+ * shells), `npx …`, `npm exec …` (npm renames its process to "npm exec …"), or node running
+ * npm's/npx's own CLI script.
  */
-export function parentGone(pid: number): boolean {
-  if (process.ppid !== pid) return true;
+export function isWrapper(argv: string[]): boolean {
+  const first = argv[0] ?? '';
+  const base = path.basename(first.split(' ')[0] ?? '');
+  if (SHELLS.has(base) && argv.includes('-c')) return true;
+  if (base === 'npx' || base === 'npm' || first.startsWith('npm exec') || first.startsWith('npx ')) return true;
+  if (/^node(js)?(\.exe)?$/.test(base) && /(npm|npx)-cli\.js$/.test(argv[1] ?? '')) return true;
+  return false;
+}
+
+/**
+ * The agent's pid: the server's parent, or, past launchers (isWrapper) between them, the first
+ * ancestor that is not one (at most 4 levels, Linux only; elsewhere the parent). A session that
+ * stood for `sh -c` would outlive a killed agent: the shell still runs when stdin closes.
+ */
+export function agentPid(parent: number = process.ppid): number {
+  if (process.platform !== 'linux') return parent;
+  let pid = parent;
+  for (let i = 0; i < 4; i++) {
+    const argv = cmdlineOf(pid);
+    if (argv === null || !isWrapper(argv)) return pid;
+    const up = parentOf(pid);
+    if (up === null) return pid;
+    pid = up;
+  }
+  return pid;
+}
+
+/**
+ * Whether the agent `pid` (the server's parent, or its ancestor past launchers) has ended: gone
+ * or a zombie. When it is the direct parent, being re-parented away from it also counts.
+ */
+export function parentGone(pid: number, directParent: number = process.ppid): boolean {
+  if (pid === directParent && process.ppid !== pid) return true;
   if (!isProcessAlive(pid)) return true;
   if (process.platform === 'linux') {
     try {

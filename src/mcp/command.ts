@@ -4,6 +4,7 @@ import { LIMITS } from '../core/session-record';
 import { intOption, parseCommand } from '../cli/args';
 import { UsageError, type CommandContext } from '../cli/context';
 import { packageVersion } from '../cli/version';
+import { agentPid } from './agent-session';
 import { runMcpServer } from './server';
 
 // startSession's exit fallback loads SessionStore from the module file it is bundled into.
@@ -18,7 +19,7 @@ export async function mcpCommand(ctx: CommandContext, args: string[]): Promise<n
   const code = await runMcpServer({
     dir: ctx.dir,
     cwd: ctx.cwd,
-    parentPid: process.ppid,
+    parentPid: agentPid(),
     version: packageVersion(),
     log: (line) => ctx.stderr(`session-keeper mcp: ${line}\n`),
     ...(interval !== undefined ? { heartbeatIntervalMs: interval } : {}),

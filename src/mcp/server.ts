@@ -1,7 +1,6 @@
 // `session-keeper mcp`: a stdio MCP server that makes the agent which launched it a session and
 // gives it tools to see the other sessions and to write, check and repair JSONL files safely.
 // stdout carries JSON-RPC only; everything else goes to stderr.
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -14,12 +13,13 @@ import {
 import { appendJsonl } from '../core/jsonl-append';
 import { scanJsonl } from '../core/jsonl-reader';
 import { repairJsonl } from '../core/jsonl-repair';
-import { oneLine } from '../core/one-line';
-import { LIMITS } from '../core/session-record';
+import { cleanLine, oneLine } from '../core/one-line';
+import { LIMITS, type SessionRecord } from '../core/session-record';
 import { SessionStore, type SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
 import { agentLabel, agentTool, parentGone, rootPaths } from './agent-session';
-import { assertUnchanged, checkToolPath, FileRefusedError, usableRoots } from './file-guard';
+import { checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots, withPinnedPath } from './file-guard';
+import { refuseLossyNumbers } from './tools';
 import { argsOf, stateArg, stringArg, TOOLS, type QuotedSession } from './tools';
 
 export interface McpServerOptions {
@@ -27,7 +27,7 @@ export interface McpServerOptions {
   dir: string;
   /** Working directory: the workspace when the client has no roots. */
   cwd: string;
-  /** The agent (the server's parent process). */
+  /** The agent: the server's parent process, or its ancestor past launchers (agentPid). */
   parentPid: number;
   heartbeatIntervalMs?: number;
   version: string;
@@ -47,6 +47,9 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
   const { log } = options;
   const store = new SessionStore(options.dir, { onError: (err, ctx) => log(`${ctx}: ${(err as Error)?.message ?? String(err)}`) });
   let roots: string[] = [];
+  /** Why there is no usable root (the file tools' error), or null. */
+  let rootsProblem: string | null = 'the workspace roots are not known yet';
+  let registrationError: string | null = null;
   let handle: SessionHandle | null = null;
   let setup: Promise<void> | null = null;
 
@@ -61,18 +64,37 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
   );
 
+  // A client that offers roots decides the scope alone: if its roots cannot be had, the file
+  // tools refuse rather than fall back to the working directory (which may be far wider).
   const refreshRoots = async (): Promise<string[]> => {
     const caps = server.getClientCapabilities();
-    let candidates = [options.cwd];
+    let candidates: string[];
     if (caps?.roots) {
       try {
         const listed = await server.listRoots(undefined, { timeout: 5000 });
         candidates = rootPaths(listed.roots);
       } catch (err) {
-        log(`roots/list failed, using the working directory: ${(err as Error).message}`);
+        roots = [];
+        rootsProblem = `could not get the client's roots: ${(err as Error).message.replace(/\s+/g, ' ')}`;
+        log(rootsProblem);
+        return roots;
       }
+    } else {
+      candidates = [options.cwd];
     }
-    roots = await usableRoots(candidates);
+    const screened = await screenRoots(candidates);
+    roots = screened.usable;
+    const refusedText = screened.refused.map((r) => `${r.root} (${r.why})`).join('; ');
+    if (refusedText) log(`roots refused: ${refusedText}`);
+    if (roots.length > 0) rootsProblem = null;
+    else if (caps?.roots && candidates.length === 0) rootsProblem = 'the client sent no local (file://) roots';
+    else if (caps?.roots) rootsProblem = `none of the client's roots can be used: ${refusedText}`;
+    else rootsProblem = `the client sent no roots and the working directory cannot be used: ${refusedText}`;
+    return roots;
+  };
+  const toolRoots = async (): Promise<string[]> => {
+    await setup;
+    if (roots.length === 0) throw new FileRefusedError(`no workspace to work in: ${rootsProblem ?? 'no usable root'}`);
     return roots;
   };
 
@@ -93,17 +115,25 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
         });
         log(`session ${handle.id} registered for pid ${options.parentPid}`);
       } catch (err) {
-        log(`could not register the session: ${(err as Error).message}`);
+        registrationError = (err as Error).message;
+        log(`could not register the session: ${registrationError}`);
       }
     })();
   };
   server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
-    await refreshRoots();
+    await setup;
+    const folders = await refreshRoots();
+    // Others judge sharesWorkspace by the record: keep it in step with the roots.
+    if (handle && !handle.closed) {
+      await handle.update({ workspaceFolders: folders.slice(0, LIMITS.workspaceFolders) }).catch((err: unknown) => {
+        log(`could not record the new roots: ${(err as Error).message}`);
+      });
+    }
   });
 
   const ownSession = async (): Promise<SessionHandle> => {
     await setup;
-    if (!handle) throw new FileRefusedError('this agent has no session (registration failed; see the server log)');
+    if (!handle) throw new FileRefusedError(`this agent has no session: registering it failed: ${registrationError ?? 'unknown reason'}`);
     return handle;
   };
 
@@ -119,30 +149,30 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       const matching = all.filter(
         (s) => (state === undefined || s.state === state) && (filter === null || s.record.workspaceFolders.some((f) => overlaps(f, filter))),
       );
-      const sessions = matching.slice(0, TEXT_CAPS.sessions).map((s) => quoteSession(s, selfId, mine));
+      const self = handle?.record ?? null;
+      const sessions = matching.slice(0, TEXT_CAPS.sessions).map((s) => quoteSession(s, selfId, mine, self));
       return result({ self: selfId, note: QUOTED_NOTE, total: matching.length, sessions });
     },
     async set_session_status(args) {
       const status = stringArg(args, 'status', LIMITS.status);
       const session = await ownSession();
-      const record = await session.update({ status: oneLine(status, LIMITS.status) });
+      // Stored cleaned (line breaks become spaces, invisible and control characters are
+      // dropped), never escaped: every reader escapes at output, so escaping here would show
+      // literal \u000a in the CLI and the tree.
+      const record = await session.update({ status: cleanLine(status, LIMITS.status) });
       return result({ id: record.id, status: record.status ?? '' });
     },
     async append_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
       const value = args.value;
       if (value === undefined) throw new FileRefusedError('"value" is required: the JSON value to append');
-      await setup;
-      let checked = await checkToolPath(requested, roots, store.dir, true);
+      refuseLossyNumbers(value);
+      const scope = await toolRoots();
+      let checked = await checkToolPath(requested, scope, store.dir, true);
       if (checked.identity === null) {
-        // Create it ourselves: O_EXCL never follows a link planted meanwhile. Then check again.
-        await fsp.open(checked.path, 'wx', 0o600).then(
-          (h) => h.close(),
-          (err: NodeJS.ErrnoException) => {
-            if (err.code !== 'EEXIST') throw err;
-          },
-        );
-        checked = await checkToolPath(requested, roots, store.dir, false);
+        // Created inside the checked directory itself (never through a link), then checked again.
+        await createChecked(checked);
+        checked = await checkToolPath(requested, scope, store.dir, false);
       }
       const line = JSON.stringify(value);
       await appendJsonl(checked.path, value, checked.identity ? { expectFile: checked.identity } : {});
@@ -150,10 +180,9 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
     async check_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
-      await setup;
-      const checked = await checkToolPath(requested, roots, store.dir, false);
-      const stats = await scanJsonl(checked.path, { maxProblems: 20 });
-      await assertUnchanged(checked);
+      const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
+      // Read through the pinned directory: a folder swapped for a link meanwhile cannot redirect it.
+      const stats = await withPinnedPath(checked, (pinned) => scanJsonl(pinned, { maxProblems: 20 }));
       return result({
         file: checked.path,
         bytes: stats.bytes,
@@ -168,9 +197,10 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
     async repair_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
-      await setup;
-      const checked = await checkToolPath(requested, roots, store.dir, false);
-      const r = await repairJsonl(checked.path);
+      const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
+      // Re-checked at every step up to the commit: a directory swapped for a link meanwhile
+      // stops the repair before it writes its temporary files, quarantine or rename.
+      const r = await repairJsonl(checked.path, { onPhase: repairGuard(checked) });
       return result({
         file: r.file,
         kept: r.kept,
@@ -192,7 +222,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       return await run(argsOf(request.params.arguments));
     } catch (err) {
       // Refused paths, bad arguments, lock timeouts: errors the agent reads and can act on.
-      return toolError(err instanceof Error ? err.message : String(err));
+      return toolError(describeToolError(err));
     }
   });
 
@@ -246,15 +276,19 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** One session as the agent sees it: every text field capped, one line, escaped; never instructions. */
-function quoteSession(s: SessionInfo, selfId: string | null, mine: string[]): QuotedSession {
+function quoteSession(s: SessionInfo, selfId: string | null, mine: string[], own: SessionRecord | null): QuotedSession {
   const r = s.record;
   const folders = Array.isArray(r.workspaceFolders) ? r.workspaceFolders : [];
   const self = r.id === selfId;
+  // Another server launched by this same agent process (a second configured entry): the same
+  // agent, not another one about to collide in the workspace.
+  const sameAgent = !self && own !== null && r.pid === own.pid && r.hostname === own.hostname;
   return {
     id: r.id,
     state: s.state,
     reason: oneLine(s.reason, 300),
     self,
+    sameAgent,
     sharesWorkspace: !self && folders.some((f) => mine.some((m) => overlaps(f, m))),
     label: oneLine(r.label, TEXT_CAPS.label),
     status: oneLine(typeof r.status === 'string' ? r.status : '', TEXT_CAPS.status),
@@ -265,6 +299,22 @@ function quoteSession(s: SessionInfo, selfId: string | null, mine: string[]): Qu
     heartbeatAgeMs: s.heartbeatAgeMs,
     createdAt: r.createdAt,
   };
+}
+
+/** Errno codes a file tool meets when its file or a folder on the path changes under it. */
+const RACE_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'EINVAL', 'EISDIR', 'EMLINK', 'ESTALE']);
+
+/**
+ * The agent's error text: our own errors as they are; a raw filesystem error (a folder renamed
+ * or swapped for a link during the call) said in words, its code and message kept at the end.
+ */
+function describeToolError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && RACE_CODES.has(code)) {
+    return `the file or a folder on its path changed or vanished while the tool ran, so it stopped. Try again (${err.message})`;
+  }
+  return err.message;
 }
 
 function result(structured: Record<string, unknown>): CallToolResult {

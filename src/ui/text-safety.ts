@@ -1,13 +1,8 @@
 // Text from session files and JSONL journals is untrusted: another process (or a person) wrote it.
 // Everything shown in the tree, the status bar or a tooltip passes through here first. No vscode
-// import, so the rules are unit-tested under plain Node.
-
-/**
- * C0 and C1 control characters, DEL, the bidi embedding/override/isolate controls (which can make
- * a label read differently from what it is: "Trojan Source") and the invisible direction marks.
- */
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// import, so the rules are unit-tested under plain Node. Which characters are unsafe is decided
+// in one place for the whole project: core/one-line.ts.
+import { replaceUnsafe } from '../core/one-line';
 
 /** Characters with a meaning in Markdown or HTML; a backslash makes CommonMark show them literally. */
 const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~&:"'=$]/g;
@@ -15,12 +10,13 @@ const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~&:"'=$]/g;
 export const DEFAULT_MAX_LENGTH = 200;
 
 /**
- * Makes untrusted text safe to display on one line: control and bidi characters become a space
- * (so words stay apart), runs of whitespace collapse, and long text is cut with an ellipsis.
+ * Makes untrusted text safe to display on one line: control, bidi and invisible characters
+ * (core/one-line.ts) become a space (so words stay apart), runs of whitespace collapse, and long
+ * text is cut with an ellipsis.
  */
 export function sanitizeText(value: unknown, maxLength = DEFAULT_MAX_LENGTH): string {
   const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
-  const cleaned = text.replace(UNSAFE_CHARS, ' ').replace(/\s+/g, ' ').trim();
+  const cleaned = replaceUnsafe(text, ' ').replace(/\s+/g, ' ').trim();
   return truncate(cleaned, maxLength);
 }
 

@@ -12,6 +12,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { SessionStore } from '../../src/core/session-store';
+import { isWrapper } from '../../src/mcp/agent-session';
+import { refuseLossyNumbers, ToolInputError } from '../../src/mcp/tools';
 import { waitForLine } from '../fixtures/lock-helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -40,6 +42,7 @@ interface QuotedSession {
   state: string;
   self: boolean;
   sharesWorkspace: boolean;
+  sameAgent: boolean;
   label: string;
   status: string;
   tool: string;
@@ -48,7 +51,10 @@ interface QuotedSession {
 }
 
 /** Connects an SDK client to a new server; `roots` given means the client offers roots. */
-async function connect(dir: string, opts: { name: string; cwd: string; roots?: string[]; env?: NodeJS.ProcessEnv }): Promise<Agent> {
+async function connect(
+  dir: string,
+  opts: { name: string; cwd: string; roots?: string[]; listRoots?: () => unknown; env?: NodeJS.ProcessEnv },
+): Promise<Agent> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp', '--dir', dir],
@@ -58,8 +64,11 @@ async function connect(dir: string, opts: { name: string; cwd: string; roots?: s
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: opts.name, version: '0.0.1' }, opts.roots ? { capabilities: { roots: { listChanged: true } } } : {});
-  if (opts.roots) {
+  const offersRoots = opts.roots !== undefined || opts.listRoots !== undefined;
+  const client = new Client({ name: opts.name, version: '0.0.1' }, offersRoots ? { capabilities: { roots: { listChanged: true } } } : {});
+  if (opts.listRoots) {
+    client.setRequestHandler(ListRootsRequestSchema, opts.listRoots as () => { roots: [] });
+  } else if (opts.roots) {
     const roots = opts.roots;
     client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots.map((r) => ({ uri: pathToFileURL(r).href, name: path.basename(r) })) }));
   }
@@ -159,17 +168,28 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
     assert.deepEqual(agent.errors, [], 'stdout carried nothing but JSON-RPC');
   });
 
-  test('a SIGKILLed agent leaves a session that turns stale, and the server exits', { skip: !posix }, async () => {
-    const dir = tempDir('dir');
-    const ws = tempDir('ws');
-    const agent = spawn(process.execPath, [AGENT, dir, ws], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = JSON.parse(await waitForLine(agent, (l) => l.startsWith('{'))) as { session: string; server: number };
-    assert.equal(await stateOf(dir, line.session), 'active');
-    agent.kill('SIGKILL');
-    await once(agent, 'exit');
-    assert.ok(await exited(line.server), 'the server exits when its client dies');
-    assert.equal(await stateOf(dir, line.session), 'stale');
+  for (const wrapper of ['direct', 'sh'] as const) {
+    test(`a SIGKILLed agent (${wrapper}) leaves a session that stands for it and turns stale, and the server exits`, { skip: !posix }, async () => {
+      const dir = tempDir('dir');
+      const ws = tempDir('ws');
+      const agent = spawn(process.execPath, [AGENT, dir, ws, ...(wrapper === 'sh' ? ['sh'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = JSON.parse(await waitForLine(agent, (l) => l.startsWith('{'))) as { session: string; server: number; pid: number };
+      assert.equal(await stateOf(dir, line.session), 'active');
+      assert.equal(line.pid, agent.pid, 'the session stands for the agent, not for a launcher between them');
+      agent.kill('SIGKILL');
+      await once(agent, 'exit');
+      assert.ok(await exited(line.server), 'the server exits when its client dies');
+      assert.equal(await stateOf(dir, line.session), 'stale');
+    });
+  }
+
+  test('launchers are recognised as such, agents are not', () => {
+    for (const argv of [['/bin/sh', '-c', 'x'], ['bash', '-c', 'x'], ['npm exec session-keeper mcp'], ['/usr/bin/npx', 'session-keeper'], ['node', '/usr/lib/node_modules/npm/bin/npx-cli.js', 'x']]) {
+      assert.equal(isWrapper(argv), true, argv.join(' '));
+    }
+    for (const argv of [['node', 'agent.js'], ['/bin/bash'], ['claude'], ['python3', '-c', 'x']]) assert.equal(isWrapper(argv), false, argv.join(' '));
   });
+
 
   test('two agents in one workspace see each other; an agent elsewhere does not share it', async () => {
     const dir = tempDir('dir');
@@ -186,6 +206,9 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
       assert.equal(seenByA.length, 3);
       const bFromA = seenByA.find((s) => s.label === 'agent-b');
       assert.equal(bFromA?.sharesWorkspace, true);
+      // All three servers were launched by this one process: the same agent, not a collision.
+      assert.equal(bFromA?.sameAgent, true);
+      assert.equal(seenByA.find((s) => s.self)?.sameAgent, false);
       assert.equal(bFromA?.status, 'editing src/main.ts');
       assert.equal(seenByA.find((s) => s.label === 'agent-c')?.sharesWorkspace, false);
       assert.equal((await sessions(b)).find((s) => s.label === 'agent-a')?.sharesWorkspace, true);
@@ -298,5 +321,127 @@ describe('session-keeper mcp', { timeout: 120_000 }, () => {
         await agent.client.close();
       }
     });
+  });
+
+  test('a client that offers roots but cannot give usable ones gets no workspace, never the working directory', async () => {
+    const dir = tempDir('dir');
+    const cwd = tempDir('cwd');
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['throws', () => Promise.reject(new Error('roots unavailable')), /could not get the client's roots: .*roots unavailable/],
+      ['bad schema', () => ({ roots: [{ uri: 'http://x/y' }] }), /could not get the client's roots: /],
+      ['no answer', () => new Promise(() => undefined), /could not get the client's roots: .*timed out/i],
+      ['home', () => ({ roots: [{ uri: pathToFileURL(os.homedir()).href }] }), /none of the client's roots can be used: .*it is the home directory/],
+      ['/', () => ({ roots: [{ uri: 'file:///' }] }), /it is the filesystem root/],
+      ['home parent', () => ({ roots: [{ uri: pathToFileURL(path.dirname(os.homedir())).href }] }), /the filesystem root|contains the home directory/],
+      ['empty', () => ({ roots: [] }), /the client sent no local \(file:\/\/\) roots/],
+    ];
+    for (const [what, listRoots, expected] of cases) {
+      const agent = await connect(dir, { name: `roots-${what}`, cwd, listRoots });
+      try {
+        const r = await call(agent, 'append_jsonl', { path: 'x.jsonl', value: 1 });
+        assert.equal(r.isError, true, `${what}: ${r.text}`);
+        assert.match(r.text, expected, what);
+        assert.doesNotMatch(r.text, /sent no roots/, what);
+      } finally {
+        await agent.client.close();
+      }
+      assert.deepEqual(fs.readdirSync(cwd), [], `${what}: nothing written in the working directory`);
+    }
+  });
+
+  test('a hard link to an outside file is refused by append, check and repair', { skip: !posix }, async () => {
+    const dir = tempDir('dir');
+    const ws = tempDir('ws');
+    const outside = tempDir('out');
+    const secret = '{"secret":"hunter2"}\n{bad json TOPSECRET\n';
+    fs.writeFileSync(path.join(outside, 'secret.jsonl'), secret);
+    fs.linkSync(path.join(outside, 'secret.jsonl'), path.join(ws, 'hard.jsonl'));
+    const agent = await connect(dir, { name: 'hard', cwd: ws, roots: [ws] });
+    try {
+      for (const [tool, args] of [
+        ['append_jsonl', { path: 'hard.jsonl', value: { pwned: 1 } }],
+        ['check_jsonl', { path: 'hard.jsonl' }],
+        ['repair_jsonl', { path: 'hard.jsonl' }],
+      ] as const) {
+        const r = await call(agent, tool, args);
+        assert.equal(r.isError, true, tool);
+        assert.match(r.text, /has 2 hard links/, tool);
+        assert.doesNotMatch(r.text, /TOPSECRET/, tool);
+      }
+    } finally {
+      await agent.client.close();
+    }
+    assert.equal(fs.readFileSync(path.join(outside, 'secret.jsonl'), 'utf8'), secret);
+    assert.deepEqual(fs.readdirSync(outside), ['secret.jsonl']);
+  });
+
+  test('status text is stored cleaned (one line, no invisible characters), shown without literal escapes; lossy numbers are refused', async () => {
+    const dir = tempDir('dir');
+    const ws = tempDir('ws');
+    const agent = await connect(dir, { name: 'status', cwd: ws, roots: [ws] });
+    const tag = [...'IGNORE'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+    try {
+      const r = await call(agent, 'set_session_status', { status: `a\nb\u202ec\u200b${tag}d\u0007` });
+      assert.equal(r.isError, false, r.text);
+      assert.equal(r.data.status, 'a bcd');
+      const rec = (await new SessionStore(dir, { cleanupOnCreate: false }).list()).find((s) => s.record.id === r.data.id);
+      assert.equal(rec?.record.status, 'a bcd', 'the record holds the cleaned text, not escapes');
+      const big = await call(agent, 'append_jsonl', { path: 'n.jsonl', value: { n: 2 ** 60 } });
+      assert.equal(big.isError, true);
+      assert.match(big.text, /value\.n is an integer beyond 2\^53-1/);
+      assert.equal(fs.existsSync(path.join(ws, 'n.jsonl')), false, 'nothing appended, nothing created');
+    } finally {
+      await agent.client.close();
+    }
+    // Infinity cannot travel over JSON-RPC from the SDK client (1e400 in raw JSON text parses to it).
+    assert.throws(() => refuseLossyNumbers([1, { x: Infinity }]), (e: Error) => e instanceof ToolInputError && /value\[1\]\.x is not a finite number/.test(e.message));
+    assert.throws(() => refuseLossyNumbers(-Infinity), ToolInputError);
+    assert.throws(() => refuseLossyNumbers(NaN), ToolInputError);
+    refuseLossyNumbers({ a: [1, 2.5, -(2 ** 53 - 1), 'x', null, true] });
+  });
+
+  test('changed roots update the session’s workspace folders, so sharesWorkspace follows them; another process is not sameAgent', async () => {
+    const dir = tempDir('dir');
+    const first = tempDir('first');
+    const second = tempDir('second');
+    const roots = [first];
+    const agent = await connect(dir, { name: 'mover', cwd: first, listRoots: () => ({ roots: roots.map((r) => ({ uri: pathToFileURL(r).href })) }) });
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const other = await store.create({ label: 'other', workspaceFolders: [second], tool: 'test', pid: process.ppid });
+    try {
+      let seen = await sessions(agent);
+      assert.deepEqual(seen.find((s) => s.self)?.workspaceFolders, [first]);
+      assert.equal(seen.find((s) => s.id === other.id)?.sharesWorkspace, false);
+      assert.equal(seen.find((s) => s.id === other.id)?.sameAgent, false);
+      roots.splice(0, 1, second);
+      await agent.client.sendRootsListChanged();
+      for (let i = 0; i < 200; i++) {
+        seen = await sessions(agent);
+        if (seen.find((s) => s.self)?.workspaceFolders[0] === second) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.deepEqual(seen.find((s) => s.self)?.workspaceFolders, [second]);
+      assert.equal(seen.find((s) => s.id === other.id)?.sharesWorkspace, true);
+      const written = await call(agent, 'append_jsonl', { path: 'moved.jsonl', value: 1 });
+      assert.equal(written.data.file, path.join(second, 'moved.jsonl'));
+    } finally {
+      await agent.client.close();
+      await store.close(other.id);
+    }
+  });
+
+  test('a failed registration is explained in the tool error itself, not only in the server log', async () => {
+    const work = tempDir('work');
+    const notADir = path.join(work, 'sessions');
+    fs.writeFileSync(notADir, 'a file where the sessions directory should be');
+    const agent = await connect(notADir, { name: 'unregistered', cwd: work, roots: [work] });
+    try {
+      const r = await call(agent, 'set_session_status', { status: 'x' });
+      assert.equal(r.isError, true);
+      assert.match(r.text, /^this agent has no session: registering it failed: \S/);
+      assert.doesNotMatch(r.text, /see the server log/);
+    } finally {
+      await agent.client.close();
+    }
   });
 });

@@ -69,6 +69,63 @@ describe('startSession', { timeout: 60_000 }, () => {
     assert.equal(await stateOf(dir, id), 'closed');
   });
 
+  test('closes the session at process.exit() even when a host exit listener registered earlier calls process.exit()', async () => {
+    const dir = await tempDir('start');
+    const child = startChild(dir, 'host-exit');
+    const id = await joined(child);
+    child.stdin?.end();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 5);
+    assert.equal(await stateOf(dir, id), 'closed');
+  });
+
+  test('in a worker thread it refuses with a clear error unless exit handling is off', async () => {
+    const dir = await tempDir('start');
+    const lib = path.join(__dirname, '..', '..', 'src', 'lib', 'index.js');
+    const script =
+      `const { parentPort, workerData } = require('node:worker_threads');` +
+      `const lib = require(${JSON.stringify(lib)});` +
+      `lib.startSession({ label: 'w', dir: workerData }).then(` +
+      `  () => parentPort.postMessage('started'),` +
+      `  (e) => lib.startSession({ label: 'w2', dir: workerData, handleExit: false }).then(async (h) => { await h.close(); parentPort.postMessage('refused: ' + e.message + ' | then ' + h.id); }));`;
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(script, { eval: true, workerData: dir });
+    const [message] = (await once(worker, 'message')) as [string];
+    await worker.terminate();
+    assert.match(message, /^refused: startSession must be called on the main thread; in a worker pass handleExit: false/);
+    const id = message.split(' | then ')[1] as string;
+    assert.equal(await stateOf(dir, id), 'closed');
+  });
+
+  test('a program bundled with the library is never run a second time at process.exit()', { timeout: 60_000 }, async () => {
+    const dir = await tempDir('start');
+    const work = await tempDir('bundle');
+    const entry = path.join(work, 'app.ts');
+    const lib = path.join(__dirname, '..', '..', '..', 'src', 'lib', 'index.ts');
+    fs.writeFileSync(
+      entry,
+      `import * as fs from 'node:fs';\nimport { startSession } from ${JSON.stringify(lib)};\n` +
+        // Paths from the environment, which a re-run (a child process) inherits, unlike argv.
+        `const env = process.env as Record<string, string>;\n` +
+        `fs.appendFileSync(env.SK_RUNS, 'run\\n');\n` +
+        `void startSession({ label: 'bundled', dir: env.SK_DIR, onError: () => undefined }).then((h) => { fs.writeFileSync(env.SK_ID, h.id); process.exit(0); });\n`,
+    );
+    const esbuild = await import('esbuild');
+    await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: path.join(work, 'app.js'), logLevel: 'silent' });
+    const runs = path.join(work, 'runs');
+    const idFile = path.join(work, 'id');
+    const child = spawn(process.execPath, [path.join(work, 'app.js')], {
+      stdio: 'ignore',
+      env: { ...process.env, SK_RUNS: runs, SK_DIR: dir, SK_ID: idFile },
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+    assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n', 'the host program ran exactly once');
+    // No standalone copy of the library to close it with: left to turn stale, not active forever.
+    const state = await stateOf(dir, fs.readFileSync(idFile, 'utf8'));
+    assert.ok(state === 'stale' || state === 'closed', String(state));
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     test(`on ${signal} with no listener of the host: closes, then ends by the signal`, { skip: !posix }, async () => {
       const dir = await tempDir('start');

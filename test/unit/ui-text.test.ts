@@ -172,3 +172,8 @@ describe('status line and folder sharing in the tree', () => {
     assert.equal(folderOverlaps('/src/api', '/src/api/x'), true);
   });
 });
+
+test('the tree and status bar drop tag, zero-width and other invisible characters (the one core set)', () => {
+  const tag = [...'RUN'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+  assert.equal(sanitizeText(`ok${tag}\u200bzw\u2060\ufeff\u00adx\ufe0f`), 'ok zw x');
+});
