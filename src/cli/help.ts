@@ -128,7 +128,7 @@ Options:
                         corruptionRatio, warn, problemCount, problemsByKind, problems}
   --max-line-bytes N    lines longer than N bytes (default 16777216) are validated by streaming
                         instead of being read: valid ones count as records, others as too-long;
-                        a line's bytes include the '\r' of CRLF and a BOM on the first line
+                        a line's bytes include the '\\r' of CRLF and a BOM on the first line
 `,
   repair: `Usage: session-keeper repair FILE [--json] [--max-line-bytes N]
 

@@ -108,7 +108,8 @@ export class ProcessProbe {
       const stat = this.procStat(pid);
       if (stat === null && !this.isAlive(pid)) return { alive: false, startedAt: null }; // exited meanwhile
       if (stat && isDeadState(stat.state) && !hasLiveThread(pid)) return { alive: false, zombie: true, startedAt: null };
-      return { alive: true, startedAt: needStartTime ? await this.startTime(pid) : null, startTicks: stat?.startTicks ?? null };
+      const ticks = stat?.startTicks ?? null;
+      return { alive: true, startedAt: needStartTime ? await this.startTime(pid) : null, startTicks: ticks === null ? null : ticks - bootTimeOffsetTicks() };
     }
     if (this.method === 'ps') {
       const entry = (await this.psEntries()).get(pid);
@@ -268,6 +269,28 @@ export function procListsAllPids(mountinfo?: string): boolean {
     if (hide !== undefined && hide !== '0' && hide !== 'off') return false;
   }
   return found;
+}
+
+let bootOffsetTicks: number | undefined;
+
+/**
+ * This process's time-namespace boottime offset in clock ticks, from /proc/self/timens_offsets
+ * (0 outside a time namespace, or where the file does not exist). Inside a time namespace the
+ * kernel adds that offset to field 22 of every /proc/<pid>/stat it shows, so ticks read there
+ * differ from the same process's ticks read outside; subtracting it gives every reader on one
+ * boot the same number, which is what `processStartTicks` records and compares.
+ */
+export function bootTimeOffsetTicks(): number {
+  if (bootOffsetTicks === undefined) {
+    bootOffsetTicks = 0;
+    try {
+      const line = /^boottime\s+(-?\d+)\s+(\d+)\s*$/m.exec(readFileSync('/proc/self/timens_offsets', 'latin1'));
+      if (line) bootOffsetTicks = Math.round((Number(line[1]) + Number(line[2]) / 1e9) * clockTicksPerSecond());
+    } catch {
+      // No time namespaces here (older kernel, not Linux): no offset.
+    }
+  }
+  return bootOffsetTicks;
 }
 
 let clockTicks: number | undefined;

@@ -86,3 +86,30 @@ describe('a real second PID space (PID namespace, same host name)', { skip: !can
     }
   });
 });
+
+const inNewTimeSpace = ['unshare', '--time', '--boottime', '100000', '--monotonic', '100000', '--fork'];
+const canUnshareTime = process.platform === 'linux' && isRoot && canRun([...inNewTimeSpace, 'true']);
+
+describe('a reader in its own time namespace (boottime offset)', { skip: !canUnshareTime && 'needs Linux, root and unshare --time' }, () => {
+  test('judges a live session of the same boot as the same process (start ticks normalised), and archives nothing', async () => {
+    const tmp = tempDir('time-ns');
+    try {
+      const dir = join(tmp.dir, 'sessions');
+      const store = new SessionStore(dir, { cleanupOnCreate: false });
+      const outer = await store.create({ label: 'outer', heartbeatIntervalMs: 1000 });
+      // Inside, /proc/<pid>/stat shows start ticks 100 000 s later; without normalising them the
+      // live session looked like a reused pid, and the cleanup archived it.
+      const { result } = await runChildJson<{ sessions: Listed[]; archived: string[] }>(op, ['cleanup', JSON.stringify({ dir, graceMs: 0 })], { wrapper: inNewTimeSpace });
+      const seen = result.sessions.find((s) => s.id === outer.id);
+      assert.equal(seen?.state, 'active', `seen from a time namespace: ${seen?.reason}`);
+      assert.deepEqual(result.archived, [], 'nothing archived');
+      recordFigures({
+        test: 'time-namespace',
+        injects: 'unshare --time --boottime 100000 reader of the same boot and PID namespace',
+        figures: { stateSeenInside: seen?.state ?? 'missing', archived: result.archived.length },
+      });
+    } finally {
+      tmp.dispose();
+    }
+  });
+});
