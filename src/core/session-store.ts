@@ -9,7 +9,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
 import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck, needsStaleMark } from './liveness';
 import type { LockLease, LockOptions } from './lock';
-import { withLock } from './lock';
+import { LockCompromisedError, withLock } from './lock';
 import { dirAsOpened } from './lock-target';
 import { ARCHIVE_DIR_NAME, archiveDayDir, journalPath, recordPath, utcDay } from './paths';
 import { currentPidSpace, isProcessAlive, ProcessProbe, type PidSpace, type ProcessFacts, type StartTimeMethod } from './process-info';
@@ -289,7 +289,23 @@ export class SessionStore {
     await this.checkDir();
     await ensurePrivateDir(this.dir);
     const file = recordPath(this.dir, record.id);
-    await withLock(file, (_signal, lease) => writeRecord(file, record, lease), { ...this.options.lock, followLink: false });
+    let written = false;
+    try {
+      await withLock(
+        file,
+        async (_signal, lease) => {
+          await writeRecord(file, record, lease);
+          written = true;
+        },
+        { ...this.options.lock, followLink: false },
+      );
+    } catch (err) {
+      // The record of a new id is nobody else's to write: a lock found lost only after the write
+      // committed (a starved process) changed nothing. Failing here would make the caller register
+      // again and leave this record behind as a second, ownerless session of the same process.
+      if (!(written && err instanceof LockCompromisedError)) throw err;
+      this.report(err, `lock of new session ${record.id} (the record was written)`);
+    }
     this.known.set(record.id, record);
     await this.journal(record.id, 'created', now);
     if (this.options.cleanupOnCreate ?? true) this.cleanupInBackground();
