@@ -4,7 +4,7 @@
 // heartbeats, and option values that are negative numbers. Real processes and files throughout.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,44 +16,13 @@ import { currentPidSpace, hasLiveThread, ProcessProbe, procIsOwn } from '../../s
 import { checkSessionRecord, describeValue, thresholdOrderProblem, type SessionRecord } from '../../src/core/session-record';
 import { SessionStore } from '../../src/core/session-store';
 import { timingSettings } from '../../src/ui/timing-settings';
+import { cleanupTracked, cli, CLI, killed, liveChild, tempSessionsDir, trackChild, trackDir } from '../helpers/processes';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const linux = process.platform === 'linux';
 
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-kinds-'));
-  dirs.push(d);
-  return path.join(d, 'sessions');
-}
-
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SESSION_KEEPER_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [code] = (await once(proc, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-async function liveChild(): Promise<ChildProcess & { pid: number }> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  await once(child, 'spawn');
-  children.push(child);
-  return child as ChildProcess & { pid: number };
-}
-
-async function killed(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-}
+const tempDir = (): string => tempSessionsDir('kinds');
 
 function rewrite(dir: string, id: string, change: Partial<SessionRecord>): void {
   const file = path.join(dir, `${id}.json`);
@@ -82,7 +51,7 @@ int main(void) {
 function compileMainExits(): string | null {
   if (!linux) return null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-zl-'));
-  dirs.push(dir);
+  trackDir(dir);
   fs.writeFileSync(path.join(dir, 'main-exits.c'), MAIN_EXITS_C);
   const r = spawnSync('cc', ['-O0', '-pthread', '-o', path.join(dir, 'main-exits'), path.join(dir, 'main-exits.c')], { stdio: 'ignore' });
   return r.status === 0 ? path.join(dir, 'main-exits') : null;
@@ -93,7 +62,7 @@ const mainExits = compileMainExits();
 describe('1: a process whose main thread exited is alive while another thread runs', () => {
   test('probe, register --pid, list and cleanup see it alive; killed, it is gone', { skip: mainExits ? false : 'needs Linux and a C compiler (cc)' }, async () => {
     const child = spawn(mainExits as string, [], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(child);
+    trackChild(child);
     const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
     const pid = Number(line.toString().trim());
     // Wait until the leader really is in state Z (pthread_exit done), so the test tests that.

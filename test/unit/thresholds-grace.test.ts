@@ -3,51 +3,17 @@
 // The CLI runs as a real process (out/src/cli/main.js).
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from '../../src/core/liveness';
 import type { SessionRecord } from '../../src/core/session-record';
 import { SessionStore, type ArchiveResult, type StoreOptions } from '../../src/core/session-store';
+import { cleanupTracked, cli, killed, liveChild, tempSessionsDir } from '../helpers/processes';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-grace-'));
-  dirs.push(d);
-  return path.join(d, 'sessions');
-}
-
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SESSION_KEEPER_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [code] = (await once(proc, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-async function liveChild(): Promise<ChildProcess & { pid: number }> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  await once(child, 'spawn');
-  children.push(child);
-  return child as ChildProcess & { pid: number };
-}
-
-async function killed(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-}
+const tempDir = (): string => tempSessionsDir('grace');
 
 /** Rewrites a record as its owner would have left it `ms` ago (a session silent since then). */
 function silentFor(dir: string, id: string, ms: number): void {
