@@ -4,12 +4,13 @@
  * end of the wait (the deadline, and past it with the default options, the hard cap while the
  * holder shows no sign of life).
  */
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { errorCode, tryLockOnce, type Held } from './lock-directory';
 import { LockTimeoutError } from './lock-errors';
 import type { ResolvedLockOptions } from './lock-options';
 import { checkLockPath, lockAgeMs, takeOverIfStale } from './lock-stale';
+import type { LockPhaseRecord } from './lock-timings';
 
 /**
  * The end of a wait, in performance.now() milliseconds: `deadline` is when the wait would
@@ -28,15 +29,18 @@ export interface WaitBounds {
  * time against waiters asleep in backoff, and their waits grow long. The timer stays the
  * fallback (stale takeover, file systems without change notification).
  */
-function waitForChange(lockDir: string, ms: number): Promise<void> {
+function waitForChange(lockDir: string, ms: number): Promise<'change' | 'timer'> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | undefined;
     const done = (): void => {
       clearTimeout(timer);
       watcher?.close();
-      resolve();
+      resolve('change');
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(() => {
+      watcher?.close();
+      resolve('timer');
+    }, ms);
     // On Windows an open watch handle can keep the holder from removing the directory.
     if (process.platform === 'win32') return;
     try {
@@ -78,6 +82,23 @@ function pastDeadline(file: string, bounds: WaitBounds, watched: Watched | null)
   return { watched: watched && watched.ino === st.ino ? watched : { ino: st.ino, mtimeMs: st.mtimeMs } };
 }
 
+/**
+ * Whether the lock directory is there now, and its mtime: an lstat, a path lookup that takes no
+ * directory lock. Only a hint: mkdir stays the arbiter. Throws ForeignLockPathError when what is
+ * there is not a directory (waiting for it would be waiting forever).
+ */
+function peekLockDir(file: string): { mtimeMs: number } | null {
+  let st;
+  try {
+    st = lstatSync(`${file}.lock`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+  if (!st.isDirectory()) checkLockPath(file);
+  return st;
+}
+
 function attempt(file: string, o: ResolvedLockOptions, first: boolean): Held | null {
   let held: Held | null;
   try {
@@ -96,14 +117,37 @@ function attempt(file: string, o: ResolvedLockOptions, first: boolean): Held | n
  * LockTimeoutError at the end of the wait, ForeignLockPathError when `file.lock` is not a lock
  * directory, and with the fs error of an attempt that failed for another reason than "busy".
  */
-export async function acquireFileLock(file: string, o: ResolvedLockOptions, bounds: WaitBounds): Promise<Held> {
+export async function acquireFileLock(
+  file: string,
+  o: ResolvedLockOptions,
+  bounds: WaitBounds,
+  timings: LockPhaseRecord | null = null,
+): Promise<Held> {
   let delay = Math.max(o.minDelayMs, 0.5);
   let watched: Watched | null = null;
   for (let first = true; ; first = false) {
-    const held = attempt(file, o, first);
+    let t = timings ? performance.now() : 0;
+    // Retries look before they mkdir ("test and test-and-set"): mkdir takes the parent
+    // directory's lock even when the name exists, so waiters that mkdir on every wake-up queue
+    // there behind the holder's own mkdir and rmdir. An lstat usually takes no such lock, and a
+    // busy lock's mtime is what the stale check needs anyway. The first attempt goes straight to
+    // mkdir: the lock is usually free, and measured, peeking there too cost more than it saved.
+    const seen = first ? null : peekLockDir(file);
+    const held = seen ? null : attempt(file, o, first);
+    if (timings) {
+      if (seen) timings.peeks++;
+      else timings.attempts++;
+      timings.attemptMs += performance.now() - t;
+    }
     if (held) return held;
-    // Stale (holder gone): remove it and try again at once.
-    if (takeOverIfStale(file, o.staleMs)) continue;
+    t = timings ? performance.now() : 0;
+    // Stale (holder gone): remove it and try again at once. A fresh peek says it is not.
+    const tookOver = seen && seen.mtimeMs >= Date.now() - o.staleMs ? false : takeOverIfStale(file, o.staleMs);
+    if (timings) {
+      timings.staleChecks++;
+      timings.staleCheckMs += performance.now() - t;
+    }
+    if (tookOver) continue;
     const now = performance.now();
     let remaining = bounds.deadline - now;
     if (remaining <= 0) {
@@ -114,7 +158,13 @@ export async function acquireFileLock(file: string, o: ResolvedLockOptions, boun
     }
     // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
     const jittered = delay / 2 + (Math.random() * delay) / 2;
-    await waitForChange(`${file}.lock`, Math.min(remaining, jittered));
+    t = timings ? performance.now() : 0;
+    const woken = await waitForChange(`${file}.lock`, Math.min(remaining, jittered));
+    if (timings) {
+      timings.sleepMs += performance.now() - t;
+      if (woken === 'change') timings.wakesByChange++;
+      else timings.wakesByTimer++;
+    }
     delay = Math.min(o.maxDelayMs, delay * 2);
   }
 }

@@ -9,7 +9,8 @@
  * - lock-wait.ts: attempts, backoff, wake-ups and the end of a wait;
  * - lock-stale.ts: lock age, stale takeover under a guard, foreign things at the lock path;
  * - lock-directory.ts: the lock directory through proper-lockfile (its internals live there only);
- * - lock-lease.ts: assertHeld() before a commit, and verify-then-release.
+ * - lock-lease.ts: assertHeld() before a commit, and verify-then-release;
+ * - lock-timings.ts: opt-in per-phase timings for the benchmark (off: one null check a phase).
  *
  * The lock of `X` is the directory `X.lock`; `X` itself need not exist. The holder refreshes the
  * directory's mtime every `updateMs`; a lock not refreshed for `staleMs` is stale and the next
@@ -42,6 +43,7 @@ import { acquireLocal, markHeldInProcess, releaseLocal } from './lock-local-queu
 import { deadHolderExtraMs, resolveLockOptions, type LockOptions } from './lock-options';
 import { lockAgeMs } from './lock-stale';
 import { lockTargetFor } from './lock-target';
+import { newLockPhaseRecord, preciseNow, recordLockPhases } from './lock-timings';
 import { acquireFileLock, type WaitBounds } from './lock-wait';
 
 export { lockTargetFor } from './lock-target';
@@ -75,8 +77,10 @@ export async function withLock<T>(
   options?: LockOptions,
 ): Promise<T> {
   const o = resolveLockOptions(options);
+  const timings = newLockPhaseRecord(); // null unless a benchmark turned timings on
   const file = lockTargetFor(target, { followLink: options?.followLink ?? true });
   const startedAt = performance.now();
+  if (timings) timings.resolveMs = preciseNow() - timings.calledAt;
   const bounds: WaitBounds = {
     startedAt,
     deadline: startedAt + o.maxWaitMs,
@@ -88,10 +92,12 @@ export async function withLock<T>(
   if (local !== true && !(await local)) {
     throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(performance.now() - startedAt), true);
   }
+  if (timings) timings.localWaitMs = performance.now() - startedAt;
 
   try {
-    const held = await acquireFileLock(file, o, bounds);
+    const held = await acquireFileLock(file, o, bounds, timings);
     markHeldInProcess(file, true);
+    if (timings) timings.acquiredAt = preciseNow();
     const lease: LockLease = {
       target: file,
       signal: held.controller.signal,
@@ -104,7 +110,14 @@ export async function withLock<T>(
       outcome = { ok: false, error };
     }
     markHeldInProcess(file, false);
+    const releasing = timings ? preciseNow() : 0;
     const reason = verifyAndRelease(held);
+    if (timings) {
+      timings.releasedAt = preciseNow();
+      timings.holdMs = releasing - timings.acquiredAt;
+      timings.releaseMs = timings.releasedAt - releasing;
+      recordLockPhases(timings);
+    }
     if (reason !== null) {
       // fn's own report of the loss says more about what happened to the operation.
       if (!outcome.ok && outcome.error instanceof LockCompromisedError) throw outcome.error;
