@@ -18,7 +18,8 @@ function fmtRatio(r: number | null | undefined): string {
 function passText(row: Row): string {
   if (!row.target) return '';
   if (row.target.pass === null) return 'n/m';
-  return row.target.pass ? 'PASS' : 'FAIL';
+  const verdict = row.target.pass ? 'PASS' : 'FAIL';
+  return row.target.unreliable ? `${verdict} (unreliable: ${row.target.unreliable})` : verdict;
 }
 
 interface Cells {
