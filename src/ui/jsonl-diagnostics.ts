@@ -128,7 +128,7 @@ export class JsonlDiagnostics implements vscode.Disposable {
       problem(p: JsonlProblem) {
         if (found.length < MAX_DIAGNOSTICS) found.push({ kind: p.kind, offset: p.offset, length: p.length, message: p.message });
       },
-    });
+    }, { values: false }); // only spans are shown: check lines on their bytes, build no values
     for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
       parser.push(bytes.subarray(at, Math.min(bytes.length, at + SLICE_BYTES)));
       if (at + SLICE_BYTES < bytes.length) {
