@@ -17,6 +17,8 @@ import { median } from './stats';
  *   from spawn to exit (start-up included, as a user waits for it);
  * - the in-process bound (UTF-8 decode + split + JSON.parse of the file already in memory)
  *   against scanJsonl (onRecord) and readJsonl, timed inside their processes;
+ * - the longest event-loop block of the editor diagnostics' scan of a 40 MB document
+ *   (bench/diagnostics-worker.ts);
  * - peak RSS of the check path (scanJsonl without callbacks) on a 1 GB file, 1 and 2 threads.
  * Rounds alternate the readers so slow phases of a shared machine hit them alike.
  *
@@ -38,6 +40,8 @@ const KINDS: readonly Kind[] = [
 
 type Proc = 'check' | 'check-1' | 'duckdb-1' | 'duckdb-2' | 'ndjson';
 const PROCS: readonly Proc[] = ['check', 'check-1', 'duckdb-1', 'duckdb-2', 'ndjson'];
+/** The editor document size of the diagnostics measure (VS Code stops syncing documents above 50 MB). */
+const DOCUMENT_MB = 40;
 
 interface ProcRun {
   ms: number;
@@ -116,6 +120,7 @@ export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; note
     const scan: number[] = [];
     const iterate: number[] = [];
     const loads: number[] = [];
+    const blocks: number[] = [];
     for (let round = 0; round < rounds; round++) {
       loads.push(load1m());
       ctx.log(`figure 1 peers: ${k.kind} round ${round + 1}/${rounds} (load ${load1m()})`);
@@ -124,6 +129,8 @@ export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; note
       bound.push(b.ms);
       scan.push((await runWorker<JsonlWorkerResult>('jsonl-worker', ['scanJsonl', file])).ms);
       iterate.push((await runWorker<JsonlWorkerResult>('jsonl-worker', ['readJsonl', file])).ms);
+      const diag = await timeProcess([path.join(__dirname, 'diagnostics-worker.js'), file, String(DOCUMENT_MB)]);
+      blocks.push((JSON.parse(diag.out.trim()) as { maxDelayMs: number }).maxDelayMs);
     }
     const med = (p: Proc): number | null => median(times.get(p) ?? []);
     const check = med('check');
@@ -133,7 +140,8 @@ export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; note
     const it = median(iterate);
     const fmt = (v: number | null): string => (v === null ? '—' : String(Math.round(v)));
     table.rows.push([k.kind, fmt(check), fmt(med('check-1')), fmt(duck2), fmt(med('duckdb-1')), fmt(med('ndjson')), fmt(b), fmt(s), fmt(it), String(median(loads))]);
-    details[k.kind] = { file: path.basename(file), times: Object.fromEntries(times), bound, scan, iterate, loads };
+    details[k.kind] = { file: path.basename(file), times: Object.fromEntries(times), bound, scan, iterate, loads, diagnosticsMaxDelayMs: blocks };
+    const worst = blocks.length > 0 ? Math.max(...blocks) : null;
     rows.push(
       {
         name: `check --json, whole process (${k.label})`,
@@ -173,6 +181,13 @@ export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; note
         baseline: { name: 'decode+split+JSON.parse in memory', value: b },
         ratio: ratio(b, it),
         target: atLeast('>= 0.9x bound speed', ratio(b, it), 0.9),
+      },
+      {
+        name: `editor diagnostics of a ${Math.min(DOCUMENT_MB, bytes / 1e6)} MB document: longest event-loop block (${k.label})`,
+        value: worst,
+        unit: 'ms',
+        target: lessThan('< 50 ms', worst, 50),
+        note: `worst of ${blocks.length} run(s), perf_hooks.monitorEventLoopDelay (resolution 1 ms) around scanText (src/core/jsonl-text-scan.ts) of the text held as a string; VS Code's own getText per slice is not included`,
       },
     );
   }
