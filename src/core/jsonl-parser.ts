@@ -38,6 +38,10 @@
  * `problemsByKind` but never in `corrupted`: a file is strict JSON Lines iff problemCount is 0.
  * A UTF-16/32 file counts all its lines (line feeds as code units) as corrupted.
  *
+ * Why one file of about 470 lines: the push loop, the streaming of over-long lines and the
+ * encoding sniff share the carry-over state of the unfinished line; the vocabulary
+ * (jsonl-problems.ts) and the classification of damaged lines (jsonl-damage.ts) are apart.
+ *
  * Lines depend on nothing before them but their start: so a file can be parsed in byte ranges
  * split after a '\n' (`startOffset`, `utf8Known`), and the ranges' results merged in order are
  * the whole file's (jsonl-parallel.ts relies on this).
