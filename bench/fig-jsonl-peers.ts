@@ -22,7 +22,7 @@ import { median } from './stats';
  * - peak RSS of the check path (scanJsonl without callbacks) on a 1 GB file, 1 and 2 threads.
  * Rounds alternate the readers so slow phases of a shared machine hit them alike.
  *
- * Size: 200 MB per data set (20 MB with --quick); SESSION_KEEPER_BENCH_JSONL_MB overrides it
+ * Size: 200 MB per data set (5 MB with --quick); SESSION_KEEPER_BENCH_JSONL_MB overrides it
  * (e.g. 50 while iterating on a loaded machine).
  */
 
@@ -93,7 +93,24 @@ function load1m(): number {
 
 export function peersBytes(quick: boolean): number {
   const env = Number(process.env.SESSION_KEEPER_BENCH_JSONL_MB);
-  return Number.isFinite(env) && env > 0 ? env * 1e6 : quick ? 20e6 : 200e6;
+  return Number.isFinite(env) && env > 0 ? env * 1e6 : quick ? 5e6 : 200e6;
+}
+
+/** Newest modification time (ms) of the files under dir. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** True when dist/cli.js and its scan worker are newer than every file in src/ (no rebuild needed). */
+function distIsCurrent(root: string): boolean {
+  const built = ['cli.js', 'jsonl-range-worker.js'].map((f) => path.join(root, 'dist', f));
+  if (!built.every((f) => fs.existsSync(f))) return false;
+  return Math.min(...built.map((f) => fs.statSync(f).mtimeMs)) > newest(path.join(root, 'src'));
 }
 
 /** Rows, notes and a table for figure 1 (see the module header). */
@@ -101,8 +118,10 @@ export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; note
   const { quick, dataDir, repoRoot } = ctx.options;
   const rounds = quick ? 1 : 3;
   const bytes = peersBytes(quick);
-  ctx.log('figure 1 peers: building dist/ (check runs as the shipped CLI)');
-  execFileSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
+  if (!distIsCurrent(repoRoot)) {
+    ctx.log('figure 1 peers: building dist/ (check runs as the shipped CLI)');
+    execFileSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
+  }
   const rows: Row[] = [];
   const table: DetailTable = {
     title: `Whole-process times (median of ${rounds}, ms) and in-process times, ${bytes / 1e6} MB per data set, 1 % damaged lines`,

@@ -103,9 +103,9 @@ export function markdown(results: BenchResults): string {
       'two result files to DIR instead of `bench/results.json` and this file. Raw per-run numbers are in `bench/results.json`.',
     '',
     'The JSONL peers of figure 1 (check, DuckDB, ndjson, the in-process bound, the editor diagnostics) at full size, ' +
-      'on a quiet machine, are one command: `npm run bench -- --only 1` (three 200 MB data sets and a 1 GB one, ' +
-      'generated once; it builds `dist/` itself, since check runs as the shipped CLI). ' +
-      '`SESSION_KEEPER_BENCH_JSONL_MB=50 npm run bench -- --only 1 --out /tmp/b` runs the peers on 50 MB files instead.',
+      'on a quiet machine, are part of `npm run bench`; alone they are one command: `npm run bench -- --only 1 --out DIR` ' +
+      '(three 200 MB data sets and a 1 GB one, generated once; dist/ is rebuilt first when src/ is newer, since check runs ' +
+      'as the shipped CLI). With `SESSION_KEEPER_BENCH_JSONL_MB=50` the peers use 50 MB files instead.',
     '',
     `**Targets: ${s.passed} passed, ${s.failed} failed, ${s.notMeasured} not measured (of ${s.targets}).**`,
     '',
