@@ -36,7 +36,7 @@ const EXPECT_VALUE = 0;
 const EXPECT_KEY = 1;
 const AFTER_VALUE = 2;
 
-/** Shared container stack, grown on demand (one byte per open container; kept once grown). */
+/** Shared container stack, grown on demand (one byte per open container). */
 let stack = new Uint8Array(256);
 
 /** Index after the string whose opening quote is at i - 1, or -1 if it is not a valid string. */
@@ -95,6 +95,13 @@ function skipNumber(b: Uint8Array, i: number, end: number): number {
  * (otherwise the answer for bytes >= 0x80 inside strings is meaningless). Never throws.
  */
 export function isJsonTextOfValidUtf8(b: Uint8Array, start = 0, end = b.length): boolean {
+  const valid = validate(b, start, end);
+  // One very deep line (up to maxLineBytes of '[') must not keep its stack for the process's life.
+  if (stack.length > 65536) stack = new Uint8Array(256);
+  return valid;
+}
+
+function validate(b: Uint8Array, start: number, end: number): boolean {
   let i = start;
   let depth = 0;
   let mode = EXPECT_VALUE;
