@@ -377,7 +377,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
 
       const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
       const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS, target);
-      const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined });
+      const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined, values: false });
       const quarantinePath = `${lease.target}.quarantine`;
       const tmpPath = tempName(lease.target, 'repair');
       const qTmpPath = tempName(lease.target, 'quarantine');

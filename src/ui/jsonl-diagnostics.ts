@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JsonlParser, type JsonlProblem, type JsonlStats, type ProblemKind } from '../core/jsonl-reader';
+import type { JsonlStats, ProblemKind } from '../core/jsonl-reader';
+import { scanText } from '../core/jsonl-text-scan';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import { isJsonlDocument } from './jsonl-target';
@@ -11,8 +12,6 @@ export const DIAGNOSTIC_SOURCE = 'Session Keeper';
 const MAX_CHECKED_CHARS = 16 * 1024 * 1024;
 /** Problems shown per document; the counts in the warning stay exact. */
 const MAX_DIAGNOSTICS = 1000;
-/** Parsing runs in slices of this many bytes with a yield in between, so typing stays smooth. */
-const SLICE_BYTES = 1024 * 1024;
 const DEBOUNCE_MS = 400;
 
 const SEVERITY: Record<ProblemKind, vscode.DiagnosticSeverity> = {
@@ -29,29 +28,6 @@ const SEVERITY: Record<ProblemKind, vscode.DiagnosticSeverity> = {
   // Common in hand-edited files; worth a hint, not a squiggle on every empty line.
   'blank-line': vscode.DiagnosticSeverity.Hint,
 };
-
-interface Found {
-  kind: ProblemKind | 'recovered';
-  offset: number;
-  length: number;
-  message: string;
-}
-
-/** Converts byte offsets into the UTF-8 encoding of `text` to character offsets, walking forward only. */
-class OffsetMapper {
-  private byte = 0;
-  private char = 0;
-  constructor(private readonly bytes: Buffer) {}
-  charAt(byteOffset: number): number {
-    if (byteOffset < this.byte) {
-      this.byte = 0;
-      this.char = 0;
-    }
-    this.char += this.bytes.toString('utf8', this.byte, byteOffset).length;
-    this.byte = byteOffset;
-    return this.char;
-  }
-}
 
 /**
  * Problems of open JSONL documents in the Problems panel. The document's text is parsed with the
@@ -113,49 +89,25 @@ export class JsonlDiagnostics implements vscode.Disposable {
     const key = doc.uri.toString();
     const gen = (this.generation.get(key) ?? 0) + 1;
     this.generation.set(key, gen);
-    const full = doc.getText();
-    const truncated = full.length > MAX_CHECKED_CHARS;
-    // Cut at a line end so the cut does not show as a torn last line.
-    const text = truncated ? full.slice(0, full.lastIndexOf('\n', MAX_CHECKED_CHARS) + 1) : full;
-    const bytes = Buffer.from(text, 'utf8');
-    const found: Found[] = [];
-    const parser = new JsonlParser({
-      record(_value, _line, offset, length, recovered) {
-        if (recovered && found.length < MAX_DIAGNOSTICS) {
-          found.push({ kind: 'recovered', offset, length, message: 'Record recovered from a damaged line; Repair rewrites it on a line of its own' });
-        }
-      },
-      problem(p: JsonlProblem) {
-        if (found.length < MAX_DIAGNOSTICS) found.push({ kind: p.kind, offset: p.offset, length: p.length, message: p.message });
-      },
+    // Fetched, encoded, parsed and mapped back in slices (jsonl-text-scan.ts): a 40 MB document
+    // never blocks the extension host for long. Cut at a line start so the cut is no torn line.
+    const docLength = doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+    const truncated = docLength > MAX_CHECKED_CHARS;
+    const length = truncated ? doc.offsetAt(new vscode.Position(doc.positionAt(MAX_CHECKED_CHARS + 1).line, 0)) : docLength;
+    const source = { length, text: (a: number, b: number) => doc.getText(new vscode.Range(doc.positionAt(a), doc.positionAt(b))) };
+    const scanned = await scanText(source, { maxFindings: MAX_DIAGNOSTICS, stale: () => this.generation.get(key) !== gen || doc.isClosed });
+    if (scanned === undefined || this.generation.get(key) !== gen || doc.isClosed) return undefined;
+    const { stats, findings } = scanned;
+    const diagnostics = findings.map((f) => {
+      const start = doc.positionAt(f.start);
+      const end = doc.positionAt(f.end);
+      // An empty span still marks its whole line, so the squiggle is visible.
+      const range = start.isEqual(end) ? doc.lineAt(start.line).range : new vscode.Range(start, end);
+      const d = new vscode.Diagnostic(range, capitalize(f.message), f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind]);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = f.kind;
+      return d;
     });
-    for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
-      parser.push(bytes.subarray(at, Math.min(bytes.length, at + SLICE_BYTES)));
-      if (at + SLICE_BYTES < bytes.length) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.generation.get(key) !== gen || doc.isClosed) return undefined;
-      }
-    }
-    const stats = parser.end();
-    if (this.generation.get(key) !== gen || doc.isClosed) return undefined;
-
-    const mapper = new OffsetMapper(bytes);
-    const diagnostics = found
-      .sort((a, b) => a.offset - b.offset)
-      .map((f) => {
-        const start = doc.positionAt(mapper.charAt(f.offset));
-        const end = doc.positionAt(mapper.charAt(f.offset + f.length));
-        // An empty span still marks its whole line, so the squiggle is visible.
-        const range = start.isEqual(end) ? doc.lineAt(start.line).range : new vscode.Range(start, end);
-        const d = new vscode.Diagnostic(
-          range,
-          capitalize(f.message),
-          f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind],
-        );
-        d.source = DIAGNOSTIC_SOURCE;
-        d.code = f.kind;
-        return d;
-      });
     if (truncated) {
       const d = new vscode.Diagnostic(
         doc.lineAt(0).range,
