@@ -5,6 +5,8 @@ import { parseCommand } from '../args';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CommandContext } from '../context';
 import { oneLine } from '../../core/one-line';
 import { maxLineBytesOption } from './max-line-bytes';
+import { formatCount, formatPercent } from '../../core/number-format';
+import { describeProblem } from '../../core/problem-text';
 
 /**
  * Exit 0 only when FILE is strict JSON Lines: every line one JSON value in UTF-8, '\n' or '\r\n'
@@ -20,17 +22,18 @@ export async function checkCommand(ctx: CommandContext, args: string[]): Promise
   if (values.json) {
     ctx.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
   } else {
-    const pct = (result.corruptionRatio * 100).toFixed(1);
-    const oversized = result.oversized > 0 ? `, ${result.oversized} over ${maxLineBytes} bytes validated unread` : '';
+    const n = formatCount;
+    const oversized = result.oversized > 0 ? `, ${n(result.oversized)} over ${n(maxLineBytes)} bytes validated unread` : '';
     ctx.stdout(
-      `${oneLine(file)}: ${result.records} records (${result.recovered} recovered${oversized}), ` +
-        `${result.corrupted} corrupted of ${result.lines - result.blank} lines (${pct}%)\n`,
+      `${oneLine(file)}: ${n(result.records)} records (${n(result.recovered)} recovered${oversized}), ` +
+        `${n(result.corrupted)} corrupted of ${n(result.lines - result.blank)} lines (${formatPercent(result.corruptionRatio)})\n`,
     );
+    // The kind stays in each line for scripts that grep for it; the sentence is for people.
     for (const p of result.problems) {
-      ctx.stdout(`  line ${p.line}, byte ${p.offset}: ${p.kind}: ${oneLine(p.message)}\n`);
+      ctx.stdout(`  line ${n(p.line)}, byte ${n(p.offset)}: ${p.kind}: ${oneLine(describeProblem(p))}\n`);
     }
     if (result.problemCount > result.problems.length) {
-      ctx.stdout(`  … and ${result.problemCount - result.problems.length} more problems\n`);
+      ctx.stdout(`  … and ${n(result.problemCount - result.problems.length)} more problems\n`);
     }
     if (result.problemCount > 0 && result.corrupted === 0 && result.problemsByKind['not-utf8'] === 0) {
       ctx.stdout('  not strict JSON Lines, but nothing is damaged: repair rewrites it without loss\n');
