@@ -38,6 +38,8 @@ export interface RepairApplyOptions {
   maxLineBytes?: number;
   maxProblems?: number;
   lock?: LockOptions;
+  /** Cancels the repair until the quarantine is written (rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /** The file is not the text the caller holds; nothing was written. `code` 'EREPAIRMISMATCH'. */
@@ -121,9 +123,12 @@ export async function repairJsonlWith(
 ): Promise<RepairResult> {
   const target = fileAsOpened(file);
   const maxBytes = options.maxBytes ?? DEFAULT_APPLY_MAX_BYTES;
+  options.signal?.throwIfAborted();
   return withLock(
     target,
     async (_signal, lease) => {
+      // Waiting for the lock may take a while (another writer holds it): the person may have cancelled.
+      options.signal?.throwIfAborted();
       const st = await fsp.lstat(file);
       if (st.isSymbolicLink()) throw new Error(`${target} is a symbolic link; repair the file it points to instead`);
       if (!st.isFile()) throw notRegularFile(target);
@@ -158,6 +163,7 @@ export async function repairJsonlWith(
 
       const repaired = Buffer.concat([original.subarray(0, sink.prefixLength), materialize(sink.out, sink.outCopies, original)]);
       const quarantine = materialize(sink.quarantine, sink.quarantineCopies, original);
+      options.signal?.throwIfAborted();
       lease.assertHeld();
       if (quarantine.length > 0) await appendQuarantine(quarantinePath, quarantine);
       // A writer that bypassed the lock since the read: its bytes would be overwritten.

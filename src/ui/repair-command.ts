@@ -15,7 +15,7 @@ import { pickJsonlFile } from './jsonl-target';
  * Returns undefined when the document cannot stand for the file byte for byte (a BOM or another
  * encoding, CRLF or mixed line endings the editor normalised): the caller repairs on disk then.
  */
-async function repairThroughEditor(doc: vscode.TextDocument, log: Log): Promise<RepairResult | undefined> {
+async function repairThroughEditor(doc: vscode.TextDocument, log: Log, signal: AbortSignal): Promise<RepairResult | undefined> {
   // Inserted text takes the document's line ending; the repaired text is LF only.
   if (doc.eol !== vscode.EndOfLine.LF) return undefined;
   const expected = Buffer.from(doc.getText(), 'utf8');
@@ -29,7 +29,7 @@ async function repairThroughEditor(doc: vscode.TextDocument, log: Log): Promise<
         if (!(await vscode.workspace.applyEdit(edit))) throw new Error('the editor refused the edit');
         if (!(await doc.save())) throw new Error('the editor did not save the file');
       },
-      { expected },
+      { expected, signal },
     );
   } catch (err) {
     if (hasErrorCode(err, 'EREPAIRMISMATCH') || hasErrorCode(err, 'EREPAIRTOOLARGE')) {
@@ -94,10 +94,7 @@ export async function repairCommand(arg: unknown, log: Log, afterRepair?: (uri: 
   let cancelled = false;
   try {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isDirty);
-    const inEditor = open
-      ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repairing ${name}` }, () => repairThroughEditor(open, log))
-      : undefined;
-    const result = inEditor ?? (await vscode.window.withProgress(
+    const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Repairing ${name}`, cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
@@ -107,6 +104,8 @@ export async function repairCommand(arg: unknown, log: Log, afterRepair?: (uri: 
         });
         let reported = 0;
         try {
+          const inEditor = open ? await repairThroughEditor(open, log, abort.signal) : undefined;
+          if (inEditor) return inEditor;
           return await repairJsonl(file, {
             signal: abort.signal,
             onProgress(done, total) {
@@ -122,7 +121,7 @@ export async function repairCommand(arg: unknown, log: Log, afterRepair?: (uri: 
           sub.dispose();
         }
       },
-    ));
+    );
     log.info(
       `Repaired ${file}: kept ${result.kept}, recovered ${result.recovered}, quarantined ${result.quarantined} (${result.quarantinedBytes} bytes)` +
         (result.quarantinePath ? ` to ${result.quarantinePath}` : '') +
