@@ -3,6 +3,7 @@
 // judge legibility at the size the Extensions list shows. Run: node scripts/render-icon.js
 const fs = require('node:fs');
 const path = require('node:path');
+const { Buffer } = require('node:buffer');
 const { chromium } = require('playwright-core');
 
 const root = path.resolve(__dirname, '..');

@@ -1,7 +1,7 @@
 // What a person sees of Session Keeper, driven through a real VS Code (code-server) in headless
 // Chromium: two windows that list each other, another process's session going stale and being
 // archived, the tooltip, JSONL problems with their Quick Fix, the welcome view of an unreadable
-// folder. Screenshots go to test-results/screenshots/ (the README's come from here).
+// folder. Screenshots go to test-results/screenshots/ (the README's come from npm run screenshots).
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
