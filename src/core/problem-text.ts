@@ -104,7 +104,8 @@ export function describeProblem(problem: JsonlProblem, span?: Uint8Array): strin
     case 'too-long':
       return `a line of ${size}, longer than the line limit, that is not a JSON value`;
     case 'not-utf8':
-      return problem.encoding ? `the file is ${problem.encoding}, not UTF-8: convert it before repairing` : 'the file is not UTF-8';
+      // The reader's own sentence names the encoding and the command that converts it.
+      return problem.message || (problem.encoding ? `file is ${problem.encoding}, not UTF-8` : 'file is not UTF-8');
     default:
       return `${FIXED_TEXT[problem.kind]}${problem.kind === 'nul-bytes' || problem.kind === 'torn-tail' ? ` (${size})` : ''}`;
   }
