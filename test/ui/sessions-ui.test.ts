@@ -90,7 +90,9 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     wb = await startWorkbench({
       vsix: VSIX_PATH,
       env: { SESSION_KEEPER_DIR: sessions },
-      settings: { 'sessionKeeper.heartbeatIntervalSeconds': 2, 'workbench.colorTheme': 'Default Dark Modern' },
+      // Auto save off, as on a desktop: a browser window saves after 1 s by default, which would
+      // race the unsaved-changes test.
+      settings: { 'sessionKeeper.heartbeatIntervalSeconds': 2, 'workbench.colorTheme': 'Default Dark Modern', 'files.autoSave': 'off' },
     });
     const apiFolder = path.join(work, 'api-server');
     const webFolder = path.join(work, 'web-client');
