@@ -136,14 +136,14 @@ export class JsonlEncodingError extends Error {
 export const SHORT_NUL_RUNS_REFUSED = 4;
 
 /** A range of the original file to copy into an output at byte `at` of its buffer. */
-interface FileCopy {
+export interface FileCopy {
   at: number;
   offset: number;
   length: number;
 }
 
 /** Accumulates output between flushes; grows as needed, reused afterwards. */
-class ByteBuffer {
+export class ByteBuffer {
   buf = Buffer.allocUnsafe(64 * 1024);
   length = 0;
 
@@ -166,8 +166,11 @@ class ByteBuffer {
   }
 }
 
-/** Turns parser events into repaired-file bytes and quarantine bytes. */
-class RepairSink implements ParseSink {
+/**
+ * Turns parser events into repaired-file bytes and quarantine bytes (also used whole-file, in
+ * memory, by jsonl-repair-apply.ts).
+ */
+export class RepairSink implements ParseSink {
   /** While clean: the output so far equals input bytes [0, cleanUpTo). */
   cleanUpTo = 0;
   dirty = false;
@@ -317,7 +320,7 @@ async function copyPrefix(src: FileHandle, dest: FileHandle, length: number, chu
  * True when `file` is a non-empty regular file whose last byte is not '\n'. False when it is
  * missing, empty, ends in '\n', or is not a regular file (the commit refuses those).
  */
-async function endsWithoutNewline(file: string): Promise<boolean> {
+export async function endsWithoutNewline(file: string): Promise<boolean> {
   let fh: FileHandle;
   try {
     // As the commit opens it: no symlink followed, no blocking on a FIFO.

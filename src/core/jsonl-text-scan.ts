@@ -10,6 +10,7 @@
  * between the two halves of a surrogate pair, so the bytes parsed are exactly the UTF-8
  * encoding of the text.
  */
+import { describeProblem } from './problem-text';
 import { JsonlParser } from './jsonl-parser';
 import type { JsonlProblem, JsonlStats, ProblemKind } from './jsonl-problems';
 
@@ -76,8 +77,12 @@ export async function scanText(
       record(_value, _line, offset, length, recovered) {
         if (recovered && found.length < maxFindings) found.push({ kind: 'recovered', offset, length, message: RECOVERED_MESSAGE });
       },
-      problem(p: JsonlProblem) {
-        if (found.length < maxFindings) found.push({ kind: p.kind, offset: p.offset, length: p.length, message: p.message });
+      problem(p: JsonlProblem, span: Buffer | null, start: number) {
+        // Worded now, in a person's words: the parser reuses its buffers after this call.
+        if (found.length < maxFindings) {
+          const message = describeProblem(p, span ? span.subarray(start, start + p.length) : undefined);
+          found.push({ kind: p.kind, offset: p.offset, length: p.length, message });
+        }
       },
     },
     { values: false },

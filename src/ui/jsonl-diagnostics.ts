@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JsonlStats, ProblemKind } from '../core/jsonl-reader';
+import { formatCount, formatPercent } from '../core/number-format';
 import { scanText } from '../core/jsonl-text-scan';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import { isJsonlDocument } from './jsonl-target';
+import type { WarningMutes } from './warning-mutes';
 
 export const DIAGNOSTIC_SOURCE = 'Session Keeper';
 
@@ -46,7 +48,11 @@ export class JsonlDiagnostics implements vscode.Disposable {
   /** Fires after a document was checked (tests wait on it instead of sleeping). */
   readonly onDidCheck = this.checked.event;
 
-  constructor(private readonly log: Log) {
+  /** `mutes`: the person's "Don't show again" choices for the corruption warning (none: always shown). */
+  constructor(
+    private readonly log: Log,
+    private readonly mutes?: WarningMutes,
+  ) {
     this.subscriptions.push(
       this.collection,
       this.checked,
@@ -129,14 +135,17 @@ export class JsonlDiagnostics implements vscode.Disposable {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     const name = path.basename(uri.fsPath);
-    const pct = Math.round(stats.corruptionRatio * 100);
-    this.log.warn(`${oneLine(uri.fsPath)}: ${stats.corrupted} of ${stats.lines - stats.blank} lines corrupted (${pct} %)`);
-    void vscode.window
-      .showWarningMessage(`${name}: ${pct} % of its lines are corrupted (${stats.corrupted} of ${stats.lines - stats.blank}).`, 'Repair', 'Show Problems')
-      .then(async (choice) => {
-        if (choice === 'Repair') await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
-        else if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
-      });
+    const pct = formatPercent(stats.corruptionRatio);
+    const counts = `${formatCount(stats.corrupted)} of ${formatCount(stats.lines - stats.blank)}`;
+    this.log.warn(`${oneLine(uri.fsPath)}: ${counts} lines corrupted (${pct})${this.mutes?.isMuted(uri) ? '; warning muted' : ''}`);
+    if (this.mutes?.isMuted(uri)) return;
+    const actions = ['Repair', 'Show Problems', ...(this.mutes ? [NOT_FOR_FILE, NEVER] : [])];
+    void vscode.window.showWarningMessage(`${name}: ${pct} of its lines are corrupted (${counts}).`, ...actions).then(async (choice) => {
+      if (choice === 'Repair') await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
+      else if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+      else if (choice === NOT_FOR_FILE) await this.mutes?.muteFile(uri);
+      else if (choice === NEVER) await this.mutes?.muteAll();
+    });
   }
 
   dispose(): void {
@@ -145,6 +154,10 @@ export class JsonlDiagnostics implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
   }
 }
+
+/** The warning's "Don't show again" buttons (undone by the Reset Warnings command). */
+const NOT_FOR_FILE = "Don't Warn for This File";
+const NEVER = "Don't Warn Again";
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

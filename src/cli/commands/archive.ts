@@ -1,5 +1,6 @@
 // `archive ID... [--json]` and `archive --stale [--json]`
 import { assertSessionId } from '../../core/session-record';
+import { errorText } from '../../core/error-text';
 import type { ArchiveResult } from '../../core/session-store';
 import { parseCommand } from '../args';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CommandContext } from '../context';
@@ -26,7 +27,7 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
       try {
         results.push(await store.archive(id));
       } catch (err) {
-        fail(`archive ${id}: ${(err as Error).message}`);
+        fail(`archive ${id}: ${errorText(err)}`);
       }
     }
   }
