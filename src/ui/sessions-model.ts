@@ -1,14 +1,18 @@
-import * as vscode from 'vscode';
+// The latest listing of every sessions folder the view shows. No vscode import: it runs (and is
+// unit-tested) under plain Node with real stores on real folders.
 import * as fsp from 'node:fs/promises';
 import type { SessionInfo, SessionProblem, SessionStore } from '../core/session-store';
 import { oneLine } from '../core/one-line';
+import { Emitter } from './events';
 import { describeError, type Log } from './log';
 
 /** What one sessions directory held at the last look. */
 export interface DirSnapshot {
   dir: string;
-  /** Live and closed sessions, then archived ones (archivedOn set). */
+  /** Live and closed sessions (not archived ones). */
   sessions: SessionInfo[];
+  /** The archive's day folders (YYYY-MM-DD, UTC), newest first; their records are read on demand (archivedOn). */
+  archiveDays: string[];
   /** Why the directory could not be read; null when it could (or simply does not exist yet). */
   error: string | null;
   /** False when the folder does not exist (yet). */
@@ -18,6 +22,7 @@ export interface DirSnapshot {
 export interface ModelSnapshot {
   main: DirSnapshot;
   extras: DirSnapshot[];
+  /** When this listing was taken (ms since the epoch, from the model's clock); 0 before the first. */
   takenAt: number;
 }
 
@@ -31,26 +36,32 @@ export interface StoreRef {
  * `snapshot` and listen to `onDidChange`; `reload()` coalesces: callers that arrive while a
  * listing runs share the next one instead of stacking file reads.
  */
-export class SessionsModel implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ModelSnapshot>();
+export class SessionsModel {
+  private readonly changed = new Emitter<ModelSnapshot>();
   readonly onDidChange = this.changed.event;
-  private readonly becameStale = new vscode.EventEmitter<SessionInfo[]>();
+  private readonly becameStale = new Emitter<SessionInfo[]>();
   /** Sessions seen alive that are now stale: for the optional notification. */
   readonly onDidBecomeStale = this.becameStale.event;
 
   private current: ModelSnapshot;
+  private archived = new Map<string, SessionInfo[]>();
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private readonly loggedErrors = new Map<string, string>();
   private readonly loggedProblems = new Set<string>();
   private disposed = false;
 
+  /**
+   * @param stores the folders to list, asked at every reload (settings may have changed them)
+   * @param clock ms since the epoch; stamps each listing (`takenAt`)
+   */
   constructor(
-    private stores: () => { main: StoreRef; extras: StoreRef[] },
+    private readonly stores: () => { main: StoreRef; extras: StoreRef[] },
     private readonly log: Log,
+    private readonly clock: () => number = Date.now,
   ) {
     // Nothing is read here (not even settings): the first reload() fills this in.
-    this.current = { main: { dir: '', sessions: [], error: null, exists: false }, extras: [], takenAt: 0 };
+    this.current = { main: { dir: '', sessions: [], archiveDays: [], error: null, exists: false }, extras: [], takenAt: 0 };
   }
 
   get snapshot(): ModelSnapshot {
@@ -75,17 +86,20 @@ export class SessionsModel implements vscode.Disposable {
     return this.queued;
   }
 
+  /** The sessions archived on `day` (YYYY-MM-DD) in `dir`, newest heartbeat first is the tree's job. */
+  async archivedOn(dir: string, day: string): Promise<SessionInfo[]> {
+    return (this.archived.get(dir) ?? []).filter((s) => s.archivedOn === day);
+  }
+
   private async load(): Promise<void> {
     const { main, extras } = this.stores();
     const [mainSnap, ...extraSnaps] = await Promise.all([main, ...extras].map((ref) => this.list(ref)));
     if (this.disposed || !mainSnap) return;
     const previous = this.current;
-    this.current = { main: mainSnap, extras: extraSnaps, takenAt: Date.now() };
+    this.current = { main: mainSnap, extras: extraSnaps, takenAt: this.clock() };
     if (previous.takenAt > 0 && previous.main.dir === mainSnap.dir) {
-      const wasAlive = new Set(
-        previous.main.sessions.filter((s) => !s.archivedOn && (s.state === 'active' || s.state === 'unresponsive')).map((s) => s.record.id),
-      );
-      const nowStale = mainSnap.sessions.filter((s) => !s.archivedOn && s.state === 'stale' && wasAlive.has(s.record.id));
+      const wasAlive = new Set(previous.main.sessions.filter((s) => s.state === 'active' || s.state === 'unresponsive').map((s) => s.record.id));
+      const nowStale = mainSnap.sessions.filter((s) => s.state === 'stale' && wasAlive.has(s.record.id));
       if (nowStale.length > 0) this.becameStale.fire(nowStale);
     }
     this.changed.fire(this.current);
@@ -93,21 +107,25 @@ export class SessionsModel implements vscode.Disposable {
 
   private async list(ref: StoreRef): Promise<DirSnapshot> {
     try {
-      const sessions = await ref.store.list({ includeArchived: true, onProblem: (p) => this.skipped(p) });
+      const all = await ref.store.list({ includeArchived: true, onProblem: (p) => this.skipped(p) });
+      const sessions = all.filter((s) => !s.archivedOn);
+      const archived = all.filter((s) => s.archivedOn);
+      this.archived.set(ref.dir, archived);
+      const archiveDays = [...new Set(archived.map((s) => s.archivedOn as string))].sort().reverse();
       if (this.loggedErrors.delete(ref.dir)) this.log.info(`Sessions folder readable again: ${ref.dir}`);
       // An empty listing may mean "no folder": the tree hides extra folders that are not there.
-      const exists = sessions.length > 0 || (await isDirectory(ref.dir));
-      return { dir: ref.dir, sessions, error: null, exists };
+      const exists = all.length > 0 || (await isDirectory(ref.dir));
+      return { dir: ref.dir, sessions, archiveDays, error: null, exists };
     } catch (err) {
       // A folder that does not exist yet is normal: nothing has registered there.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], error: null, exists: false };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], archiveDays: [], error: null, exists: false };
       const message = describeError(err);
       // Polling would repeat the same failure every few seconds; log each new one once.
       if (this.loggedErrors.get(ref.dir) !== message) {
         this.loggedErrors.set(ref.dir, message);
         this.log.error(`Cannot read sessions folder ${ref.dir}: ${message}`);
       }
-      return { dir: ref.dir, sessions: [], error: message, exists: true };
+      return { dir: ref.dir, sessions: [], archiveDays: [], error: message, exists: true };
     }
   }
 
@@ -121,11 +139,6 @@ export class SessionsModel implements vscode.Disposable {
     // The file name comes from the directory, which anyone may fill: escape it like the message,
     // so a newline in a name cannot forge a log line (nor ESC/bidi characters restyle it).
     this.log.warn(`Skipped ${oneLine(problem.file)} (${problem.kind}): ${problem.message}`);
-  }
-
-  /** Points the model at other directories (settings changed); the next reload uses them. */
-  setStores(stores: () => { main: StoreRef; extras: StoreRef[] }): void {
-    this.stores = stores;
   }
 
   dispose(): void {

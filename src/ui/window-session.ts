@@ -1,27 +1,9 @@
-import * as vscode from 'vscode';
+// This window as a session in the registry. No vscode import (the window's identity is read by
+// window-identity.ts and passed in): unit-tested under Node with a real store.
 import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
-
-/** What this window writes into its session record. */
-export interface WindowIdentity {
-  label: string;
-  workspaceFolders: string[];
-  tool: string;
-  pid: number;
-}
-
-/** This window's identity: the workspace's name and every folder of a multi-root workspace. */
-export function windowIdentity(): WindowIdentity {
-  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => (f.uri.scheme === 'file' ? f.uri.fsPath : f.uri.toString()));
-  return {
-    label: vscode.workspace.name ?? (folders.length === 0 ? 'Empty window' : 'VS Code window'),
-    workspaceFolders: folders,
-    tool: 'vscode',
-    // The extension host is the process that lives exactly as long as this window's session.
-    pid: process.pid,
-  };
-}
+import type { WindowIdentity } from './window-identity';
 
 type Store = Pick<SessionStore, 'create' | 'heartbeat' | 'close'>;
 
@@ -51,10 +33,6 @@ export class WindowSession {
 
   get sessionId(): string | undefined {
     return this.id;
-  }
-
-  get sessionsDir(): string {
-    return this.dir;
   }
 
   /** Registers (once) and starts heartbeating. Resolves when registration finished or failed. */
