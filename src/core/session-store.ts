@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
+import { SessionKeeperError } from './errors';
 import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
 import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck, needsStaleMark } from './liveness';
 import type { LockLease, LockOptions } from './lock';
@@ -154,32 +155,31 @@ export interface StoreOptions {
   bootTimeMs?: number | null;
 }
 
-export class SessionNotFoundError extends Error {
+/** No record (live, or archived where that matters) of session `id`. Code `ESESSIONNOTFOUND`. */
+export class SessionNotFoundError extends SessionKeeperError {
   constructor(readonly id: string, dir: string) {
-    super(`no session ${id} in ${dir}`);
-    this.name = 'SessionNotFoundError';
+    super('ESESSIONNOTFOUND', `no session ${id} in ${dir}`);
   }
 }
 
-export class SessionClosedError extends Error {
+/** The session is closed: its owner may no longer heartbeat or update it. Code `ESESSIONCLOSED`. */
+export class SessionClosedError extends SessionKeeperError {
   constructor(readonly id: string) {
-    super(`session ${id} is closed`);
-    this.name = 'SessionClosedError';
+    super('ESESSIONCLOSED', `session ${id} is closed`);
   }
 }
 
-/** The sessions directory is not safe to act on: others could plant records and symlinks there. */
-export class UnsafeDirectoryError extends Error {
+/** The sessions directory is not safe to act on: others could plant records and symlinks there. Code `EUNSAFEDIR`. */
+export class UnsafeDirectoryError extends SessionKeeperError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnsafeDirectoryError';
+    super('EUNSAFEDIR', message);
   }
 }
 
-export class ProcessNotRunningError extends Error {
+/** create() was given a pid that is not running on this host. Code `EPROCESSNOTRUNNING`. */
+export class ProcessNotRunningError extends SessionKeeperError {
   constructor(readonly pid: number) {
-    super(`process ${pid} is not running on this host`);
-    this.name = 'ProcessNotRunningError';
+    super('EPROCESSNOTRUNNING', `process ${pid} is not running on this host`);
   }
 }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
+import { SessionClosedError, SessionNotFoundError } from '../core/session-store';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 
@@ -98,8 +99,7 @@ export class WindowSession {
         } catch (err) {
           // Someone closed our record (a CLI `close`, a clean-up that raced us) or it vanished
           // without an archived copy: this window is still open, so it registers again.
-          const name = (err as Error).name;
-          if (name !== 'SessionClosedError' && name !== 'SessionNotFoundError') throw err;
+          if (!(err instanceof SessionClosedError || err instanceof SessionNotFoundError)) throw err;
           const old = this.id;
           const record = await this.store.create(this.identity());
           this.id = record.id;
