@@ -15,6 +15,8 @@ export {
   SessionClosedError,
   UnsafeDirectoryError,
   ProcessNotRunningError,
+  InvalidArchiveDayError,
+  type ListResult,
   type SessionInfo,
   type SessionProblem,
   type SessionProblemKind,
