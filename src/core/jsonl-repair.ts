@@ -29,9 +29,11 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { SessionKeeperError } from './errors';
+import { SymlinkRefusedError } from './file-errors';
 import { withLock, type LockOptions } from './lock';
 import { fileAsOpened } from './lock-target';
-import { commitRepair, openOriginal, type OriginalFile, type RepairCommit, type RepairPhase } from './repair-commit';
+import { commitRepair, FileChangedError, openOriginal, type OriginalFile, type RepairCommit, type RepairPhase } from './repair-commit';
 import {
   JsonlParser,
   parseFileChunks,
@@ -107,21 +109,21 @@ const BACKGROUND_SYNC_BYTES = 16 * 1024 * 1024;
  * UTF-32LE/BE), or null when none was, but the file has no record and NUL bytes interleaved
  * with its text (see SHORT_NUL_RUNS_REFUSED), as text in a wide encoding has.
  */
-export class JsonlEncodingError extends Error {
-  readonly code = 'EJSONLENCODING';
+export class JsonlEncodingError extends SessionKeeperError {
+  declare readonly code: 'EJSONLENCODING';
   constructor(
     readonly file: string,
     readonly encoding: NonUtf8Encoding | null,
     shortNulRuns = 0,
   ) {
     super(
+      'EJSONLENCODING',
       encoding !== null
         ? `${file} is ${encoding}, not UTF-8; refusing to repair it (convert it first, e.g. iconv -f ${encoding} -t UTF-8)`
         : `${file} does not read as UTF-8 JSON Lines: no record, and NUL bytes interleaved with its text ` +
             `(${shortNulRuns} runs of 1 to 3 NULs, as in UTF-16 or UTF-32 text); refusing to repair it, which would ` +
             `empty it (convert it to UTF-8 first, or move it aside if it is only crash residue)`,
     );
-    this.name = 'JsonlEncodingError';
   }
 }
 
@@ -269,9 +271,9 @@ class RepairSink implements ParseSink {
 
 /**
  * Writes what `buf` holds to `dest`, with each copy's file range read from `src` and written at
- * its place; empties both. Returns the bytes written.
+ * its place; empties both. Returns the bytes written. FileChangedError when `file` (the source's name) shrank.
  */
-async function writeWithCopies(dest: FileHandle, buf: ByteBuffer, copies: FileCopy[], src: FileHandle, chunkBytes: number): Promise<number> {
+async function writeWithCopies(dest: FileHandle, buf: ByteBuffer, copies: FileCopy[], src: FileHandle, file: string, chunkBytes: number): Promise<number> {
   let at = 0;
   let written = 0;
   for (const c of copies) {
@@ -279,7 +281,7 @@ async function writeWithCopies(dest: FileHandle, buf: ByteBuffer, copies: FileCo
     const piece = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(c.length, 1)));
     for (let pos = c.offset; pos < c.offset + c.length; ) {
       const { bytesRead } = await src.read(piece, 0, Math.min(piece.length, c.offset + c.length - pos), pos);
-      if (bytesRead === 0) throw new Error(`File shrank while being repaired (expected ${c.offset + c.length} bytes)`);
+      if (bytesRead === 0) throw new FileChangedError(file, `it shrank below the ${c.offset + c.length} bytes read`);
       await writeAll(dest, piece, bytesRead);
       pos += bytesRead;
     }
@@ -302,12 +304,12 @@ async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<vo
 }
 
 /** Copies bytes [0, length) of `src` to the end of `dest`. */
-async function copyPrefix(src: FileHandle, dest: FileHandle, length: number, chunkBytes: number): Promise<void> {
+async function copyPrefix(src: FileHandle, file: string, dest: FileHandle, length: number, chunkBytes: number): Promise<void> {
   const buf = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(length, 1)));
   let pos = 0;
   while (pos < length) {
     const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, length - pos), pos);
-    if (bytesRead === 0) throw new Error(`File shrank while being repaired (expected ${length} bytes)`);
+    if (bytesRead === 0) throw new FileChangedError(file, `it shrank below the ${length} bytes read`);
     await writeAll(dest, buf, bytesRead);
     pos += bytesRead;
   }
@@ -360,7 +362,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
       // open(2) goes, as lease.target does.
       const st = await fsp.lstat(file);
       if (st.isSymbolicLink()) {
-        throw new Error(`${target} is a symbolic link; repair the file it points to instead`);
+        throw new SymlinkRefusedError(target, `${target} is a symbolic link; repair the file it points to instead`);
       }
       if (!st.isFile()) throw notRegularFile(target);
       const phase = options.onPhase ?? ((): void => undefined);
@@ -391,10 +393,10 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         if (!sink.dirty) return;
         if (!tmp) {
           tmp = await fsp.open(tmpPath, 'wx', 0o600);
-          await copyPrefix(original.handle, tmp, sink.prefixLength, chunkBytes);
+          await copyPrefix(original.handle, target, tmp, sink.prefixLength, chunkBytes);
         }
         if (sink.out.length > 0) {
-          unsynced += await writeWithCopies(tmp, sink.out, sink.outCopies, original.handle, chunkBytes);
+          unsynced += await writeWithCopies(tmp, sink.out, sink.outCopies, original.handle, target, chunkBytes);
           // Flush to disk in the background while parsing goes on, so the final fsync does not
           // have the whole file to write at once (the disk and the CPU then work in parallel).
           if (unsynced >= BACKGROUND_SYNC_BYTES) {
@@ -409,7 +411,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
             // Each quarantined span starts a line, also after a quarantine someone left unterminated.
             if (await endsWithoutNewline(quarantinePath)) await writeAll(qTmp, Buffer.from([LF]), 1);
           }
-          await writeWithCopies(qTmp, sink.quarantine, sink.quarantineCopies, original.handle, chunkBytes);
+          await writeWithCopies(qTmp, sink.quarantine, sink.quarantineCopies, original.handle, target, chunkBytes);
         }
       };
 

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
+import { SessionKeeperError } from './errors';
 import { ensurePrivateDir, isArchiveDayName, moveIntoArchive, parseArchivedName, type MovedFile } from './archive-files';
 import { DEFAULT_STALE_GRACE_MS, dueForCleanup, judgeLiveness, needsProcessCheck, needsStaleMark } from './liveness';
 import type { LockLease, LockOptions } from './lock';
@@ -67,6 +68,14 @@ export interface SessionProblem {
   file: string;
   kind: SessionProblemKind;
   message: string;
+}
+
+/** One listing: the sessions and the entries skipped on the way. */
+export interface ListResult {
+  /** Newest first (createdAt, then id). */
+  sessions: SessionInfo[];
+  /** Entries that look like records but were skipped, with why; messages are one printable line. */
+  problems: SessionProblem[];
 }
 
 export interface ListOptions {
@@ -154,32 +163,31 @@ export interface StoreOptions {
   bootTimeMs?: number | null;
 }
 
-export class SessionNotFoundError extends Error {
+/** No record (live, or archived where that matters) of session `id`. Code `ESESSIONNOTFOUND`. */
+export class SessionNotFoundError extends SessionKeeperError {
   constructor(readonly id: string, dir: string) {
-    super(`no session ${id} in ${dir}`);
-    this.name = 'SessionNotFoundError';
+    super('ESESSIONNOTFOUND', `no session ${id} in ${dir}`);
   }
 }
 
-export class SessionClosedError extends Error {
+/** The session is closed: its owner may no longer heartbeat or update it. Code `ESESSIONCLOSED`. */
+export class SessionClosedError extends SessionKeeperError {
   constructor(readonly id: string) {
-    super(`session ${id} is closed`);
-    this.name = 'SessionClosedError';
+    super('ESESSIONCLOSED', `session ${id} is closed`);
   }
 }
 
-/** The sessions directory is not safe to act on: others could plant records and symlinks there. */
-export class UnsafeDirectoryError extends Error {
+/** The sessions directory is not safe to act on: others could plant records and symlinks there. Code `EUNSAFEDIR`. */
+export class UnsafeDirectoryError extends SessionKeeperError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnsafeDirectoryError';
+    super('EUNSAFEDIR', message);
   }
 }
 
-export class ProcessNotRunningError extends Error {
+/** create() was given a pid that is not running on this host. Code `EPROCESSNOTRUNNING`. */
+export class ProcessNotRunningError extends SessionKeeperError {
   constructor(readonly pid: number) {
-    super(`process ${pid} is not running on this host`);
-    this.name = 'ProcessNotRunningError';
+    super('EPROCESSNOTRUNNING', `process ${pid} is not running on this host`);
   }
 }
 
@@ -189,10 +197,28 @@ const ABANDONED_TEMP_AGE_MS = 60_000;
 /** The writer's pid in a temp name: `.<file>.<pid>.<hex>.tmp` (atomic write), `.<file>.repair-<pid>-<hex>.tmp` (repair). */
 const TEMP_WRITER_PID_RE = /\.(?:repair-|quarantine-)?(\d+)[.-][0-9a-f]+\.tmp$/;
 
+/** Archive days whose parsed records a store keeps (a year of days is ~365; a tree shows a few). */
+const ARCHIVE_CACHE_DAYS = 64;
+
 /** Longest stretch list() reads synchronously before yielding to the event loop. */
 const LIST_SLICE_MS = 8;
 
 const RECORD_NAME_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+
+/** What one archive day folder held when it was last read: archived records never change. */
+interface ArchivedDayCache {
+  /** The folder's mtime and entry count when read; either changing means a re-read. */
+  key: string;
+  loaded: Array<{ c: Candidate; record: SessionRecord }>;
+  problems: SessionProblem[];
+}
+
+/** The archive day `day` is not a `YYYY-MM-DD` folder name. Code `EINVALIDDAY`. */
+export class InvalidArchiveDayError extends SessionKeeperError {
+  constructor(readonly day: unknown) {
+    super('EINVALIDDAY', `invalid archive day ${JSON.stringify(day)}: expected YYYY-MM-DD (UTC)`);
+  }
+}
 
 interface Candidate {
   file: string;
@@ -228,6 +254,8 @@ export class SessionStore {
   /** Running cleanups by grace period (ms): concurrent calls with the same grace share one run. */
   private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
   private readonly pidSpace: PidSpace;
+  /** Parsed records of archive days by day name, least recently used first. */
+  private readonly archiveCache = new Map<string, ArchivedDayCache>();
 
   constructor(dir: string, options: StoreOptions = {}) {
     // Once, as open(2) resolves it: `link/../sessions` is where the link's parent is, the same
@@ -438,33 +466,40 @@ export class SessionStore {
     // Messages quote names from the directory: keep them one short, printable line.
     const onProblem = report ? (p: SessionProblem): void => report({ ...p, message: oneLine(p.message) }) : () => undefined;
     if (!(await this.checkDir())) return [];
-    const candidates = await this.candidates(this.dir, null, onProblem);
+    const loaded = await this.readCandidates(await this.candidates(this.dir, null, onProblem), onProblem);
     if (options.includeArchived) {
       for (const day of await this.archiveDays()) {
-        for (const c of await this.candidates(path.join(this.dir, ARCHIVE_DIR_NAME, day), day, onProblem)) candidates.push(c);
+        const cached = await this.archivedDay(day);
+        for (const p of cached.problems) onProblem(p);
+        loaded.push(...cached.loaded);
       }
     }
-    const loaded: Array<{ c: Candidate; record: SessionRecord }> = [];
-    const scratch = Buffer.allocUnsafe(64 * 1024);
-    let sliceEnd = performance.now() + LIST_SLICE_MS;
-    for (const c of candidates) {
-      if (performance.now() > sliceEnd) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceEnd = performance.now() + LIST_SLICE_MS;
-      }
-      const record = this.readCandidate(c, scratch, onProblem);
-      if (record) loaded.push({ c, record });
-    }
-    const now = this.now();
-    const judged = await this.judgeAll(loaded, this.probe(), now);
-    // Live before archived (a re-registered session shows its live entry first), newest first.
-    judged.sort(
-      (a, b) =>
-        Number(a.archivedOn !== null) - Number(b.archivedOn !== null) ||
-        (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
-        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
-    );
-    return judged;
+    return sortNewestFirst(await this.judgeAll(loaded, this.probe(), this.now()));
+  }
+
+  /**
+   * The archive's day folders (`YYYY-MM-DD`, UTC), newest first. Reads only the archive
+   * directory, never a record: a collapsed "Archived" group costs one readdir however large the
+   * archive is. [] when there is no archive (or no sessions directory).
+   */
+  async listArchiveDays(): Promise<string[]> {
+    if (!(await this.checkDir())) return [];
+    return this.archiveDays();
+  }
+
+  /**
+   * The sessions archived on `day` (a name from listArchiveDays()), newest first, with the
+   * entries of that folder that were skipped. Archived records never change, so a day's parsed
+   * records are cached until the folder's mtime or entry count changes; states are judged anew
+   * on each call. A day that does not exist gives an empty result. Throws InvalidArchiveDayError
+   * for a name that is not `YYYY-MM-DD`.
+   */
+  async listArchivedOn(day: string): Promise<ListResult> {
+    if (!isArchiveDayName(day)) throw new InvalidArchiveDayError(day);
+    if (!(await this.checkDir())) return { sessions: [], problems: [] };
+    const cached = await this.archivedDay(day);
+    const sessions = sortNewestFirst(await this.judgeAll(cached.loaded, this.probe(), this.now()));
+    return { sessions, problems: [...cached.problems] };
   }
 
   /** Moves a session's record and journal to archive/YYYY-MM-DD/, whatever its state. */
@@ -704,6 +739,10 @@ export class SessionStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+    return this.candidatesOf(dir, entries, archivedOn, onProblem);
+  }
+
+  private candidatesOf(dir: string, entries: fs.Dirent[], archivedOn: string | null, onProblem: (p: SessionProblem) => void): Candidate[] {
     const out: Candidate[] = [];
     for (const e of entries) {
       if (!e.name.endsWith('.json')) continue;
@@ -730,6 +769,52 @@ export class SessionStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
       throw err;
     }
+  }
+
+  /** Reads candidates in short synchronous slices with a yield in between (see list()). */
+  private async readCandidates(candidates: Candidate[], onProblem: (p: SessionProblem) => void): Promise<Array<{ c: Candidate; record: SessionRecord }>> {
+    const loaded: Array<{ c: Candidate; record: SessionRecord }> = [];
+    const scratch = Buffer.allocUnsafe(64 * 1024);
+    let sliceEnd = performance.now() + LIST_SLICE_MS;
+    for (const c of candidates) {
+      if (performance.now() > sliceEnd) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + LIST_SLICE_MS;
+      }
+      const record = this.readCandidate(c, scratch, onProblem);
+      if (record) loaded.push({ c, record });
+    }
+    return loaded;
+  }
+
+  /** One archive day's records and problems, from the cache while the folder is unchanged. */
+  private async archivedDay(day: string): Promise<ArchivedDayCache> {
+    const dayDir = path.join(this.dir, ARCHIVE_DIR_NAME, day);
+    let st: fs.Stats;
+    let entries: fs.Dirent[];
+    try {
+      st = await fsp.lstat(dayDir);
+      if (!st.isDirectory()) return { key: '', loaded: [], problems: [] };
+      entries = await fsp.readdir(dayDir, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { key: '', loaded: [], problems: [] };
+      throw err;
+    }
+    const key = `${st.mtimeMs}:${st.ino}:${entries.length}`;
+    const hit = this.archiveCache.get(day);
+    this.archiveCache.delete(day);
+    if (hit && hit.key === key) {
+      this.archiveCache.set(day, hit);
+      return hit;
+    }
+    const problems: SessionProblem[] = [];
+    const onProblem = (p: SessionProblem): void => void problems.push({ ...p, message: oneLine(p.message) });
+    const loaded = await this.readCandidates(this.candidatesOf(dayDir, entries, day, onProblem), onProblem);
+    const entry = { key, loaded, problems };
+    this.archiveCache.set(day, entry);
+    if (this.archiveCache.size > ARCHIVE_CACHE_DAYS) this.archiveCache.delete(this.archiveCache.keys().next().value as string);
+    return entry;
   }
 
   private readCandidate(c: Candidate, scratch: Buffer, onProblem: (p: SessionProblem) => void): SessionRecord | null {
@@ -815,6 +900,16 @@ export class SessionStore {
   private probe(): ProcessProbe {
     return new ProcessProbe(this.options.startTimeMethod ? { method: this.options.startTimeMethod } : {});
   }
+}
+
+/** Live before archived (a re-registered session shows its live entry first), newest first, then by id. */
+function sortNewestFirst(sessions: SessionInfo[]): SessionInfo[] {
+  return sessions.sort(
+    (a, b) =>
+      Number(a.archivedOn !== null) - Number(b.archivedOn !== null) ||
+      (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
+      (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+  );
 }
 
 /** Replaces the record atomically; `lease` is checked right before the rename. */

@@ -3,6 +3,7 @@
 // one-call entry point; the MCP server uses it for the agent that launched it.
 import { spawnSync } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
+import { SessionKeeperError } from './errors';
 import { defaultSessionsDir } from './paths';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type SessionRecord } from './session-record';
 import { SessionStore, type SessionUpdate, type StoreOptions } from './session-store';
@@ -87,7 +88,8 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
   if (handleExit && !isMainThread) {
     // A worker's end fires none of the process's signals or 'exit': the session would be left
     // open with a heartbeat, then turn stale, looking like a crash.
-    throw new Error(
+    throw new SessionKeeperError(
+      'ENOTMAINTHREAD',
       'startSession must be called on the main thread; in a worker pass handleExit: false and call close() before the worker ends',
     );
   }
@@ -156,7 +158,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
     // child process does the locked close with the same store code.
     if (closing && settled) return;
     if (exitModule === null) {
-      onError(new Error('no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
+      onError(new SessionKeeperError('ECLOSEATEXIT', 'no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
       return;
     }
     closeInChildProcess(exitModule, store.dir, id, onError);
@@ -254,6 +256,6 @@ function closeInChildProcess(moduleFile: string, dir: string, id: string, onErro
     windowsHide: true,
   });
   if (result.status !== 0) {
-    onError(new Error(result.stderr?.toString().trim() || `exit status ${String(result.status ?? result.signal)}`), `closing session ${id} at exit`);
+    onError(new SessionKeeperError('ECLOSEATEXIT', result.stderr?.toString().trim() || `exit status ${String(result.status ?? result.signal)}`), `closing session ${id} at exit`);
   }
 }

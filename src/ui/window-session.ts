@@ -1,6 +1,7 @@
 // This window as a session in the registry. No vscode import (the window's identity is read by
 // window-identity.ts and passed in): unit-tested under Node with a real store.
 import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
+import { SessionClosedError, SessionNotFoundError } from '../core/session-store';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import type { WindowIdentity } from './window-identity';
@@ -76,8 +77,7 @@ export class WindowSession {
         } catch (err) {
           // Someone closed our record (a CLI `close`, a clean-up that raced us) or it vanished
           // without an archived copy: this window is still open, so it registers again.
-          const name = (err as Error).name;
-          if (name !== 'SessionClosedError' && name !== 'SessionNotFoundError') throw err;
+          if (!(err instanceof SessionClosedError || err instanceof SessionNotFoundError)) throw err;
           const old = this.id;
           const record = await this.store.create(this.identity());
           this.id = record.id;
