@@ -333,3 +333,13 @@ export function rowOf(node: SessionNode): Row {
 export function rowSignature(row: Row): string {
   return `${row.id}|${row.label}|${row.description}|${row.contextValue}|${row.icon?.id ?? ''}/${row.icon?.color ?? ''}|${row.collapsible}`;
 }
+
+/**
+ * Everything the tree shows without reading an archive day: the provider re-renders only when
+ * this changes (a poll of an unchanged folder must not close an open hover), and the idle
+ * benchmark pays exactly this per refresh.
+ */
+export function treeSignature(input: TreeInput): string {
+  const walk = (nodes: SessionNode[]): string => nodes.map((n) => `${rowSignature(rowOf(n))}[${walk(childNodes(n, input))}]`).join(',');
+  return walk(rootNodes(input));
+}

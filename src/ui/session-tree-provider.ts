@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { SessionsModel } from './sessions-model';
 import { sessionTooltipMarkdown, toTreeItem } from './session-tree-items';
-import { childNodes, dayNodes, parentOf, rootNodes, rowOf, rowSignature, type SessionNode, type TreeInput } from './session-tree-model';
+import { childNodes, dayNodes, parentOf, rootNodes, treeSignature, type SessionNode, type TreeInput } from './session-tree-model';
 
 /** One row as a test (or a person) sees it: for the API's `snapshot()`. */
 export interface TreeRow {
@@ -41,15 +41,10 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<SessionNode>
    * count by their names: their records are not read for this.
    */
   rerender(): void {
-    const input = this.input();
-    const signature = this.signature(rootNodes(input), input);
+    const signature = treeSignature(this.input());
     if (signature === this.shown) return;
     this.shown = signature;
     this.changed.fire(undefined);
-  }
-
-  private signature(nodes: SessionNode[], input: TreeInput): string {
-    return nodes.map((n) => `${rowSignature(rowOf(n))}[${this.signature(childNodes(n, input), input)}]`).join(',');
   }
 
   getTreeItem(node: SessionNode): vscode.TreeItem {

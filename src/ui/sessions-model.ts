@@ -28,7 +28,7 @@ export interface ModelSnapshot {
 
 export interface StoreRef {
   dir: string;
-  store: Pick<SessionStore, 'list'>;
+  store: Pick<SessionStore, 'list' | 'listArchiveDays' | 'listArchivedOn'>;
 }
 
 /**
@@ -44,7 +44,6 @@ export class SessionsModel {
   readonly onDidBecomeStale = this.becameStale.event;
 
   private current: ModelSnapshot;
-  private archived = new Map<string, SessionInfo[]>();
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private readonly loggedErrors = new Map<string, string>();
@@ -86,9 +85,23 @@ export class SessionsModel {
     return this.queued;
   }
 
-  /** The sessions archived on `day` (YYYY-MM-DD) in `dir`, newest heartbeat first is the tree's job. */
+  /**
+   * The sessions archived on `day` (YYYY-MM-DD) in the shown folder `dir`, read when the tree
+   * expands that day (the store caches a day's records: they do not change). Never throws: a
+   * failure is logged and gives an empty day.
+   */
   async archivedOn(dir: string, day: string): Promise<SessionInfo[]> {
-    return (this.archived.get(dir) ?? []).filter((s) => s.archivedOn === day);
+    const { main, extras } = this.stores();
+    const ref = [main, ...extras].find((r) => r.dir === dir);
+    if (!ref) return [];
+    try {
+      const { sessions, problems } = await ref.store.listArchivedOn(day);
+      for (const p of problems) this.skipped(p);
+      return sessions;
+    } catch (err) {
+      this.log.error(`Cannot read archive day ${day} of ${dir}: ${describeError(err)}`);
+      return [];
+    }
   }
 
   private async load(): Promise<void> {
@@ -107,14 +120,12 @@ export class SessionsModel {
 
   private async list(ref: StoreRef): Promise<DirSnapshot> {
     try {
-      const all = await ref.store.list({ includeArchived: true, onProblem: (p) => this.skipped(p) });
-      const sessions = all.filter((s) => !s.archivedOn);
-      const archived = all.filter((s) => s.archivedOn);
-      this.archived.set(ref.dir, archived);
-      const archiveDays = [...new Set(archived.map((s) => s.archivedOn as string))].sort().reverse();
+      // The live refresh reads live records only: the archive's cost must not grow with its
+      // history. Its day folders are listed by name; a day's records are read when expanded.
+      const [sessions, archiveDays] = await Promise.all([ref.store.list({ onProblem: (p) => this.skipped(p) }), ref.store.listArchiveDays()]);
       if (this.loggedErrors.delete(ref.dir)) this.log.info(`Sessions folder readable again: ${ref.dir}`);
       // An empty listing may mean "no folder": the tree hides extra folders that are not there.
-      const exists = all.length > 0 || (await isDirectory(ref.dir));
+      const exists = sessions.length > 0 || archiveDays.length > 0 || (await isDirectory(ref.dir));
       return { dir: ref.dir, sessions, archiveDays, error: null, exists };
     } catch (err) {
       // A folder that does not exist yet is normal: nothing has registered there.

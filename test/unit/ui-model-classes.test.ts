@@ -41,16 +41,22 @@ async function until<T>(check: () => T | undefined | false | Promise<T | undefin
   }
 }
 
-/** A real store whose list() calls are counted (and their options kept). */
-function countedStore(dir: string): { store: SessionStore; calls: ListOptions[] } {
+/** A real store whose list() calls are counted (and their options kept), and the archive days it read. */
+function countedStore(dir: string): { store: SessionStore; calls: ListOptions[]; daysRead: string[] } {
   const store = new SessionStore(dir);
   const calls: ListOptions[] = [];
+  const daysRead: string[] = [];
   const list = store.list.bind(store);
   store.list = (options: ListOptions = {}) => {
     calls.push(options);
     return list(options);
   };
-  return { store, calls };
+  const listArchivedOn = store.listArchivedOn.bind(store);
+  store.listArchivedOn = (day: string) => {
+    daysRead.push(day);
+    return listArchivedOn(day);
+  };
+  return { store, calls, daysRead };
 }
 
 describe('SessionsModel', () => {
@@ -74,6 +80,28 @@ describe('SessionsModel', () => {
     const model = new SessionsModel(() => ({ main: { dir, store }, extras: [] }), new KeptLog());
     await Promise.all([model.reload(), model.reload(), model.reload(), model.reload()]);
     assert.equal(calls.length, 2);
+    model.dispose();
+  });
+
+  test('the live refresh reads no archived record: it lists the archive days by name; a day is read when asked for', async () => {
+    const dir = tempSessionsDir('archive');
+    const { store, calls, daysRead } = countedStore(dir);
+    const child = await liveChild();
+    const live = await store.create({ label: 'live', pid: child.pid });
+    const gone = await store.create({ label: 'gone', pid: child.pid });
+    await store.close(gone.id);
+    const result = await store.archive(gone.id);
+    const day = path.basename(path.dirname(result.moved[0]?.to ?? ''));
+    const model = new SessionsModel(() => ({ main: { dir, store }, extras: [] }), new KeptLog());
+    await model.reload();
+    assert.deepEqual(model.snapshot.main.sessions.map((s) => s.record.id), [live.id]);
+    assert.deepEqual(model.snapshot.main.archiveDays, [day]);
+    assert.equal(calls.every((c) => !c.includeArchived), true, 'list() without includeArchived');
+    assert.deepEqual(daysRead, []);
+    const archived = await model.archivedOn(dir, day);
+    assert.deepEqual(archived.map((s) => [s.record.id, s.archivedOn]), [[gone.id, day]]);
+    assert.deepEqual(daysRead, [day]);
+    assert.deepEqual(await model.archivedOn('/not/shown', day), []);
     model.dispose();
   });
 
