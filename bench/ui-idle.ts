@@ -76,19 +76,18 @@ async function measure(live: number, archived: number, seconds: number): Promise
       }
     };
     const model = new SessionsModel(() => ({ main: { dir, store }, extras: [] }), quiet);
-    let session: WindowSession | undefined;
     let shown = '';
     let renders = 0;
     model.onDidChange((snapshot) => {
       statusBarView(snapshot);
-      const signature = treeSignature({ snapshot, selfId: session?.sessionId, localHost: os.hostname() });
+      const signature = treeSignature({ snapshot, selfId: session.sessionId, localHost: os.hostname() });
       if (signature !== shown) {
         shown = signature;
         renders++;
       }
     });
     const refresher = new TreeRefresher(() => model.reload(), quiet, DEFAULT_TIMINGS);
-    session = new WindowSession(store, dir, 10_000, () => ({ label: 'bench window', workspaceFolders: ['/work/repo-0'], tool: 'vscode', pid: process.pid }), quiet, () => refresher.now());
+    const session = new WindowSession(store, dir, 10_000, () => ({ label: 'bench window', workspaceFolders: ['/work/repo-0'], tool: 'vscode', pid: process.pid }), quiet, () => refresher.now());
     refresher.watch([dir, path.join(dir, 'archive')]);
     refresher.setVisible(true);
     await session.start();
