@@ -5,7 +5,7 @@ import { checkJsonlFile } from './check-command';
 import { describeError, type Log } from './log';
 import { repairCommand } from './repair-command';
 import { revealPath } from './reveal';
-import { sessionLabel } from './session-text';
+import { describeSession, sessionLabel, STATE_TITLES } from './session-text';
 import { RUN_EXAMPLE, type SessionNode } from './session-tree-model';
 import type { SessionsModel } from './sessions-model';
 import { formatAge } from './relative-time';
@@ -42,7 +42,8 @@ async function pickSession(s: CommandServices, placeHolder: string, filter: (i: 
   }
   const items = all.map((p) => ({
     label: sessionLabel(p.info),
-    description: `${p.info.state} · pid ${p.info.record.pid} · ${formatAge(p.info.heartbeatAgeMs)}${p.info.record.id === s.selfId() ? ' · this window' : ''}`,
+    // The row's own words (session-text.ts), after the state the tree shows as its group.
+    description: `${STATE_TITLES[p.info.state]} · ${describeSession(p.info, { self: p.info.record.id === s.selfId() }).description}`,
     detail: p.info.record.id,
     session: p,
   }));
