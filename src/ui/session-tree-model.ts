@@ -138,7 +138,7 @@ export function groupNodes(snap: DirSnapshot, selfId: string | undefined, extra:
   const unique = uniqueSessions(snap.sessions);
   const nodes: SessionNode[] = [];
   for (const group of GROUP_ORDER) {
-    const sessions = unique.filter((s) => s.state === group).sort(byRecency(selfId));
+    const sessions = unique.filter((s) => s.state === group).sort(byStart(selfId));
     if (sessions.length > 0) nodes.push({ kind: 'group', dir: snap.dir, group, sessions, selfId, extra });
   }
   if (snap.archiveDays.length > 0) nodes.push({ kind: 'archived', dir: snap.dir, days: snap.archiveDays, extra });
@@ -150,15 +150,25 @@ function uniqueSessions(sessions: SessionInfo[]): SessionInfo[] {
   return sessions.filter((s) => (seen.has(s.record.id) ? false : (seen.add(s.record.id), true)));
 }
 
-/** This window first, then the most recent heartbeat first, then by id (a stable order). */
-export function byRecency(selfId: string | undefined): (a: SessionInfo, b: SessionInfo) => number {
+/**
+ * The order within a state group: this window first, then the newest session (its createdAt),
+ * then by id. Not by heartbeat: sessions heartbeat all the time, and rows that swap places on
+ * every poll are hard to read and get clicked by mistake.
+ */
+export function byStart(selfId: string | undefined): (a: SessionInfo, b: SessionInfo) => number {
+  const started = (s: SessionInfo): number => Date.parse(s.record.createdAt) || 0;
   return (a, b) => {
     if (selfId) {
       if (a.record.id === selfId) return -1;
       if (b.record.id === selfId) return 1;
     }
-    return a.heartbeatAgeMs - b.heartbeatAgeMs || a.record.id.localeCompare(b.record.id);
+    return started(b) - started(a) || a.record.id.localeCompare(b.record.id);
   };
+}
+
+/** The order within an archive day: the most recent last heartbeat first, then by id (archived records do not change). */
+export function byRecency(a: SessionInfo, b: SessionInfo): number {
+  return a.heartbeatAgeMs - b.heartbeatAgeMs || a.record.id.localeCompare(b.record.id);
 }
 
 /**
@@ -188,7 +198,7 @@ export function childNodes(node: SessionNode, input: TreeInput): SessionNode[] {
 /** The rows of one archive day, given its sessions (read when the day was expanded). */
 export function dayNodes(day: Extract<SessionNode, { kind: 'day' }>, sessions: SessionInfo[], input: TreeInput): SessionNode[] {
   return uniqueSessions(sessions)
-    .sort(byRecency(undefined))
+    .sort(byRecency)
     .map((info) => sessionNode(day.dir, info, false, day.extra, input, 0, false));
 }
 

@@ -40,9 +40,9 @@ function walk(tree: TreeInput, days: Record<string, SessionInfo[]> = {}): { node
 const labels = (nodes: SessionNode[]): string[] => nodes.map((n) => rowOf(n).label);
 
 describe('grouping and ordering', () => {
-  const self = sessionInfo({ label: 'this window' }, { heartbeatAgeMs: 9000 });
-  const recent = sessionInfo({ label: 'recent' }, { heartbeatAgeMs: 1000 });
-  const older = sessionInfo({ label: 'older' }, { heartbeatAgeMs: 5000 });
+  const self = sessionInfo({ label: 'this window', createdAt: '2025-01-01T00:00:00.000Z' }, { heartbeatAgeMs: 9000 });
+  const recent = sessionInfo({ label: 'recent', createdAt: '2025-01-01T00:05:00.000Z' }, { heartbeatAgeMs: 5000 });
+  const older = sessionInfo({ label: 'older', createdAt: '2025-01-01T00:01:00.000Z' }, { heartbeatAgeMs: 1000 });
   const slow = sessionInfo({ label: 'slow' }, { state: 'unresponsive', heartbeatAgeMs: 40_000 });
   const dead = sessionInfo({ label: 'dead' }, { state: 'stale' });
   const done = sessionInfo({ label: 'done', closedAt: '2025-01-01T00:00:05.000Z' }, { state: 'closed' });
@@ -53,12 +53,15 @@ describe('grouping and ordering', () => {
     assert.deepEqual(labels(rootNodes(input(dir([dead]))).slice()), ['Stale']);
   });
 
-  test('this window first, then the most recent heartbeat, then by id', () => {
+  test('this window first, then the newest session, then by id; heartbeats do not reorder rows', () => {
     const tree = input(dir([older, recent, self]), self.record.id);
     const active = rootNodes(tree)[0] as SessionNode;
     assert.deepEqual(labels(childNodes(active, tree)), ['this window', 'recent', 'older']);
-    const a = sessionInfo({ id: '01890a5d-ac96-774b-bcce-00000000000b', label: 'b-id' }, { heartbeatAgeMs: 3000 });
-    const b = sessionInfo({ id: '01890a5d-ac96-774b-bcce-00000000000a', label: 'a-id' }, { heartbeatAgeMs: 3000 });
+    // Every session heartbeats between two polls: same order.
+    const later = input(dir([older, recent, self].map((s, i) => ({ ...s, heartbeatAgeMs: [9000, 10, 4000][i] as number }))), self.record.id);
+    assert.deepEqual(labels(childNodes(rootNodes(later)[0] as SessionNode, later)), ['this window', 'recent', 'older']);
+    const a = sessionInfo({ id: '01890a5d-ac96-774b-bcce-00000000000b', label: 'b-id' });
+    const b = sessionInfo({ id: '01890a5d-ac96-774b-bcce-00000000000a', label: 'a-id' });
     const tie = input(dir([a, b]));
     assert.deepEqual(labels(childNodes(rootNodes(tie)[0] as SessionNode, tie)), ['a-id', 'b-id']);
   });
