@@ -11,7 +11,7 @@ export interface Settings {
   sessionsDirectory: string;
   heartbeatIntervalMs: number;
   /**
-   * unresponsiveAfterMs written into this window's own record (sessionKeeper.staleAfterSeconds);
+   * unresponsiveAfterMs written into this window's own record (the setting sessionKeeper.staleAfterSeconds);
    * undefined (configured 0) leaves it out, so readers use three heartbeat intervals. Other
    * sessions are always judged by their own records.
    */
@@ -43,7 +43,7 @@ export function readSettings(): Settings {
     sessionsDirectory: typeof dir === 'string' ? dir.trim() : '',
     ...timingSettings({
       heartbeatIntervalSeconds: config.get('heartbeatIntervalSeconds'),
-      staleAfterSeconds: config.get('staleAfterSeconds'),
+      unresponsiveAfterSeconds: config.get('staleAfterSeconds'),
       expireAfterHours: config.get('expireAfterHours'),
       staleGraceMinutes: config.get('staleGraceMinutes'),
     }),

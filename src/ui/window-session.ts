@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
 import { SessionClosedError, SessionNotFoundError } from '../core/session-store';
+import { HeartbeatLoop } from '../core/heartbeat-loop';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 
@@ -34,7 +35,7 @@ type Store = Pick<SessionStore, 'create' | 'heartbeat' | 'close'>;
 export class WindowSession {
   private id: string | undefined;
   private registering: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly heartbeats: HeartbeatLoop;
   private beating = false;
   private failing = false;
   private stopped = false;
@@ -48,14 +49,12 @@ export class WindowSession {
     private readonly onChange: () => void,
     /** This window's thresholds from the settings, written into its record at every heartbeat so a change applies at once. */
     private readonly thresholds: () => Pick<RecordTimingUpdate, 'unresponsiveAfterMs' | 'expireAfterMs'> = () => ({}),
-  ) {}
+  ) {
+    this.heartbeats = new HeartbeatLoop({ intervalMs, beat: () => this.beat() });
+  }
 
   get sessionId(): string | undefined {
     return this.id;
-  }
-
-  get sessionsDir(): string {
-    return this.dir;
   }
 
   /** Registers (once) and starts heartbeating. Resolves when registration finished or failed. */
@@ -75,12 +74,7 @@ export class WindowSession {
     } catch (err) {
       this.log.error(`Could not register this window in ${this.dir}: ${describeError(err)}; will retry with the next heartbeat`);
     }
-    if (!this.stopped) this.startTimer();
-  }
-
-  private startTimer(): void {
-    clearInterval(this.timer);
-    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    if (!this.stopped) this.heartbeats.start();
   }
 
   /** One heartbeat; skipped while the previous one still runs (a slow disk must not pile them up). */
@@ -126,14 +120,13 @@ export class WindowSession {
   setInterval(intervalMs: number): void {
     if (intervalMs === this.intervalMs) return;
     this.intervalMs = intervalMs;
-    if (this.timer) this.startTimer();
+    this.heartbeats.setInterval(intervalMs);
   }
 
   /** Stops heartbeating and marks the session closed. The returned promise is what deactivate waits for. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    await this.heartbeats.stop();
     await this.registering;
     const id = this.id;
     if (!id) return;
