@@ -11,15 +11,17 @@
 //   store/judge.ts            liveness of many records, one probe per pid
 //   store/listing.ts          list(), and the archive by day with its cache
 //   store/archiving.ts        archive() and the cleanup
+//   store/archive-retention.ts the opt-in deletion of old archive days
 //   store/temp-sweep.ts       the cleanup's sweep of abandoned temp files
 //   store/directory-safety.ts the check that the sessions directory is ours alone
 import { DEFAULT_STALE_GRACE_MS } from './liveness';
 import type { RecordTimingUpdate, SessionRecord } from './session-record';
+import { pruneArchive } from './store/archive-retention';
 import { archiveSession, runCleanup } from './store/archiving';
 import { StoreContext } from './store/context';
 import { ArchiveDayCache, listArchivedOn, listArchiveDays, listSessions } from './store/listing';
 import { closeSession, createSession, heartbeatSession, updateSession } from './store/record-writes';
-import type { ArchiveResult, CleanupOptions, CreateInput, ListOptions, ListResult, SessionInfo, SessionUpdate, StoreOptions } from './store/types';
+import type { ArchiveResult, CleanupOptions, CreateInput, ListOptions, ListResult, PrunedDay, SessionInfo, SessionUpdate, StoreOptions } from './store/types';
 
 export type { RecordTimingUpdate, SessionRecord, SessionState } from './session-record';
 export type {
@@ -28,12 +30,14 @@ export type {
   CreateInput,
   ListOptions,
   ListResult,
+  PrunedDay,
   SessionInfo,
   SessionProblem,
   SessionProblemKind,
   SessionUpdate,
   StoreOptions,
 } from './store/types';
+export { isRetentionDays, MAX_RETENTION_DAYS } from './store/archive-retention';
 export { InvalidArchiveDayError, ProcessNotRunningError, SessionClosedError, SessionNotFoundError, UnsafeDirectoryError } from './store/errors';
 
 export class SessionStore {
@@ -126,6 +130,17 @@ export class SessionStore {
   /** Moves a session's record and journal to archive/YYYY-MM-DD/, whatever its state. */
   archive(id: string): Promise<ArchiveResult> {
     return archiveSession(this.ctx, id);
+  }
+
+  /**
+   * Deletes the archive day folders older than `olderThanDays` whole days (UTC days before
+   * today − olderThanDays), with everything archived in them; returns what it deleted, oldest
+   * last. Never touches live records or today's archive. Opt-in only: nothing calls this unless
+   * asked (`archive --prune-older-than`, StoreOptions.archiveRetentionDays). Throws RangeError
+   * unless `olderThanDays` is a whole number from 1 to MAX_RETENTION_DAYS.
+   */
+  pruneArchive(olderThanDays: number): Promise<PrunedDay[]> {
+    return pruneArchive(this.ctx, olderThanDays);
   }
 
   /**

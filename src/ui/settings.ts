@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isRetentionDays } from '../core/session-store';
 import { timingSettings } from './timing-settings';
 
 export const SECTION = 'sessionKeeper';
@@ -21,6 +22,8 @@ export interface Settings {
   /** How long the automatic cleanup leaves a stale session visible after a cleanup first saw it stale (sessionKeeper.staleGraceMinutes). */
   staleGraceMs: number;
   autoCleanupOnStart: boolean;
+  /** Archive days older than this many days are deleted by the cleanup (sessionKeeper.archiveRetentionDays); 0 = never. */
+  archiveRetentionDays: number;
   notifyOnStale: boolean;
   extraDirectories: string[];
 }
@@ -48,11 +51,18 @@ export function readSettings(): Settings {
       staleGraceMinutes: config.get('staleGraceMinutes'),
     }),
     autoCleanupOnStart: config.get('autoCleanupOnStart') !== false,
+    archiveRetentionDays: retentionDays(userValue<unknown>(config, 'archiveRetentionDays', 0)),
     notifyOnStale: config.get('notifyOnStale') === true,
     extraDirectories: Array.isArray(extras)
       ? extras.filter((e): e is string => typeof e === 'string' && e.trim() !== '').map((e) => e.trim())
       : [],
   };
+}
+
+/** A retention in whole days the store accepts, or 0 (never delete) for anything else. */
+function retentionDays(value: unknown): number {
+  const days = typeof value === 'number' ? Math.floor(value) : 0;
+  return isRetentionDays(days) ? days : 0;
 }
 
 /** Expands a leading `~` so settings can name a folder in the home directory. */

@@ -125,7 +125,7 @@ describe('help and usage errors', () => {
     assertCleanError(await cli(['register', '--pid', 'abc']), /--pid must be an integer/);
     assertCleanError(await cli(['register', '--label']), /argument missing/);
     assertCleanError(await cli(['heartbeat']), /expected exactly one session id/);
-    assertCleanError(await cli(['archive']), /expected session ids or --stale/);
+    assertCleanError(await cli(['archive']), /expected session ids, --stale or --prune-older-than DAYS/);
     assertCleanError(await cli(['archive', '--stale', uuidv4()]), /not both/);
     assertCleanError(await cli(['run', '--label', 'x']), /expected a command after --/);
   });

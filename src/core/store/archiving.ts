@@ -13,6 +13,7 @@ import { SessionNotFoundError } from './errors';
 import { judgeAll } from './judge';
 import { listSessions } from './listing';
 import { loadRecord, pathExists, writeRecord } from './record-files';
+import { pruneArchive } from './archive-retention';
 import { removeAbandonedTempFiles } from './temp-sweep';
 import type { ArchiveResult, SessionInfo } from './types';
 
@@ -30,7 +31,8 @@ export async function archiveSession(ctx: StoreContext, id: string): Promise<Arc
  * record's staleSince) is over, never unresponsive ones; a stale one not yet marked gets its
  * staleSince first. Each session's state is judged again under its lock, so one that heartbeated
  * meanwhile stays. Failures of single sessions go to onError and do not stop the others. Then
- * sweeps abandoned temp files. Returns what it archived.
+ * sweeps abandoned temp files and, when StoreOptions.archiveRetentionDays is set, deletes
+ * archive days older than that. Returns what it archived.
  */
 export async function runCleanup(ctx: StoreContext, graceMs: number): Promise<ArchiveResult[]> {
   const sessions = await listSessions(ctx, {}); // checks the directory first
@@ -55,6 +57,14 @@ export async function runCleanup(ctx: StoreContext, graceMs: number): Promise<Ar
     }
   }
   await removeAbandonedTempFiles(ctx.dir, ctx.now(), (err, context) => ctx.report(err, context));
+  const retention = ctx.options.archiveRetentionDays;
+  if (retention) {
+    try {
+      await pruneArchive(ctx, retention);
+    } catch (err) {
+      ctx.report(err, 'cleanup: archive retention');
+    }
+  }
   return results;
 }
 

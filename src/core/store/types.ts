@@ -62,6 +62,16 @@ export interface ArchiveResult {
   moved: MovedFile[];
 }
 
+/** An archive day folder deleted by the retention. */
+export interface PrunedDay {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** The folder deleted. */
+  dir: string;
+  /** How many entries (records, journals, anything else) it held. */
+  files: number;
+}
+
 export interface CreateInput {
   label: string;
   workspaceFolders?: string[];
@@ -111,6 +121,12 @@ export interface StoreOptions {
   unresponsiveAfterMs?: number;
   /** expireAfterMs written into records this store creates (ms); default none (readers use 24 h). */
   expireAfterMs?: number;
+  /**
+   * Opt-in retention: every cleanup() (including the one after create()) also deletes archive
+   * day folders older than this many days (see SessionStore.pruneArchive). Default none: 0 or
+   * undefined never deletes anything.
+   */
+  archiveRetentionDays?: number;
   /** Default grace of cleanup() for stale sessions (ms); default 10 min. See CleanupOptions. */
   staleGraceMs?: number;
   /** Called with what the cleanup after create() archived, when it archived anything. */
