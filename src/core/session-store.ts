@@ -49,12 +49,13 @@ export class SessionStore {
   private readonly background = new Set<Promise<void>>();
   /** Running cleanups by grace period (ms): concurrent calls with the same grace share one run. */
   private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
-  private readonly archiveDays = new ArchiveDayCache();
+  private readonly archiveDays: ArchiveDayCache;
 
   constructor(dir: string, options: StoreOptions = {}) {
     this.ctx = new StoreContext(dir, options);
     this.dir = this.ctx.dir;
     this.hostname = this.ctx.hostname;
+    this.archiveDays = new ArchiveDayCache(options.archiveCacheDays);
   }
 
   /**
@@ -119,7 +120,7 @@ export class SessionStore {
   /**
    * The sessions archived on `day` (a name from listArchiveDays()), newest first, with the
    * entries of that folder that were skipped. Archived records never change, so a day's parsed
-   * records are cached (per store, the 64 most recently read days) until the folder's mtime or
+   * records are cached (per store, the 64 most recently read days, see StoreOptions.archiveCacheDays) until the folder's mtime or
    * entry count changes; states are judged anew on each call. A day that does not exist gives
    * an empty result. Throws InvalidArchiveDayError for a name that is not `YYYY-MM-DD`.
    */

@@ -9,22 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { SessionStore } from '../../src/core/session-store';
+import { cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const CHILD = path.join(__dirname, '..', 'fixtures', 'cli-child.js');
 const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
 const posix = process.platform !== 'win32';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-cli-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = (): string => tempDirIn('cli');
 
 interface Result {
   code: number | null;

@@ -16,7 +16,8 @@ export async function listCommand(ctx: CommandContext, args: string[]): Promise<
   const onProblem = (p: SessionProblem): void => {
     if (++problemCount <= MAX_PROBLEMS_SHOWN) printWarning(ctx, `skipped ${p.kind}: ${p.message}`);
   };
-  const store = openStore(ctx);
+  // One pass over the archive: caching days would only hold what was already printed.
+  const store = openStore(ctx, { archiveCacheDays: 0 });
   const live = await store.list({ onProblem });
   if (values.all) {
     const out = values.json ? jsonArrayWriter(ctx) : tableWriter(ctx);

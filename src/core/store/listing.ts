@@ -13,8 +13,8 @@ import { judgeAll, sortNewestFirst } from './judge';
 import { archiveDays, candidates, candidatesOf, readCandidates, type ReadRecord } from './record-files';
 import type { ListOptions, ListResult, SessionInfo, SessionProblem } from './types';
 
-/** Archive days whose parsed records a store keeps (a year of days is ~365; a tree shows a few). */
-const ARCHIVE_CACHE_DAYS = 64;
+/** Archive days whose parsed records a store keeps by default (a year of days is ~365; a tree shows a few). */
+export const ARCHIVE_CACHE_DAYS = 64;
 
 /** What one archive day folder held when it was last read. */
 interface ArchivedDay {
@@ -33,6 +33,9 @@ const EMPTY_DAY: ArchivedDay = { key: '', loaded: [], problems: [] };
  */
 export class ArchiveDayCache {
   private readonly days = new Map<string, ArchivedDay>();
+
+  /** @param capacity days kept, least recently used dropped first; 0 keeps none. */
+  constructor(private readonly capacity = ARCHIVE_CACHE_DAYS) {}
 
   /** Day `day` (a valid day name) of the archive under sessions directory `dir`. */
   async read(dir: string, day: string): Promise<ArchivedDay> {
@@ -60,7 +63,7 @@ export class ArchiveDayCache {
     const loaded = await readCandidates(candidatesOf(dayDir, entries, day, onProblem), onProblem);
     const read = { key, loaded, problems };
     this.days.set(day, read);
-    if (this.days.size > ARCHIVE_CACHE_DAYS) this.days.delete(this.days.keys().next().value as string);
+    if (this.days.size > this.capacity) this.days.delete(this.days.keys().next().value as string);
     return read;
   }
 }

@@ -127,6 +127,11 @@ export interface StoreOptions {
    * undefined never deletes anything.
    */
   archiveRetentionDays?: number;
+  /**
+   * How many archive days' parsed records listArchivedOn() keeps (see ArchiveDayCache); default
+   * 64. 0 keeps none: a one-pass reader of the whole archive (`list --all`) then holds one day at a time.
+   */
+  archiveCacheDays?: number;
   /** Default grace of cleanup() for stale sessions (ms); default 10 min. See CleanupOptions. */
   staleGraceMs?: number;
   /** Called with what the cleanup after create() archived, when it archived anything. */
