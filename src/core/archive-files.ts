@@ -6,7 +6,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SessionKeeperError } from './errors';
 import { ARCHIVE_DIR_NAME, safeJoin } from './paths';
-import { isSessionId } from './session-record';
+import { isSessionId, SESSION_ID_PATTERN } from './session-record';
 
 export interface MovedFile {
   from: string;
@@ -14,7 +14,7 @@ export interface MovedFile {
 }
 
 /** `<id>.json`, `<id>.jsonl`, and on name clashes `<id>.2.json`, `<id>.2.jsonl`, … */
-const ARCHIVED_NAME_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(\d+))?\.(json|jsonl)$/;
+const ARCHIVED_NAME_RE = new RegExp(`^(${SESSION_ID_PATTERN})(?:\\.(\\d+))?\\.(json|jsonl)$`);
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseArchivedName(name: string): { id: string; copy: number; kind: 'record' | 'journal' } | null {

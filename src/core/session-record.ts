@@ -74,7 +74,12 @@ export const LIMITS = {
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 
 /** Lowercase RFC 4122/9562 textual form. Only such ids ever become file names. */
-const SESSION_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * A session id: a lowercase UUID (any version; we write v7). The one copy of the pattern: record
+ * and archive file names are built from it (`<id>.json`, `<id>.2.jsonl`).
+ */
+export const SESSION_ID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const SESSION_ID_RE = new RegExp(`^${SESSION_ID_PATTERN}$`);
 
 /**
  * ISO 8601 date-time with an explicit offset, as produced by Date#toISOString and most

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
 import { SessionKeeperError } from './errors';
+import { HeartbeatLoop } from './heartbeat-loop';
 import { defaultSessionsDir } from './paths';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type SessionRecord } from './session-record';
 import { SessionStore, type SessionUpdate, type StoreOptions } from './session-store';
@@ -129,10 +130,8 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
       if (closing) return;
       record = await store.heartbeat(id);
     });
-  const timer = setInterval(() => {
-    beat().catch((err: unknown) => onError(err, `heartbeat of session ${id}`));
-  }, interval);
-  timer.unref();
+  const heartbeats = new HeartbeatLoop({ intervalMs: interval, beat, unref: true, onError: (err) => onError(err, `heartbeat of session ${id}`) });
+  heartbeats.start();
 
   // Decided now, not at exit: the file holding this code may be a host's bundle, which must
   // never be loaded again (that would run the host program a second time).
@@ -172,7 +171,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
   }
 
   const detach = (): void => {
-    clearInterval(timer);
+    void heartbeats.stop(); // close() waits for the queue, which holds the beat in flight
     for (const s of CLOSE_SIGNALS) process.off(s, onSignal);
     process.off('beforeExit', onBeforeExit);
   };

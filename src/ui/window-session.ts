@@ -2,6 +2,7 @@
 // window-identity.ts and passed in): unit-tested under Node with a real store.
 import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
 import { SessionClosedError, SessionNotFoundError } from '../core/session-store';
+import { HeartbeatLoop } from '../core/heartbeat-loop';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import type { WindowIdentity } from './window-identity';
@@ -16,7 +17,7 @@ type Store = Pick<SessionStore, 'create' | 'heartbeat' | 'close'>;
 export class WindowSession {
   private id: string | undefined;
   private registering: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly heartbeats: HeartbeatLoop;
   private beating = false;
   private failing = false;
   private stopped = false;
@@ -30,7 +31,9 @@ export class WindowSession {
     private readonly onChange: () => void,
     /** This window's thresholds from the settings, written into its record at every heartbeat so a change applies at once. */
     private readonly thresholds: () => Pick<RecordTimingUpdate, 'unresponsiveAfterMs' | 'expireAfterMs'> = () => ({}),
-  ) {}
+  ) {
+    this.heartbeats = new HeartbeatLoop({ intervalMs, beat: () => this.beat() });
+  }
 
   get sessionId(): string | undefined {
     return this.id;
@@ -53,12 +56,7 @@ export class WindowSession {
     } catch (err) {
       this.log.error(`Could not register this window in ${this.dir}: ${describeError(err)}; will retry with the next heartbeat`);
     }
-    if (!this.stopped) this.startTimer();
-  }
-
-  private startTimer(): void {
-    clearInterval(this.timer);
-    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    if (!this.stopped) this.heartbeats.start();
   }
 
   /** One heartbeat; skipped while the previous one still runs (a slow disk must not pile them up). */
@@ -104,14 +102,13 @@ export class WindowSession {
   setInterval(intervalMs: number): void {
     if (intervalMs === this.intervalMs) return;
     this.intervalMs = intervalMs;
-    if (this.timer) this.startTimer();
+    this.heartbeats.setInterval(intervalMs);
   }
 
   /** Stops heartbeating and marks the session closed. The returned promise is what deactivate waits for. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    await this.heartbeats.stop();
     await this.registering;
     const id = this.id;
     if (!id) return;

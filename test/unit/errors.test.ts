@@ -18,6 +18,11 @@ const srcCore = path.join(__dirname, '..', '..', '..', 'src', 'core');
 /** Error classes of lock.ts, which the lock split converts (issue 10, item 4, done on its branch). */
 const CONVERTED_ELSEWHERE = new Set(['LockTimeoutError', 'LockCompromisedError', 'ForeignLockPathError']);
 
+/** Files under `dir` (recursively) whose names end in `ext`, as paths relative to `dir`. */
+function filesIn(dir: string, ext: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith(ext) && !n.endsWith(`.d${ext}`));
+}
+
 /** Source without comments, so prose about errors is not a hit. */
 function code(file: string): string {
   return readFileSync(file, 'utf8')
@@ -28,7 +33,7 @@ function code(file: string): string {
 describe('core errors', () => {
   test('every exported error class of every core module extends SessionKeeperError', () => {
     const seen: string[] = [];
-    for (const name of readdirSync(outCore).filter((n) => n.endsWith('.js'))) {
+    for (const name of filesIn(outCore, '.js')) {
       // Every module, found by listing the folder: a static import list would miss a new one.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(path.join(outCore, name)) as Record<string, unknown>;
@@ -40,14 +45,14 @@ describe('core errors', () => {
       }
     }
     // The sweep found the classes (a broken require path would pass vacuously).
-    for (const expected of ['SessionNotFoundError', 'InvalidRecordError', 'FileChangedError', 'JsonlEncodingError', 'RegularFileReadError', 'NotRegularFileError']) {
+    for (const expected of ['SessionNotFoundError', 'InvalidRecordError', 'FileChangedError', 'JsonlEncodingError', 'RegularFileReadError', 'NotRegularFileError', 'RecordLoadError', 'InvalidArchiveDayError']) {
       assert.ok(seen.includes(expected), `${expected} not found among ${seen.join(', ')}`);
     }
   });
 
   test('no core source throws or builds a plain Error', { skip: !existsSync(srcCore) && 'sources not beside out/' }, () => {
     const offenders: string[] = [];
-    for (const name of readdirSync(srcCore).filter((n) => n.endsWith('.ts') && n !== 'lock.ts')) {
+    for (const name of filesIn(srcCore, '.ts').filter((n) => n !== 'lock.ts')) {
       code(path.join(srcCore, name))
         .split('\n')
         .forEach((line, i) => {
