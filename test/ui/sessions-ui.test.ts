@@ -87,7 +87,8 @@ async function ageOnScreen(page: Page, label: string): Promise<{ age: string; ag
 async function hoverRow(page: Page, label: string): Promise<string> {
   const box = await page.locator('.part.sidebar .monaco-list-row', { hasText: label }).locator('.label-name').boundingBox();
   assert.ok(box, `row ${label} on screen`);
-  const hover = page.locator('.monaco-hover.workbench-hover').filter({ hasText: 'Last heartbeat' }).first();
+  // This row's hover, not one another row left open under the pointer.
+  const hover = page.locator('.monaco-hover.workbench-hover').filter({ hasText: 'Last heartbeat' }).filter({ hasText: label }).first();
   for (let i = 0; i < 30 && !(await hover.isVisible()); i++) {
     await page.mouse.move(box.x + 10 + (i % 5), box.y + box.height / 2);
     await sleep(400);
@@ -173,6 +174,8 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     await screenshot(api, 'session-click-journal');
     await runCommand(api, 'View: Close All Editors');
     await openView(api, 'Session Keeper');
+    // The pointer rests away from the tree: its rows regroup below, and a hover must not open by chance.
+    await api.mouse.move(900, 700);
 
     const exited = new Promise((resolve) => other?.once('exit', resolve));
     other.kill('SIGKILL');
