@@ -22,6 +22,26 @@ export default tseslint.config(
     },
   },
   {
+    // The UI's model, text and timing modules run (and are unit-tested) under plain Node: types
+    // from vscode only. The VS Code layer (tree items, provider, status bar, commands) is separate.
+    files: [
+      'src/ui/events.ts',
+      'src/ui/log.ts',
+      'src/ui/relative-time.ts',
+      'src/ui/session-text.ts',
+      'src/ui/session-tree-model.ts',
+      'src/ui/sessions-model.ts',
+      'src/ui/status-bar-text.ts',
+      'src/ui/text-safety.ts',
+      'src/ui/timing-settings.ts',
+      'src/ui/tree-refresh.ts',
+      'src/ui/window-session.ts',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'This UI module runs under plain Node: import vscode types only.', allowTypeImports: true }] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeContext, type BenchContext } from './context';
 import { figureAppend } from './fig-append';
+import { figureArchive } from './fig-archive';
 import { figureExtension } from './fig-extension';
 import { figureJsonlRead } from './fig-jsonl-read';
 import { figureJsonlRepair } from './fig-jsonl-repair';
@@ -23,6 +24,7 @@ const FIGURES: { id: number; title: string; run(ctx: BenchContext): Promise<Figu
   { id: 4, title: 'Listing sessions with states', run: figureList },
   { id: 5, title: 'Scale: heartbeats while listing', run: figureScale },
   { id: 6, title: 'The extension', run: figureExtension },
+  { id: 7, title: 'The archive: live refresh and list --all', run: figureArchive },
 ];
 
 function commit(root: string): string {

@@ -11,22 +11,22 @@ import { JSONL_SELECTOR, JsonlRepairCodeActions } from './ui/jsonl-code-actions'
 import { JsonlDiagnostics } from './ui/jsonl-diagnostics';
 import { registerHelpCommands } from './ui/help-commands';
 import { WarningMutes } from './ui/warning-mutes';
-import { createLog } from './ui/log';
 import { RuntimeConfig } from './ui/runtime-config';
-import { affectsSettings } from './ui/settings';
+import { SettingsChanges } from './ui/settings-changes';
 import { SessionsModel } from './ui/sessions-model';
 import { SessionTreeProvider } from './ui/session-tree-provider';
 import { StaleNotifier } from './ui/stale-notifier';
 import { SessionStatusBar, VIEW_ID } from './ui/status-bar';
-import { sessionsDir, type Stores } from './ui/store-factory';
+import type { Stores } from './ui/store-factory';
 import { TreeRefresher } from './ui/tree-refresh';
-import { WindowSession, windowIdentity } from './ui/window-session';
+import { windowIdentity } from './ui/window-identity';
+import { WindowSession } from './ui/window-session';
 
 let windowSession: WindowSession | undefined;
 
 export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const started = performance.now();
-  const log = createLog();
+  const log = vscode.window.createOutputChannel('Session Keeper', { log: true });
   const config = new RuntimeConfig(log);
   const stores = (): Stores => config.stores;
 
@@ -68,23 +68,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
       afterRepair: () => refresher.now(),
     }),
     ...registerHelpCommands(log, mutes, () => stores().main.dir),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!affectsSettings(e)) return;
-      const { before, after } = config.reload();
-      const { main } = stores();
-      log.info(`Settings changed; sessions folder ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
-      if (session) {
-        session.setInterval(after.heartbeatIntervalMs);
-        if (sessionsDir(after) !== sessionsDir(before)) void session.moveTo(main.store, main.dir);
-        else {
-          session.setStore(main.store);
-          // Write the new interval and thresholds into this window's record now, not one old interval later.
-          void session.beat();
-        }
-      }
-      refresher.watch(watchedDirs());
-      refresher.now();
-    }),
+    new SettingsChanges(config, log, () => session, refresher, watchedDirs),
   );
 
   // Everything that reads settings or touches the disk happens after activate() has returned.
@@ -98,8 +82,10 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     refresher.watch(watchedDirs());
     refresher.setVisible(view.visible);
     diagnostics.start();
-    await Promise.all([session.start(), model.reload()]);
-    await model.reload();
+    // The first listing starts at once, so the view fills without waiting for the registration;
+    // `ready` also waits for a listing that started after the registration, the first to show
+    // this window (the registration's onChange asks for it too; reload() lets the two share it).
+    await Promise.all([model.reload(), session.start().then(() => model.reload())]);
   });
 
   const activateMs = performance.now() - started;

@@ -13,6 +13,8 @@ export interface CliIo {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Resolves when what stdout() was given has been taken by the reader (a streaming command waits between chunks). */
+  drained?(): Promise<void>;
 }
 
 export interface CommandContext extends CliIo {

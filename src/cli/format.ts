@@ -74,17 +74,41 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export function sessionsTable(sessions: SessionInfo[], withArchive: boolean): string {
-  const header = ['ID', 'STATE', 'PID', 'HOST', 'HEARTBEAT', 'LABEL'];
-  const widths = [36, 12, 10, 30, 12, 60];
+const TABLE_HEADER = ['ID', 'STATE', 'PID', 'HOST', 'HEARTBEAT', 'LABEL'];
+const TABLE_WIDTHS = [36, 12, 10, 30, 12, 60];
+
+function tableColumns(withArchive: boolean): { header: string[]; widths: number[] } {
+  const header = [...TABLE_HEADER];
+  const widths = [...TABLE_WIDTHS];
   if (withArchive) {
     header.splice(5, 0, 'ARCHIVED');
     widths.splice(5, 0, 10);
   }
-  const rows = sessions.map((s) => {
+  return { header, widths };
+}
+
+function tableRows(sessions: SessionInfo[], withArchive: boolean): string[][] {
+  return sessions.map((s) => {
     const row = [s.record.id, s.state, String(s.record.pid), s.record.hostname, `${formatDuration(s.heartbeatAgeMs)} ago`, s.record.label];
     if (withArchive) row.splice(5, 0, s.archivedOn ?? '-');
     return row;
   });
-  return table(header, rows, widths);
+}
+
+export function sessionsTable(sessions: SessionInfo[], withArchive: boolean): string {
+  const { header, widths } = tableColumns(withArchive);
+  return table(header, tableRows(sessions, withArchive), widths);
+}
+
+/**
+ * Table rows (and the header when `withHeader`) padded to the columns' fixed widths, so a long
+ * listing can be written a chunk at a time and still line up.
+ */
+export function sessionsTableRows(sessions: SessionInfo[], withArchive: boolean, withHeader: boolean): string {
+  const { header, widths } = tableColumns(withArchive);
+  const rows = tableRows(sessions, withArchive);
+  if (withHeader) rows.unshift(header);
+  return rows
+    .map((row) => row.map((c, i) => (i === row.length - 1 ? cut(oneLine(c, 1000), widths[i] ?? 60) : cut(oneLine(c, 1000), widths[i] ?? 60).padEnd(widths[i] ?? 0))).join('  ').trimEnd())
+    .join('\n') + '\n';
 }

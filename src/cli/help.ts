@@ -11,7 +11,8 @@ Commands:
   heartbeat ID                     refresh a session's heartbeat
   close ID                         mark a session closed
   run [options] -- CMD [ARGS...]   run CMD as a session: register, heartbeat, close on exit
-  archive ID... | --stale          move sessions to archive/YYYY-MM-DD/
+  archive ID... | --stale          move sessions to archive/YYYY-MM-DD/; with --prune-older-than DAYS
+                                   also delete archive days older than DAYS (opt-in)
   append FILE JSON                 append one JSON value to a JSONL file under its lock
   check FILE [--json]              is FILE strict JSON Lines? counts records, problems, corrupted lines
   repair FILE [--json]             repair a JSONL file, quarantining what cannot be recovered
@@ -100,15 +101,21 @@ Options:
   --workspace DIR           a workspace folder; repeat for several
 ${TIMING_HELP}`,
   archive: `Usage: session-keeper archive ID... [--json]
-       session-keeper archive --stale [--json]
+       session-keeper archive --stale [--prune-older-than DAYS] [--json]
+       session-keeper archive --prune-older-than DAYS [--json]
 
 Moves sessions' record and journal files to archive/YYYY-MM-DD/ (UTC day of archiving). Nothing
 is deleted or overwritten. With --stale, archives every stale and closed session at once
 (never unresponsive ones); the grace period of the automatic cleanup does not apply.
+--prune-older-than is the only way anything is deleted: it removes whole archive days older
+than DAYS days (with today 2026-03-10 and 30, every day before 2026-02-08).
 
 Options:
-  --stale  archive all stale and closed sessions, however recently they went stale
-  --json   print a JSON array of {id, archivedOn, state, reason, label, moved: [{from, to}]}
+  --stale                    archive all stale and closed sessions, however recently they went stale
+  --prune-older-than DAYS    delete archive day folders older than DAYS whole days (1 or more)
+  --json                     print a JSON array of {id, archivedOn, state, reason, label, moved: [{from, to}]};
+                             with --prune-older-than alone {pruned: [{day, dir, files}]}, with both
+                             {archived: [...], pruned: [...]}
 `,
   append: `Usage: session-keeper append FILE JSON
 

@@ -127,6 +127,8 @@ if (require.main === module) {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    // A slow reader of a pipe (async on macOS and Windows) must not make us buffer all of `list --all`.
+    drained: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', resolve)) : Promise.resolve()),
   };
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -4,8 +4,9 @@
 import { linkSync, unlinkSync, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { SessionKeeperError } from './errors';
 import { ARCHIVE_DIR_NAME, safeJoin } from './paths';
-import { isSessionId } from './session-record';
+import { isSessionId, SESSION_ID_PATTERN } from './session-record';
 
 export interface MovedFile {
   from: string;
@@ -13,7 +14,7 @@ export interface MovedFile {
 }
 
 /** `<id>.json`, `<id>.jsonl`, and on name clashes `<id>.2.json`, `<id>.2.jsonl`, … */
-const ARCHIVED_NAME_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(\d+))?\.(json|jsonl)$/;
+const ARCHIVED_NAME_RE = new RegExp(`^(${SESSION_ID_PATTERN})(?:\\.(\\d+))?\\.(json|jsonl)$`);
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseArchivedName(name: string): { id: string; copy: number; kind: 'record' | 'journal' } | null {
@@ -92,7 +93,14 @@ async function moveFresh(dayDir: string, id: string, present: string[], beforeCo
     }
     return moved;
   }
-  throw new Error(`no free archive name for session ${id} in ${dayDir}`);
+  throw new ArchiveMoveError(`no free archive name for session ${id} in ${dayDir}`);
+}
+
+/** Moving a session's files into the archive failed for a reason of the archive itself. Code `EARCHIVEMOVE`. */
+export class ArchiveMoveError extends SessionKeeperError {
+  constructor(message: string) {
+    super('EARCHIVEMOVE', message);
+  }
 }
 
 /** An archived name of session `id` that is the same file as `st` (same device and inode). */
@@ -138,7 +146,7 @@ async function linkNoOverwrite(from: string, to: string, beforeCommit: BeforeCom
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV' || code === 'EOPNOTSUPP') {
       // Never copy a FIFO or device: opening one could block or read forever.
       const st = await fs.lstat(from);
-      if (!st.isFile()) throw new Error(`cannot archive ${from}: not a regular file, and this file system refuses hard links (${code})`);
+      if (!st.isFile()) throw new ArchiveMoveError(`cannot archive ${from}: not a regular file, and this file system refuses hard links (${code})`);
       try {
         beforeCommit();
         await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);

@@ -6,6 +6,7 @@
  * repair replaces the file by rename, which must not lose an append made meanwhile.
  */
 import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { FileReplacedError } from './file-errors';
 import { notRegularFile } from './jsonl-reader';
 import { LockCompromisedError, withLock, type LockOptions } from './lock';
 
@@ -82,7 +83,7 @@ function appendLocked(file: string, data: Buffer, fsync: boolean, expect?: { dev
     // A FIFO or a device would take the record and keep nothing: an acknowledged record lost.
     if (!st.isFile()) throw notRegularFile(file);
     if (expect && (st.dev !== expect.dev || st.ino !== expect.ino)) {
-      throw new Error(`${file} was replaced after it was checked; nothing appended`);
+      throw new FileReplacedError(file);
     }
     const size = st.size;
     if (size > 0) {

@@ -7,6 +7,7 @@
  * and a record being appended at that instant may show as a torn tail.
  */
 import { promises as fsp, constants as fsConstants } from 'node:fs';
+import { NotRegularFileError } from './file-errors';
 import {
   JsonlParser,
   emptyStats,
@@ -58,8 +59,8 @@ export interface ScanOptions extends ReadOptions {
 }
 
 /** JSONL lives in regular files; FIFOs and devices would block or never end. */
-export function notRegularFile(file: string): Error {
-  return Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREGULAR' });
+export function notRegularFile(file: string): NotRegularFileError {
+  return new NotRegularFileError(file);
 }
 
 function checkChunkBytes(n: number | undefined): number {

@@ -2,7 +2,8 @@
 import type { PidSpace, ProcessFacts } from './process-info';
 import type { SessionRecord, SessionState } from './session-record';
 
-export const DEFAULT_STALE_AFTER_INTERVALS = 3;
+/** A record without unresponsiveAfterMs is unresponsive after this many heartbeat intervals without a heartbeat. */
+export const DEFAULT_UNRESPONSIVE_AFTER_INTERVALS = 3;
 export const DEFAULT_EXPIRE_AFTER_MS = 24 * 60 * 60 * 1000;
 /** How long automatic cleanup leaves a stale session visible after it was first seen stale, so crashes get noticed. */
 export const DEFAULT_STALE_GRACE_MS = 10 * 60 * 1000;
@@ -68,7 +69,7 @@ export function sameHost(a: string, b: string): boolean {
  * that promised a heartbeat every 10 s cannot be stale after 1 s of silence.
  */
 export function thresholdsOf(record: SessionRecord): Thresholds {
-  const unresponsiveAfterMs = Math.max(record.unresponsiveAfterMs ?? DEFAULT_STALE_AFTER_INTERVALS * record.heartbeatIntervalMs, record.heartbeatIntervalMs);
+  const unresponsiveAfterMs = Math.max(record.unresponsiveAfterMs ?? DEFAULT_UNRESPONSIVE_AFTER_INTERVALS * record.heartbeatIntervalMs, record.heartbeatIntervalMs);
   return { unresponsiveAfterMs, expireAfterMs: Math.max(record.expireAfterMs ?? DEFAULT_EXPIRE_AFTER_MS, unresponsiveAfterMs) };
 }
 

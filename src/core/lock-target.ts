@@ -9,6 +9,7 @@
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { SessionKeeperError } from './errors';
 
 /** Linux's own limit of symlinks followed in one path lookup (MAXSYMLINKS). */
 const MAX_LINK_HOPS = 40;
@@ -17,9 +18,22 @@ function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-/** An error shaped like the one fs calls give (`code`, `path`), with a message saying why. */
-function pathError(code: string, file: string, why: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: ${why}: ${file}`), { code, path: file });
+/**
+ * A path whose lock target cannot be resolved. Shaped like the error an fs call gives: `code` is
+ * what open(2) would fail with (ENOENT, ENOTDIR, EACCES, EPERM, ELOOP) and `path` the file.
+ */
+export class LockTargetError extends SessionKeeperError {
+  constructor(
+    code: string,
+    readonly path: string,
+    why: string,
+  ) {
+    super(code, `${code}: ${why}: ${path}`);
+  }
+}
+
+function pathError(code: string, file: string, why: string): LockTargetError {
+  return new LockTargetError(code, file, why);
 }
 
 /**

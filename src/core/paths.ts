@@ -1,6 +1,7 @@
 // Where the sessions directory lives, and how names inside it are formed safely.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SessionKeeperError } from './errors';
 import { assertSessionId } from './session-record';
 
 const APP = 'session-keeper';
@@ -28,10 +29,10 @@ export function defaultSessionsDir(
   return p.join(state, APP, 'sessions');
 }
 
-export class UnsafePathError extends Error {
+/** A file name that could leave its directory (separators, '.', '..', NUL). Code `EUNSAFEPATH`. */
+export class UnsafePathError extends SessionKeeperError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnsafePathError';
+    super('EUNSAFEPATH', message);
   }
 }
 

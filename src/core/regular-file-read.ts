@@ -3,21 +3,25 @@
 // sessions directory. Callback fs is used because it is markedly faster than FileHandle when
 // thousands of records are read per listing.
 import * as fs from 'node:fs';
+import { SessionKeeperError } from './errors';
 
 const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = fs.constants;
 const OPEN_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 
 export type ReadFailureKind = 'missing' | 'symlink' | 'not-a-file' | 'too-large' | 'unreadable';
 
-export class RegularFileReadError extends Error {
+/**
+ * A file that could not be read as a small regular file. Code `EFILEREAD`; `kind` says why,
+ * `errno` is the system's code (ENOENT, ELOOP...) when a system call failed.
+ */
+export class RegularFileReadError extends SessionKeeperError {
   constructor(
     readonly kind: ReadFailureKind,
     readonly file: string,
     message: string,
-    readonly code?: string,
+    readonly errno?: string,
   ) {
-    super(message);
-    this.name = 'RegularFileReadError';
+    super('EFILEREAD', message);
   }
 }
 

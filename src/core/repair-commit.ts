@@ -27,6 +27,7 @@ import { closeSync, constants as fsConstants, fstatSync, fsyncSync, openSync, re
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { SessionKeeperError } from './errors';
 import { notRegularFile } from './jsonl-reader';
 import { LockCompromisedError, type LockLease } from './lock';
 
@@ -80,14 +81,13 @@ function readAtSync(fd: number, length: number, position: number): Buffer {
 }
 
 /** Thrown when the file is replaced, truncated or moved by someone else during a repair. */
-export class FileChangedError extends Error {
-  readonly code = 'EFILECHANGED';
+export class FileChangedError extends SessionKeeperError {
+  declare readonly code: 'EFILECHANGED';
   constructor(
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`${file} changed while being repaired (${reason}); nothing was replaced, run the repair again`);
-    this.name = 'FileChangedError';
+    super('EFILECHANGED', `${file} changed while being repaired (${reason}); nothing was replaced, run the repair again`);
   }
 }
 
@@ -96,17 +96,17 @@ export class FileChangedError extends Error {
  * the file by rename, which would give only this name the repaired copy: the other names would
  * keep the old file, and appends through them (locked under their own name) would go there.
  */
-export class HardLinkedFileError extends Error {
-  readonly code = 'EHARDLINKED';
+export class HardLinkedFileError extends SessionKeeperError {
+  declare readonly code: 'EHARDLINKED';
   constructor(
     readonly file: string,
     readonly links: number,
   ) {
     super(
+      'EHARDLINKED',
       `${file} has ${links} hard links; repair would split them into two files (it replaces the file by rename), ` +
         'so it refuses. Remove the other names (keep one, or use symbolic links) and repair again; nothing was changed',
     );
-    this.name = 'HardLinkedFileError';
   }
 }
 

@@ -3,6 +3,7 @@
 import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
+import { SessionKeeperError } from './errors';
 import { appendJsonl } from './jsonl-append';
 import type { LockOptions } from './lock';
 
@@ -32,10 +33,10 @@ export function sessionEvent(
   return e;
 }
 
-export class JournalNotRegularError extends Error {
+/** The journal's name holds a symlink, FIFO or other non-regular file. Code `EJOURNALNOTREGULAR`. */
+export class JournalNotRegularError extends SessionKeeperError {
   constructor(readonly file: string) {
-    super(`journal ${file} is not a regular file (symlink, FIFO, ...); event not recorded`);
-    this.name = 'JournalNotRegularError';
+    super('EJOURNALNOTREGULAR', `journal ${file} is not a regular file (symlink, FIFO, ...); event not recorded`);
   }
 }
 

@@ -1,6 +1,7 @@
 // The on-disk session record (format version 1): its schema, limits and validation.
 // Records are written by this package and by other tools (possibly buggy ones), so everything
 // read from disk is validated before anyone trusts it. See docs/format.md.
+import { SessionKeeperError } from './errors';
 
 export const FORMAT_VERSION = 1;
 
@@ -73,7 +74,12 @@ export const LIMITS = {
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 
 /** Lowercase RFC 4122/9562 textual form. Only such ids ever become file names. */
-const SESSION_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * A session id: a lowercase UUID (any version; we write v7). The one copy of the pattern: record
+ * and archive file names are built from it (`<id>.json`, `<id>.2.jsonl`).
+ */
+export const SESSION_ID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const SESSION_ID_RE = new RegExp(`^${SESSION_ID_PATTERN}$`);
 
 /**
  * ISO 8601 date-time with an explicit offset, as produced by Date#toISOString and most
@@ -82,17 +88,17 @@ const SESSION_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 const ISO_RE =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
-export class InvalidSessionIdError extends Error {
+/** A session id that is not a lowercase UUID (so not safe as a file name stem). Code `EINVALIDSESSIONID`. */
+export class InvalidSessionIdError extends SessionKeeperError {
   constructor(readonly id: unknown) {
-    super(`invalid session id ${describeValue(id)}: expected a lowercase UUID such as 01890a5d-ac96-774b-bcce-b302099a8057`);
-    this.name = 'InvalidSessionIdError';
+    super('EINVALIDSESSIONID', `invalid session id ${describeValue(id)}: expected a lowercase UUID such as 01890a5d-ac96-774b-bcce-b302099a8057`);
   }
 }
 
-export class InvalidRecordError extends Error {
+/** A record, or input to one, that breaks the format's rules (docs/format.md). Code `EINVALIDRECORD`. */
+export class InvalidRecordError extends SessionKeeperError {
   constructor(message: string) {
-    super(message);
-    this.name = 'InvalidRecordError';
+    super('EINVALIDRECORD', message);
   }
 }
 

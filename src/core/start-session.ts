@@ -3,6 +3,8 @@
 // one-call entry point; the MCP server uses it for the agent that launched it.
 import { spawnSync } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
+import { SessionKeeperError } from './errors';
+import { HeartbeatLoop } from './heartbeat-loop';
 import { defaultSessionsDir } from './paths';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type SessionRecord } from './session-record';
 import { SessionStore, type SessionUpdate, type StoreOptions } from './session-store';
@@ -87,7 +89,8 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
   if (handleExit && !isMainThread) {
     // A worker's end fires none of the process's signals or 'exit': the session would be left
     // open with a heartbeat, then turn stale, looking like a crash.
-    throw new Error(
+    throw new SessionKeeperError(
+      'ENOTMAINTHREAD',
       'startSession must be called on the main thread; in a worker pass handleExit: false and call close() before the worker ends',
     );
   }
@@ -127,10 +130,8 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
       if (closing) return;
       record = await store.heartbeat(id);
     });
-  const timer = setInterval(() => {
-    beat().catch((err: unknown) => onError(err, `heartbeat of session ${id}`));
-  }, interval);
-  timer.unref();
+  const heartbeats = new HeartbeatLoop({ intervalMs: interval, beat, unref: true, onError: (err) => onError(err, `heartbeat of session ${id}`) });
+  heartbeats.start();
 
   // Decided now, not at exit: the file holding this code may be a host's bundle, which must
   // never be loaded again (that would run the host program a second time).
@@ -156,7 +157,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
     // child process does the locked close with the same store code.
     if (closing && settled) return;
     if (exitModule === null) {
-      onError(new Error('no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
+      onError(new SessionKeeperError('ECLOSEATEXIT', 'no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
       return;
     }
     closeInChildProcess(exitModule, store.dir, id, onError);
@@ -170,7 +171,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
   }
 
   const detach = (): void => {
-    clearInterval(timer);
+    void heartbeats.stop(); // close() waits for the queue, which holds the beat in flight
     for (const s of CLOSE_SIGNALS) process.off(s, onSignal);
     process.off('beforeExit', onBeforeExit);
   };
@@ -254,6 +255,6 @@ function closeInChildProcess(moduleFile: string, dir: string, id: string, onErro
     windowsHide: true,
   });
   if (result.status !== 0) {
-    onError(new Error(result.stderr?.toString().trim() || `exit status ${String(result.status ?? result.signal)}`), `closing session ${id} at exit`);
+    onError(new SessionKeeperError('ECLOSEATEXIT', result.stderr?.toString().trim() || `exit status ${String(result.status ?? result.signal)}`), `closing session ${id} at exit`);
   }
 }

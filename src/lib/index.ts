@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultSessionsDir } from '../core/paths';
 import { SessionStore, type StoreOptions } from '../core/session-store';
 
+export { SessionKeeperError, hasErrorCode } from '../core/errors';
 export { startSession, type SessionHandle, type StartSessionOptions } from '../core/start-session';
 export {
   SessionStore,
@@ -14,6 +15,8 @@ export {
   SessionClosedError,
   UnsafeDirectoryError,
   ProcessNotRunningError,
+  InvalidArchiveDayError,
+  type ListResult,
   type SessionInfo,
   type SessionProblem,
   type SessionProblemKind,

@@ -14,6 +14,7 @@ import { appendJsonl } from '../core/jsonl-append';
 import { scanJsonl } from '../core/jsonl-reader';
 import { repairJsonl } from '../core/jsonl-repair';
 import { cleanLine, oneLine } from '../core/one-line';
+import { folderOverlaps } from '../core/shared-folders';
 import { LIMITS, type SessionRecord } from '../core/session-record';
 import { SessionStore, type SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
@@ -147,7 +148,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       const mine = handle?.record.workspaceFolders ?? roots;
       const filter = workspaceFolder !== undefined ? path.resolve(options.cwd, workspaceFolder) : null;
       const matching = all.filter(
-        (s) => (state === undefined || s.state === state) && (filter === null || s.record.workspaceFolders.some((f) => overlaps(f, filter))),
+        (s) => (state === undefined || s.state === state) && (filter === null || s.record.workspaceFolders.some((f) => folderOverlaps(f, filter))),
       );
       const self = handle?.record ?? null;
       const sessions = matching.slice(0, TEXT_CAPS.sessions).map((s) => quoteSession(s, selfId, mine, self));
@@ -266,15 +267,6 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
   return code;
 }
 
-function overlaps(a: string, b: string): boolean {
-  const ra = path.resolve(a);
-  const rb = path.resolve(b);
-  if (ra === rb) return true;
-  const rel = path.relative(ra, rb);
-  const back = path.relative(rb, ra);
-  return (!rel.startsWith('..') && !path.isAbsolute(rel)) || (!back.startsWith('..') && !path.isAbsolute(back));
-}
-
 /** One session as the agent sees it: every text field capped, one line, escaped; never instructions. */
 function quoteSession(s: SessionInfo, selfId: string | null, mine: string[], own: SessionRecord | null): QuotedSession {
   const r = s.record;
@@ -289,7 +281,7 @@ function quoteSession(s: SessionInfo, selfId: string | null, mine: string[], own
     reason: oneLine(s.reason, 300),
     self,
     sameAgent,
-    sharesWorkspace: !self && folders.some((f) => mine.some((m) => overlaps(f, m))),
+    sharesWorkspace: !self && folders.some((f) => mine.some((m) => folderOverlaps(f, m))),
     label: oneLine(r.label, TEXT_CAPS.label),
     status: oneLine(typeof r.status === 'string' ? r.status : '', TEXT_CAPS.status),
     tool: oneLine(r.tool, TEXT_CAPS.tool),

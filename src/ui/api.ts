@@ -1,5 +1,5 @@
 import type { TreeRow } from './session-tree-provider';
-import type { SessionNode } from './session-tree-items';
+import type { SessionNode } from './session-tree-model';
 
 /**
  * What activate() returns: enough for integration tests (and other extensions) to observe the
@@ -19,6 +19,6 @@ export interface SessionKeeperApi {
   snapshot(): Promise<TreeRow[]>;
   /** A session's tree node, as the tree passes it to a command (tests invoke item commands with it). */
   sessionNode(id: string): SessionNode | undefined;
-  /** The status bar entry's text, e.g. "$(pulse) 3 · 1 stale". */
+  /** The status bar entry's text, e.g. "$(pulse) 3 sessions · 1 stale". */
   statusBarText(): string;
 }

@@ -20,7 +20,7 @@ export interface CheckSummary {
  * show in the Problems panel. A UTF-16 or UTF-32 file gets an error naming its encoding (Repair
  * refuses it).
  */
-export async function checkCommand(arg: unknown, log: Log): Promise<CheckSummary | undefined> {
+export async function checkJsonlFile(arg: unknown, log: Log): Promise<CheckSummary | undefined> {
   const uri = await pickJsonlFile(arg, 'Check JSONL File');
   if (!uri) return undefined;
   const file = uri.fsPath;

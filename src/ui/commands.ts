@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { SessionInfo, SessionStore } from '../core/session-store';
-import { checkCommand } from './check-command';
+import { checkJsonlFile } from './check-command';
 import { describeError, type Log } from './log';
 import { repairCommand } from './repair-command';
 import { revealPath } from './reveal';
-import { sessionLabel } from './session-text';
-import type { SessionNode } from './session-tree-items';
+import { describeSession, sessionLabel, STATE_TITLES } from './session-text';
+import { RUN_EXAMPLE, type SessionNode } from './session-tree-model';
 import type { SessionsModel } from './sessions-model';
 import { formatAge } from './relative-time';
 
@@ -42,7 +42,8 @@ async function pickSession(s: CommandServices, placeHolder: string, filter: (i: 
   }
   const items = all.map((p) => ({
     label: sessionLabel(p.info),
-    description: `${p.info.state} · pid ${p.info.record.pid} · ${formatAge(p.info.heartbeatAgeMs)}${p.info.record.id === s.selfId() ? ' · this window' : ''}`,
+    // The row's own words (session-text.ts), after the state the tree shows as its group.
+    description: `${STATE_TITLES[p.info.state]} · ${describeSession(p.info, { self: p.info.record.id === s.selfId() }).description}`,
     detail: p.info.record.id,
     session: p,
   }));
@@ -124,7 +125,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     }),
 
     reg('sessionKeeper.repairJsonlFile', (arg) => repairCommand(arg, s.log, (uri) => s.afterRepair(uri))),
-    reg('sessionKeeper.checkJsonlFile', (arg) => checkCommand(arg, s.log)),
+    reg('sessionKeeper.checkJsonlFile', (arg) => checkJsonlFile(arg, s.log)),
 
     reg('sessionKeeper.revealSession', async (arg) => {
       const p = fromNode(arg);
@@ -147,6 +148,13 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       await vscode.env.clipboard.writeText(p.info.record.id);
       vscode.window.setStatusBarMessage(`Copied session id ${p.info.record.id}`, 3000);
       return p.info.record.id;
+    }),
+
+    // The click action of the view's "Add an agent or tool" hint (not in the palette).
+    reg('sessionKeeper.copyRunExample', async () => {
+      await vscode.env.clipboard.writeText(RUN_EXAMPLE);
+      vscode.window.setStatusBarMessage(`Copied: ${RUN_EXAMPLE}`, 3000);
+      return RUN_EXAMPLE;
     }),
 
     reg('sessionKeeper.showLog', () => s.log.show()),

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ModelSnapshot } from './sessions-model';
-import { countSessions } from './status-bar';
+import { countSessions } from './status-bar-text';
 
 /**
  * The context keys menus and welcome views read: `sessionKeeper.dirError` (the sessions folder

@@ -44,9 +44,6 @@ export class JsonlDiagnostics implements vscode.Disposable {
   private readonly generation = new Map<string, number>();
   private readonly warned = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly checked = new vscode.EventEmitter<{ uri: vscode.Uri; stats: JsonlStats }>();
-  /** Fires after a document was checked (tests wait on it instead of sleeping). */
-  readonly onDidCheck = this.checked.event;
 
   /** `mutes`: the person's "Don't show again" choices for the corruption warning (none: always shown). */
   constructor(
@@ -55,7 +52,6 @@ export class JsonlDiagnostics implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       this.collection,
-      this.checked,
       vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.schedule(e.document, DEBOUNCE_MS);
@@ -125,7 +121,6 @@ export class JsonlDiagnostics implements vscode.Disposable {
       diagnostics.push(d);
     }
     this.collection.set(doc.uri, diagnostics);
-    this.checked.fire({ uri: doc.uri, stats });
     if (stats.warn) this.warnOnce(doc.uri, stats);
     return stats;
   }

@@ -1,14 +1,18 @@
-import * as vscode from 'vscode';
+// The "Session Keeper" log as the rest of the UI sees it: four methods, no vscode import, so
+// the classes that log (SessionsModel, TreeRefresher, WindowSession) run under plain Node.
+// extension.ts creates the real one (a vscode.LogOutputChannel has these methods).
 import { errorText } from '../core/error-text';
 
 /**
- * The "Session Keeper" log. One clear line per thing the extension did or failed to do; routine
- * successes (each heartbeat) stay out so the log is worth reading.
+ * The log. One clear line per thing the extension did or failed to do; routine successes (each
+ * heartbeat) stay out so the log is worth reading.
  */
-export type Log = vscode.LogOutputChannel;
-
-export function createLog(): Log {
-  return vscode.window.createOutputChannel('Session Keeper', { log: true });
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** Opens the log where the person can read it. */
+  show(): void;
 }
 
 /**

@@ -1,4 +1,6 @@
-// Human ages for the tree ("12 s ago", "5 min ago"). No vscode import: unit-tested under Node.
+// Human ages and times for the tree ("12 s ago", "5 min ago", local clock times). No vscode
+// import: unit-tested under Node. Durations ("45 s", "2 min") are core/liveness.ts's
+// formatDuration, the one the CLI and the liveness reasons use too.
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -18,16 +20,25 @@ export function formatAge(ageMs: number): string {
   return `${Math.floor(ageMs / DAY)} days ago`;
 }
 
-/** "2 s", "1.5 min", "3 h": a duration for settings and tooltips. */
-export function formatDuration(ms: number): string {
-  if (ms < MINUTE) return `${Math.round(ms / SECOND)} s`;
-  if (ms < HOUR) return `${Math.round(ms / MINUTE)} min`;
-  return `${Math.round(ms / HOUR)} h`;
-}
-
-/** The age of an ISO timestamp relative to `now`, or null when the text is not a date. */
+/** The age of an ISO timestamp relative to `now` (ms since the epoch), or null when the text is not a date. */
 export function ageOf(iso: string | null | undefined, now = Date.now()): number | null {
   if (!iso) return null;
   const t = Date.parse(iso);
   return Number.isNaN(t) ? null : now - t;
+}
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * `ms` (since the epoch) as "YYYY-MM-DD HH:MM:SS" on this machine's clock and time zone (the
+ * record files hold UTC; people read their own time).
+ */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** "1 session", "4 sessions", "0 days": a count with its noun, English plural by -s unless given. */
+export function countOf(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : pluralNoun}`;
 }

@@ -1,14 +1,18 @@
-import * as vscode from 'vscode';
+// The latest listing of every sessions folder the view shows. No vscode import: it runs (and is
+// unit-tested) under plain Node with real stores on real folders.
 import * as fsp from 'node:fs/promises';
 import type { SessionInfo, SessionProblem, SessionStore } from '../core/session-store';
 import { oneLine } from '../core/one-line';
+import { Emitter } from './events';
 import { describeError, type Log } from './log';
 
 /** What one sessions directory held at the last look. */
 export interface DirSnapshot {
   dir: string;
-  /** Live and closed sessions, then archived ones (archivedOn set). */
+  /** Live and closed sessions (not archived ones). */
   sessions: SessionInfo[];
+  /** The archive's day folders (YYYY-MM-DD, UTC), newest first; their records are read on demand (archivedOn). */
+  archiveDays: string[];
   /** Why the directory could not be read; null when it could (or simply does not exist yet). */
   error: string | null;
   /** False when the folder does not exist (yet). */
@@ -18,12 +22,13 @@ export interface DirSnapshot {
 export interface ModelSnapshot {
   main: DirSnapshot;
   extras: DirSnapshot[];
+  /** When this listing was taken (ms since the epoch, from the model's clock); 0 before the first. */
   takenAt: number;
 }
 
 export interface StoreRef {
   dir: string;
-  store: Pick<SessionStore, 'list'>;
+  store: Pick<SessionStore, 'list' | 'listArchiveDays' | 'listArchivedOn'>;
 }
 
 /**
@@ -31,10 +36,10 @@ export interface StoreRef {
  * `snapshot` and listen to `onDidChange`; `reload()` coalesces: callers that arrive while a
  * listing runs share the next one instead of stacking file reads.
  */
-export class SessionsModel implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ModelSnapshot>();
+export class SessionsModel {
+  private readonly changed = new Emitter<ModelSnapshot>();
   readonly onDidChange = this.changed.event;
-  private readonly becameStale = new vscode.EventEmitter<SessionInfo[]>();
+  private readonly becameStale = new Emitter<SessionInfo[]>();
   /** Sessions seen alive that are now stale: for the optional notification. */
   readonly onDidBecomeStale = this.becameStale.event;
 
@@ -45,12 +50,17 @@ export class SessionsModel implements vscode.Disposable {
   private readonly loggedProblems = new Set<string>();
   private disposed = false;
 
+  /**
+   * @param stores the folders to list, asked at every reload (settings may have changed them)
+   * @param clock ms since the epoch; stamps each listing (`takenAt`)
+   */
   constructor(
-    private stores: () => { main: StoreRef; extras: StoreRef[] },
+    private readonly stores: () => { main: StoreRef; extras: StoreRef[] },
     private readonly log: Log,
+    private readonly clock: () => number = Date.now,
   ) {
     // Nothing is read here (not even settings): the first reload() fills this in.
-    this.current = { main: { dir: '', sessions: [], error: null, exists: false }, extras: [], takenAt: 0 };
+    this.current = { main: { dir: '', sessions: [], archiveDays: [], error: null, exists: false }, extras: [], takenAt: 0 };
   }
 
   get snapshot(): ModelSnapshot {
@@ -75,17 +85,34 @@ export class SessionsModel implements vscode.Disposable {
     return this.queued;
   }
 
+  /**
+   * The sessions archived on `day` (YYYY-MM-DD) in the shown folder `dir`, read when the tree
+   * expands that day (the store caches a day's records: they do not change). Never throws: a
+   * failure is logged and gives an empty day.
+   */
+  async archivedOn(dir: string, day: string): Promise<SessionInfo[]> {
+    const { main, extras } = this.stores();
+    const ref = [main, ...extras].find((r) => r.dir === dir);
+    if (!ref) return [];
+    try {
+      const { sessions, problems } = await ref.store.listArchivedOn(day);
+      for (const p of problems) this.skipped(p);
+      return sessions;
+    } catch (err) {
+      this.log.error(`Cannot read archive day ${day} of ${dir}: ${describeError(err)}`);
+      return [];
+    }
+  }
+
   private async load(): Promise<void> {
     const { main, extras } = this.stores();
     const [mainSnap, ...extraSnaps] = await Promise.all([main, ...extras].map((ref) => this.list(ref)));
     if (this.disposed || !mainSnap) return;
     const previous = this.current;
-    this.current = { main: mainSnap, extras: extraSnaps, takenAt: Date.now() };
+    this.current = { main: mainSnap, extras: extraSnaps, takenAt: this.clock() };
     if (previous.takenAt > 0 && previous.main.dir === mainSnap.dir) {
-      const wasAlive = new Set(
-        previous.main.sessions.filter((s) => !s.archivedOn && (s.state === 'active' || s.state === 'unresponsive')).map((s) => s.record.id),
-      );
-      const nowStale = mainSnap.sessions.filter((s) => !s.archivedOn && s.state === 'stale' && wasAlive.has(s.record.id));
+      const wasAlive = new Set(previous.main.sessions.filter((s) => s.state === 'active' || s.state === 'unresponsive').map((s) => s.record.id));
+      const nowStale = mainSnap.sessions.filter((s) => s.state === 'stale' && wasAlive.has(s.record.id));
       if (nowStale.length > 0) this.becameStale.fire(nowStale);
     }
     this.changed.fire(this.current);
@@ -93,21 +120,23 @@ export class SessionsModel implements vscode.Disposable {
 
   private async list(ref: StoreRef): Promise<DirSnapshot> {
     try {
-      const sessions = await ref.store.list({ includeArchived: true, onProblem: (p) => this.skipped(p) });
+      // The live refresh reads live records only: the archive's cost must not grow with its
+      // history. Its day folders are listed by name; a day's records are read when expanded.
+      const [sessions, archiveDays] = await Promise.all([ref.store.list({ onProblem: (p) => this.skipped(p) }), ref.store.listArchiveDays()]);
       if (this.loggedErrors.delete(ref.dir)) this.log.info(`Sessions folder readable again: ${ref.dir}`);
       // An empty listing may mean "no folder": the tree hides extra folders that are not there.
-      const exists = sessions.length > 0 || (await isDirectory(ref.dir));
-      return { dir: ref.dir, sessions, error: null, exists };
+      const exists = sessions.length > 0 || archiveDays.length > 0 || (await isDirectory(ref.dir));
+      return { dir: ref.dir, sessions, archiveDays, error: null, exists };
     } catch (err) {
       // A folder that does not exist yet is normal: nothing has registered there.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], error: null, exists: false };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], archiveDays: [], error: null, exists: false };
       const message = describeError(err);
       // Polling would repeat the same failure every few seconds; log each new one once.
       if (this.loggedErrors.get(ref.dir) !== message) {
         this.loggedErrors.set(ref.dir, message);
         this.log.error(`Cannot read sessions folder ${ref.dir}: ${message}`);
       }
-      return { dir: ref.dir, sessions: [], error: message, exists: true };
+      return { dir: ref.dir, sessions: [], archiveDays: [], error: message, exists: true };
     }
   }
 
@@ -121,11 +150,6 @@ export class SessionsModel implements vscode.Disposable {
     // The file name comes from the directory, which anyone may fill: escape it like the message,
     // so a newline in a name cannot forge a log line (nor ESC/bidi characters restyle it).
     this.log.warn(`Skipped ${oneLine(problem.file)} (${problem.kind}): ${problem.message}`);
-  }
-
-  /** Points the model at other directories (settings changed); the next reload uses them. */
-  setStores(stores: () => { main: StoreRef; extras: StoreRef[] }): void {
-    this.stores = stores;
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isRetentionDays } from '../core/session-store';
 import { timingSettings } from './timing-settings';
 
 export const SECTION = 'sessionKeeper';
@@ -11,7 +12,7 @@ export interface Settings {
   sessionsDirectory: string;
   heartbeatIntervalMs: number;
   /**
-   * unresponsiveAfterMs written into this window's own record (sessionKeeper.staleAfterSeconds);
+   * unresponsiveAfterMs written into this window's own record (the setting sessionKeeper.staleAfterSeconds);
    * undefined (configured 0) leaves it out, so readers use three heartbeat intervals. Other
    * sessions are always judged by their own records.
    */
@@ -21,6 +22,8 @@ export interface Settings {
   /** How long the automatic cleanup leaves a stale session visible after a cleanup first saw it stale (sessionKeeper.staleGraceMinutes). */
   staleGraceMs: number;
   autoCleanupOnStart: boolean;
+  /** Archive days older than this many days are deleted by the cleanup (sessionKeeper.archiveRetentionDays); 0 = never. */
+  archiveRetentionDays: number;
   notifyOnStale: boolean;
   extraDirectories: string[];
 }
@@ -43,16 +46,23 @@ export function readSettings(): Settings {
     sessionsDirectory: typeof dir === 'string' ? dir.trim() : '',
     ...timingSettings({
       heartbeatIntervalSeconds: config.get('heartbeatIntervalSeconds'),
-      staleAfterSeconds: config.get('staleAfterSeconds'),
+      unresponsiveAfterSeconds: config.get('staleAfterSeconds'),
       expireAfterHours: config.get('expireAfterHours'),
       staleGraceMinutes: config.get('staleGraceMinutes'),
     }),
     autoCleanupOnStart: config.get('autoCleanupOnStart') !== false,
+    archiveRetentionDays: retentionDays(userValue<unknown>(config, 'archiveRetentionDays', 0)),
     notifyOnStale: config.get('notifyOnStale') === true,
     extraDirectories: Array.isArray(extras)
       ? extras.filter((e): e is string => typeof e === 'string' && e.trim() !== '').map((e) => e.trim())
       : [],
   };
+}
+
+/** A retention in whole days the store accepts, or 0 (never delete) for anything else. */
+function retentionDays(value: unknown): number {
+  const days = typeof value === 'number' ? Math.floor(value) : 0;
+  return isRetentionDays(days) ? days : 0;
 }
 
 /** Expands a leading `~` so settings can name a folder in the home directory. */

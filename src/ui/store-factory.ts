@@ -52,6 +52,8 @@ export function buildStores(settings: Settings, log: Log): Stores {
   const main = new SessionStore(dir, {
     ...common,
     cleanupOnCreate: settings.autoCleanupOnStart,
+    // Opt-in; 0 leaves the option out, so nothing is ever deleted.
+    ...(settings.archiveRetentionDays > 0 ? { archiveRetentionDays: settings.archiveRetentionDays } : {}),
     onCleanupAfterCreate: (archived) => reportCleanup(archived, dir, log),
   });
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);

@@ -1,11 +1,12 @@
 // The extension's timing settings as record values: whole milliseconds within the format's
 // limits, ordered as every reader judges them. No vscode import, so unit tests run it under Node.
+import { DEFAULT_UNRESPONSIVE_AFTER_INTERVALS } from '../core/liveness';
 import { LIMITS } from '../core/session-record';
 
 /** Timing values of the extension's settings, in ms, as written into this window's record. */
 export interface TimingSettingsMs {
   heartbeatIntervalMs: number;
-  /** undefined (staleAfterSeconds 0) leaves unresponsiveAfterMs out: readers use three intervals. */
+  /** undefined (setting 0) leaves unresponsiveAfterMs out: readers use three intervals. */
   unresponsiveAfterMs: number | undefined;
   expireAfterMs: number;
   staleGraceMs: number;
@@ -22,7 +23,8 @@ function clampMs(ms: number): number {
 /** The timing settings as configured (seconds, hours, minutes; anything a user may type). */
 export interface RawTimingSettings {
   heartbeatIntervalSeconds: unknown;
-  staleAfterSeconds: unknown;
+  /** The setting `sessionKeeper.staleAfterSeconds` (its key is historical: it sets the unresponsive threshold). */
+  unresponsiveAfterSeconds: unknown;
   expireAfterHours: unknown;
   staleGraceMinutes: unknown;
 }
@@ -34,13 +36,13 @@ export interface RawTimingSettings {
  */
 export function timingSettings(raw: RawTimingSettings): TimingSettingsMs {
   const heartbeatSeconds = finiteAtLeast(raw.heartbeatIntervalSeconds, 1, 10);
-  const staleSeconds = finiteAtLeast(raw.staleAfterSeconds, 0, 30);
+  const unresponsiveSeconds = finiteAtLeast(raw.unresponsiveAfterSeconds, 0, 30);
   const expireHours = finiteAtLeast(raw.expireAfterHours, 0.05, 24);
   const graceMinutes = finiteAtLeast(raw.staleGraceMinutes, 0, 10);
   const heartbeatIntervalMs = Math.min(LIMITS.maxHeartbeatIntervalMs, Math.max(LIMITS.minHeartbeatIntervalMs, Math.round(heartbeatSeconds * 1000)));
   // 0 leaves it out: readers then use three intervals.
-  const unresponsiveAfterMs = staleSeconds === 0 ? undefined : Math.max(heartbeatIntervalMs, clampMs(staleSeconds * 1000));
-  const expireAfterMs = Math.max(unresponsiveAfterMs ?? 3 * heartbeatIntervalMs, clampMs(expireHours * 3600 * 1000));
+  const unresponsiveAfterMs = unresponsiveSeconds === 0 ? undefined : Math.max(heartbeatIntervalMs, clampMs(unresponsiveSeconds * 1000));
+  const expireAfterMs = Math.max(unresponsiveAfterMs ?? DEFAULT_UNRESPONSIVE_AFTER_INTERVALS * heartbeatIntervalMs, clampMs(expireHours * 3600 * 1000));
   return { heartbeatIntervalMs, unresponsiveAfterMs, expireAfterMs, staleGraceMs: Math.min(LIMITS.maxThresholdMs, Math.round(graceMinutes * 60 * 1000)) };
 }
 

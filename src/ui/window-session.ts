@@ -1,27 +1,11 @@
-import * as vscode from 'vscode';
+// This window as a session in the registry. No vscode import (the window's identity is read by
+// window-identity.ts and passed in): unit-tested under Node with a real store.
 import type { RecordTimingUpdate, SessionStore } from '../core/session-store';
+import { SessionClosedError, SessionNotFoundError } from '../core/session-store';
+import { HeartbeatLoop } from '../core/heartbeat-loop';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
-
-/** What this window writes into its session record. */
-export interface WindowIdentity {
-  label: string;
-  workspaceFolders: string[];
-  tool: string;
-  pid: number;
-}
-
-/** This window's identity: the workspace's name and every folder of a multi-root workspace. */
-export function windowIdentity(): WindowIdentity {
-  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => (f.uri.scheme === 'file' ? f.uri.fsPath : f.uri.toString()));
-  return {
-    label: vscode.workspace.name ?? (folders.length === 0 ? 'Empty window' : 'VS Code window'),
-    workspaceFolders: folders,
-    tool: 'vscode',
-    // The extension host is the process that lives exactly as long as this window's session.
-    pid: process.pid,
-  };
-}
+import type { WindowIdentity } from './window-identity';
 
 type Store = Pick<SessionStore, 'create' | 'heartbeat' | 'close'>;
 
@@ -33,7 +17,7 @@ type Store = Pick<SessionStore, 'create' | 'heartbeat' | 'close'>;
 export class WindowSession {
   private id: string | undefined;
   private registering: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly heartbeats: HeartbeatLoop;
   private beating = false;
   private failing = false;
   private stopped = false;
@@ -47,14 +31,12 @@ export class WindowSession {
     private readonly onChange: () => void,
     /** This window's thresholds from the settings, written into its record at every heartbeat so a change applies at once. */
     private readonly thresholds: () => Pick<RecordTimingUpdate, 'unresponsiveAfterMs' | 'expireAfterMs'> = () => ({}),
-  ) {}
+  ) {
+    this.heartbeats = new HeartbeatLoop({ intervalMs, beat: () => this.beat() });
+  }
 
   get sessionId(): string | undefined {
     return this.id;
-  }
-
-  get sessionsDir(): string {
-    return this.dir;
   }
 
   /** Registers (once) and starts heartbeating. Resolves when registration finished or failed. */
@@ -74,12 +56,7 @@ export class WindowSession {
     } catch (err) {
       this.log.error(`Could not register this window in ${this.dir}: ${describeError(err)}; will retry with the next heartbeat`);
     }
-    if (!this.stopped) this.startTimer();
-  }
-
-  private startTimer(): void {
-    clearInterval(this.timer);
-    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    if (!this.stopped) this.heartbeats.start();
   }
 
   /** One heartbeat; skipped while the previous one still runs (a slow disk must not pile them up). */
@@ -98,8 +75,7 @@ export class WindowSession {
         } catch (err) {
           // Someone closed our record (a CLI `close`, a clean-up that raced us) or it vanished
           // without an archived copy: this window is still open, so it registers again.
-          const name = (err as Error).name;
-          if (name !== 'SessionClosedError' && name !== 'SessionNotFoundError') throw err;
+          if (!(err instanceof SessionClosedError || err instanceof SessionNotFoundError)) throw err;
           const old = this.id;
           const record = await this.store.create(this.identity());
           this.id = record.id;
@@ -126,14 +102,13 @@ export class WindowSession {
   setInterval(intervalMs: number): void {
     if (intervalMs === this.intervalMs) return;
     this.intervalMs = intervalMs;
-    if (this.timer) this.startTimer();
+    this.heartbeats.setInterval(intervalMs);
   }
 
   /** Stops heartbeating and marks the session closed. The returned promise is what deactivate waits for. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    await this.heartbeats.stop();
     await this.registering;
     const id = this.id;
     if (!id) return;

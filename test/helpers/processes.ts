@@ -1,4 +1,4 @@
-// Shared by unit tests that run the real CLI and real child processes: temp folders and
+// Shared by unit tests that run the real CLI, real child processes and real folders: temp folders and
 // children are tracked and removed/killed by cleanupTracked(), which a test file registers with
 // afterEach(cleanupTracked).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,9 +31,14 @@ export function trackChild<T extends ChildProcess>(child: T): T {
   return child;
 }
 
+/** A new, empty temp folder `sk-<prefix>-XXXXXX`, removed by cleanupTracked(). */
+export function tempDir(prefix: string): string {
+  return trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `sk-${prefix}-`)));
+}
+
 /** A fresh (not yet created) sessions folder inside a new tracked temp folder. */
 export function tempSessionsDir(prefix: string): string {
-  return path.join(trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `sk-${prefix}-`))), 'sessions');
+  return path.join(tempDir(prefix), 'sessions');
 }
 
 /** Runs the CLI as a real process (SESSION_KEEPER_DIR cleared); resolves with its exit code and output. */

@@ -132,7 +132,7 @@ describe('a real second host (UTS namespace)', { skip: !canUnshareUts && 'needs 
       assert.equal(l?.state, 'stale', `local dead pid: ${l?.reason}`);
       assert.equal(r?.state, 'active', `remote session with a recent heartbeat stays active although pid ${remote.pid} is dead here: ${r?.reason}`);
       const later = await new SessionStore(dir, { now: () => Date.now() + 60_000, cleanupOnCreate: false }).list();
-      assert.equal(later.find((x) => x.record.id === remote.id)?.state, 'unresponsive', 'no heartbeat past staleAfter: unresponsive, not stale');
+      assert.equal(later.find((x) => x.record.id === remote.id)?.state, 'unresponsive', 'no heartbeat past unresponsiveAfterMs: unresponsive, not stale');
       const expired = await new SessionStore(dir, { now: () => Date.now() + 25 * HOUR, cleanupOnCreate: false }).list();
       assert.equal(expired.find((x) => x.record.id === remote.id)?.state, 'stale', 'past the expiry: stale');
       assert.deepEqual(await store.cleanup(), [], 'the dead local session stays visible for the stale grace period');

@@ -31,7 +31,7 @@ describe('two windows on one server', { timeout: 180_000 }, () => {
     const own: string[] = [];
     for (const [i, page] of windows.entries()) {
       await openView(page, 'Session Keeper');
-      await eventually(() => statusBarText(page, 'sessionKeeper.status'), (text) => text === '2', `window ${i + 1} to count 2 sessions`);
+      await eventually(() => statusBarText(page, 'sessionKeeper.status'), (text) => text === '2 sessions', `window ${i + 1} to count 2 sessions`);
       const rows = await waitForTreeRow(page, /this window/);
       const self = rows.find((row) => row.description.includes('this window'));
       own.push(/pid (\d+)/.exec(self?.description ?? '')?.[1] ?? `none in ${JSON.stringify(rows)}`);

@@ -60,13 +60,35 @@ async function widenSideBar(page: Page, width: number): Promise<void> {
 }
 
 /**
+ * Where a row's age ends on screen and where the row's visible text area ends: the age is
+ * readable when it ends inside that area (a description that does not fit is cut at its end).
+ */
+async function ageOnScreen(page: Page, label: string): Promise<{ age: string; ageRight: number; visibleRight: number }> {
+  const row = page.locator('.part.sidebar .monaco-list-row', { hasText: label }).first();
+  return row.evaluate((el) => {
+    const desc = el.querySelector('.label-description');
+    const area = el.querySelector('.monaco-icon-label-container') ?? el;
+    // The first text node of the description (it may sit in a highlight span).
+    let first = desc?.firstChild ?? null;
+    while (first && first.nodeType !== 3 && first.firstChild) first = first.firstChild;
+    const match = /^(just now|\d+ s ago|\d+ min ago)/.exec(first?.textContent ?? '');
+    if (!first || !match) return { age: '', ageRight: Infinity, visibleRight: 0 };
+    const range = el.ownerDocument.createRange();
+    range.setStart(first, 0);
+    range.setEnd(first, match[0].length);
+    return { age: match[0], ageRight: range.getBoundingClientRect().right, visibleRight: area.getBoundingClientRect().right };
+  });
+}
+
+/**
  * Hovers a tree row until its tooltip shows. The workbench opens hovers after the pointer rests
  * and moves a little, so a single jump onto the row is not enough.
  */
 async function hoverRow(page: Page, label: string): Promise<string> {
   const box = await page.locator('.part.sidebar .monaco-list-row', { hasText: label }).locator('.label-name').boundingBox();
   assert.ok(box, `row ${label} on screen`);
-  const hover = page.locator('.monaco-hover.workbench-hover').filter({ hasText: 'Last heartbeat' }).first();
+  // This row's hover, not one another row left open under the pointer.
+  const hover = page.locator('.monaco-hover.workbench-hover').filter({ hasText: 'Last heartbeat' }).filter({ hasText: label }).first();
   for (let i = 0; i < 30 && !(await hover.isVisible()); i++) {
     await page.mouse.move(box.x + 10 + (i % 5), box.y + box.height / 2);
     await sleep(400);
@@ -111,6 +133,15 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  test('at the default side bar width a row shows its age first (the host of this machine left out)', async () => {
+    await openView(api, 'Session Keeper');
+    const rows = await eventually(() => sessionRows(api), (r) => r.some((x) => x.label === 'web-client'), 'the other window listed');
+    assert.match(rows.find((r) => r.label === 'web-client')?.description ?? '', /^(just now|\d+ s ago) · pid \d+$/);
+    const shown = await ageOnScreen(api, 'web-client');
+    assert.ok(shown.age !== '' && shown.ageRight <= shown.visibleRight, `the age is on screen: ${JSON.stringify(shown)}`);
+    await screenshot(api, 'sessions-view-default-width');
+  });
+
   test('two windows on one server list each other as active, each marking itself "this window"', async () => {
     for (const [page, self, peer] of [
       [api, 'api-server', 'web-client'],
@@ -121,11 +152,14 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
       const rows = await eventually(() => sessionRows(page), (r) => r.some((x) => x.label === peer) && r.some((x) => x.label === self), `${self} to list both windows`);
       const own = rows.find((r) => r.label === self);
       const theirs = rows.find((r) => r.label === peer);
-      assert.match(own?.description ?? '', /^this window · .+ · pid \d+ · (just now|\d+ s ago)$/);
-      assert.match(theirs?.description ?? '', /^[^·]+ · pid \d+ · (just now|\d+ s ago)$/);
+      assert.match(own?.description ?? '', /^(just now|\d+ s ago) · this window · pid \d+$/);
+      assert.match(theirs?.description ?? '', /^(just now|\d+ s ago) · pid \d+$/);
       assert.equal(groupOf(rows, self), 'Active');
       assert.equal(groupOf(rows, peer), 'Active');
-      assert.equal(await statusBarText(page, 'sessionKeeper.status'), '2');
+      assert.equal(await statusBarText(page, 'sessionKeeper.status'), '2 sessions');
+      const item = await statusBarItem(page, 'sessionKeeper.status');
+      assert.equal(item.ariaLabel, 'Session Keeper: 2 sessions');
+      assert.equal(await page.locator('.part.statusbar .statusbar-item[id$="sessionKeeper.status"].warning-kind').count(), 0, 'no warning colour when nothing needs action');
     }
   });
 
@@ -133,14 +167,25 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
     const id = cli(sessions, ['register', '--label', 'agent: nightly refactor', '--pid', String(other.pid), '--tool', 'claude-code']).trim();
     let rows = await eventually(() => sessionRows(api), (r) => groupOf(r, 'agent: nightly refactor') === 'Active', 'the agent under Active');
-    assert.match(rows.find((r) => r.label === 'agent: nightly refactor')?.description ?? '', new RegExp(`pid ${other.pid} · `));
+    assert.match(rows.find((r) => r.label === 'agent: nightly refactor')?.description ?? '', new RegExp(`^(just now|\\d+ s ago) · pid ${other.pid}( · |$)`));
+
+    // A click on the row opens the session's journal (the default action).
+    await api.locator('.part.sidebar .monaco-list-row', { hasText: 'agent: nightly refactor' }).first().click();
+    await api.locator('.tabs-container .tab', { hasText: `${id}.jsonl` }).waitFor({ timeout: 15_000 });
+    await api.locator('.editor-instance .view-lines', { hasText: '"created"' }).waitFor();
+    await screenshot(api, 'session-click-journal');
+    await runCommand(api, 'View: Close All Editors');
+    await openView(api, 'Session Keeper');
+    // The pointer rests away from the tree: its rows regroup below, and a hover must not open by chance.
+    await api.mouse.move(900, 700);
 
     const exited = new Promise((resolve) => other?.once('exit', resolve));
     other.kill('SIGKILL');
     await exited;
     rows = await eventually(() => sessionRows(api), (r) => groupOf(r, 'agent: nightly refactor') === 'Stale', 'the agent under Stale', 20_000);
     assert.equal(rows.find((r) => r.label === 'Stale')?.description, '1');
-    await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '3 · 1 stale', 'the status bar to count the stale session');
+    await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '3 sessions · 1 stale', 'the status bar to count the stale session');
+    assert.equal((await statusBarItem(api, 'sessionKeeper.status')).ariaLabel, 'Session Keeper: 3 sessions, 1 of them stale');
     const warned = await api.locator('.part.statusbar .statusbar-item[id$="sessionKeeper.status"].warning-kind').count();
     assert.equal(warned, 1, 'the status bar item has the warning background');
     await screenshot(api, 'sessions-view-stale');
@@ -156,7 +201,7 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     assert.equal(rows.find((r) => r.label === 'Archived')?.expanded, false, 'the Archived group starts collapsed');
     const days = fs.readdirSync(path.join(sessions, 'archive'));
     assert.ok(days.some((d) => fs.existsSync(path.join(sessions, 'archive', d, `${id}.json`))), `archived under archive/YYYY-MM-DD/ (${days.join(', ')})`);
-    await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '2', 'the status bar back to 2');
+    await eventually(() => statusBarText(api, 'sessionKeeper.status'), (t) => t === '2 sessions', 'the status bar back to 2');
     await clearNotifications(api);
   });
 
@@ -176,7 +221,7 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
       );
       assert.equal(groupOf(rows, 'ui-agent'), 'Active');
       assert.match(rows.find((r) => r.label === 'ui-agent')?.description ?? '', / · “reviewing PR 12” · in this folder$/);
-      assert.match(rows.find((r) => r.label === 'api-server')?.description ?? '', /^this window · .* · 1 other in this folder$/);
+      assert.match(rows.find((r) => r.label === 'api-server')?.description ?? '', /^(just now|\d+ s ago) · this window · pid \d+ · 1 other in this folder$/);
       await screenshot(api, 'sessions-view-mcp-agent');
     } finally {
       await client.close();
@@ -338,13 +383,28 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     fs.writeFileSync(sessions, 'not a folder\n');
     try {
       await api.locator('.part.sidebar .welcome-view-content', { hasText: 'cannot be read' }).waitFor({ timeout: 30_000 });
-      assert.equal(await statusBarText(api, 'sessionKeeper.status'), '?');
-      assert.equal((await statusBarItem(api, 'sessionKeeper.status')).ariaLabel.includes('Session Keeper'), true);
+      assert.equal(await statusBarText(api, 'sessionKeeper.status'), 'folder unreadable');
+      assert.equal((await statusBarItem(api, 'sessionKeeper.status')).ariaLabel, 'Session Keeper: the sessions folder cannot be read');
       await screenshot(api, 'welcome-unreadable');
     } finally {
       fs.rmSync(sessions);
       fs.renameSync(aside, sessions);
     }
     await eventually(() => sessionRows(api), (r) => r.some((x) => x.label === 'api-server'), 'the sessions to show again');
+  });
+
+  test('when this window is the only session the view says how to add an agent; a click copies the command', async () => {
+    await web.close();
+    // Every web-client session (before and after its reload) under Closed.
+    const webGroups = (rows: TreeRow[]): string[] =>
+      rows.flatMap((r, i) => (r.label === 'web-client' ? [rows.slice(0, i).reverse().find((g) => g.level === 1)?.label ?? ''] : []));
+    await eventually(() => sessionRows(api), (r) => webGroups(r).length > 0 && webGroups(r).every((g) => g === 'Closed'), 'web-client closed', 60_000);
+    await runCommand(api, 'Session Keeper: Archive All Stale Sessions');
+    const rows = await eventually(() => sessionRows(api), (r) => r.some((x) => x.label === 'Add an agent or tool:'), 'the hint row', 30_000);
+    assert.equal(rows.find((r) => r.label === 'Add an agent or tool:')?.description, 'session-keeper run --label my-agent -- <command>');
+    await screenshot(api, 'sessions-view-alone-hint');
+    await api.locator('.part.sidebar .monaco-list-row', { hasText: 'Add an agent or tool:' }).click();
+    await api.locator('.part.statusbar', { hasText: 'Copied: session-keeper run --label my-agent -- <command>' }).waitFor({ timeout: 15_000 });
+    await clearNotifications(api);
   });
 });

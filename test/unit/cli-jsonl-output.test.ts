@@ -6,19 +6,15 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { cleanupTracked, tempDir } from '../helpers/processes';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
 function fileWith(content: Buffer | string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-out-'));
-  dirs.push(dir);
+  const dir = tempDir('out');
   const file = path.join(dir, 'data.jsonl');
   fs.writeFileSync(file, content);
   return file;

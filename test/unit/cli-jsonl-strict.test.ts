@@ -5,20 +5,16 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { cleanupTracked, tempDir } from '../helpers/processes';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const RSS_PRELOAD = path.join(__dirname, '..', 'fixtures', 'max-rss-on-exit.js');
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
 function fileWith(content: Buffer | string, name = 'data.jsonl'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-strict-'));
-  dirs.push(dir);
+  const dir = tempDir('strict');
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   return file;

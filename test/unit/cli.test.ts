@@ -9,22 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { SessionStore } from '../../src/core/session-store';
+import { cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const CHILD = path.join(__dirname, '..', 'fixtures', 'cli-child.js');
 const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
 const posix = process.platform !== 'win32';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-cli-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = (): string => tempDirIn('cli');
 
 interface Result {
   code: number | null;
@@ -125,7 +119,7 @@ describe('help and usage errors', () => {
     assertCleanError(await cli(['register', '--pid', 'abc']), /--pid must be an integer/);
     assertCleanError(await cli(['register', '--label']), /argument missing/);
     assertCleanError(await cli(['heartbeat']), /expected exactly one session id/);
-    assertCleanError(await cli(['archive']), /expected session ids or --stale/);
+    assertCleanError(await cli(['archive']), /expected session ids, --stale or --prune-older-than DAYS/);
     assertCleanError(await cli(['archive', '--stale', uuidv4()]), /not both/);
     assertCleanError(await cli(['run', '--label', 'x']), /expected a command after --/);
   });

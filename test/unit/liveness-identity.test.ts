@@ -1,18 +1,18 @@
 // Which process a record's pid is, and whether it still runs: zombies, PID spaces (boot id, PID
 // namespace) and pid reuse told by start ticks rather than by the wall clock (issue 9, item 6).
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { v7 as uuidv7 } from 'uuid';
 import { judgeLiveness, needsProcessCheck, pidCheckScope } from '../../src/core/liveness';
 import { currentPidSpace, isDeadState, parseProcStat, ProcessProbe, type ProcessFacts } from '../../src/core/process-info';
 import { checkSessionRecord, type SessionRecord } from '../../src/core/session-record';
 import { ProcessNotRunningError, SessionStore } from '../../src/core/session-store';
+import { cleanupTracked, tempDir } from '../helpers/processes';
+import { sessionRecord } from '../helpers/records';
 
 const linux = process.platform === 'linux';
 const posix = process.platform !== 'win32';
@@ -23,25 +23,18 @@ const NS = 'pid:[4026531836]';
 const SPACE = { bootId: BOOT, pidNamespace: NS };
 
 function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    version: 1,
-    id: uuidv7(),
+  return sessionRecord({
     pid: 4242,
     processStartedAt: '2025-03-01T08:00:00.000Z',
     hostname: HOST,
-    user: 'ada',
-    label: 'x',
-    workspaceFolders: [],
-    tool: 't',
     createdAt: '2025-03-01T08:00:01.000Z',
     heartbeatAt: new Date(NOW - 2000).toISOString(),
-    heartbeatIntervalMs: 10_000,
-    closedAt: null,
     ...overrides,
-  };
+  });
 }
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'sk-identity-'));
+const tmp = (): string => tempDir('identity');
+afterEach(cleanupTracked);
 
 /**
  * A real zombie: `sh` starts a background sleep, prints its pid, then becomes `sleep` itself —

@@ -234,7 +234,7 @@ describe('4: a PID namespace whose /proc is the parent’s (unshare --pid --fork
 
 describe('5: timing settings of the extension become whole milliseconds', () => {
   test('1.001 s is 1001 ms, and the store accepts it at heartbeat and create', async () => {
-    const t = timingSettings({ heartbeatIntervalSeconds: 1.001, staleAfterSeconds: 30, expireAfterHours: 24, staleGraceMinutes: 10 });
+    const t = timingSettings({ heartbeatIntervalSeconds: 1.001, unresponsiveAfterSeconds: 30, expireAfterHours: 24, staleGraceMinutes: 10 });
     assert.equal(t.heartbeatIntervalMs, 1001);
     const dir = tempDir();
     const store = new SessionStore(dir, { cleanupOnCreate: false });
@@ -247,7 +247,7 @@ describe('5: timing settings of the extension become whole milliseconds', () => 
     const anyValue = fc.oneof(fc.double({ noNaN: false }), fc.integer(), fc.constant(undefined), fc.string());
     fc.assert(
       fc.property(anyValue, anyValue, anyValue, anyValue, (h, s, e, g) => {
-        const t = timingSettings({ heartbeatIntervalSeconds: h, staleAfterSeconds: s, expireAfterHours: e, staleGraceMinutes: g });
+        const t = timingSettings({ heartbeatIntervalSeconds: h, unresponsiveAfterSeconds: s, expireAfterHours: e, staleGraceMinutes: g });
         const record = { ...validRecord(), heartbeatIntervalMs: t.heartbeatIntervalMs, unresponsiveAfterMs: t.unresponsiveAfterMs ?? null, expireAfterMs: t.expireAfterMs };
         assert.equal(checkSessionRecord(record).ok, true, JSON.stringify(t));
         assert.equal(thresholdOrderProblem(record), null);

@@ -1,35 +1,27 @@
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
 import { formatDuration, heartbeatAge, judgeLiveness, needsProcessCheck } from '../../src/core/liveness';
 import type { SessionRecord } from '../../src/core/session-record';
 import { SessionStore } from '../../src/core/session-store';
+import { cleanupTracked, tempDir } from '../helpers/processes';
+import { sessionRecord } from '../helpers/records';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const HOST = 'this-host';
 
 function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    version: 1,
-    id: uuidv7(),
+  return sessionRecord({
     pid: 4242,
     processStartedAt: '2025-03-01T08:00:00.000Z',
     hostname: HOST,
-    user: 'ada',
-    label: 'x',
-    workspaceFolders: [],
-    tool: 't',
     createdAt: '2025-03-01T08:00:01.000Z',
     heartbeatAt: new Date(NOW - 5000).toISOString(),
-    heartbeatIntervalMs: 10_000,
-    closedAt: null,
     ...overrides,
-  };
+  });
 }
 
 const alive = { alive: true, startedAt: Date.parse('2025-03-01T08:00:00.400Z') };
@@ -165,7 +157,8 @@ describe('judgeLiveness (pure)', () => {
 
 /** Real processes, real files: what list() says about them. */
 describe('liveness of real sessions', () => {
-  const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'sk-liveness-'));
+  const tmp = (): string => tempDir('liveness');
+  afterEach(cleanupTracked);
 
   test('a session of a process that died is stale; reason names the pid', async () => {
     const dir = tmp();

@@ -15,20 +15,15 @@ import { SessionStore } from '../../src/core/session-store';
 import { isWrapper } from '../../src/mcp/agent-session';
 import { refuseLossyNumbers, ToolInputError } from '../../src/mcp/tools';
 import { waitForLine } from '../fixtures/lock-helpers';
+import { cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const AGENT = path.join(__dirname, '..', 'fixtures', 'mcp-agent.js');
 const posix = process.platform !== 'win32';
 
-const temps: string[] = [];
-after(() => {
-  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(prefix: string): string {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `sk-mcp-${prefix}-`)));
-  temps.push(d);
-  return d;
-}
+after(cleanupTracked);
+/** A temp folder by its real path (the server reports real paths). */
+const tempDir = (prefix: string): string => fs.realpathSync(tempDirIn(`mcp-${prefix}`));
 
 interface Agent {
   client: Client;

@@ -4,7 +4,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { v4 as uuidv4, version as uuidVersion } from 'uuid';
 import { withLock } from '../../src/core/lock';
@@ -18,18 +17,14 @@ import {
   type SessionProblem,
   type StoreOptions,
 } from '../../src/core/session-store';
+import { cleanupTracked, tempSessionsDir } from '../helpers/processes';
 
 const posix = process.platform !== 'win32';
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTracked);
 
 /** A fresh sessions directory path (not created: the store creates it). */
 function sessionsDir(): string {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-store-'));
-  dirs.push(base);
-  return path.join(base, 'sessions');
+  return tempSessionsDir('store');
 }
 
 function store(dir: string, options: StoreOptions = {}): SessionStore {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { escapeMarkdown, sanitizeText, truncate } from '../../src/ui/text-safety';
 import { formatAge } from '../../src/ui/relative-time';
 import { describeSession } from '../../src/ui/session-text';
-import { folderNeighbours, folderOverlaps } from '../../src/ui/shared-folders';
+import { folderNeighbours, folderOverlaps } from '../../src/core/shared-folders';
 import type { SessionInfo } from '../../src/core/session-store';
 
 function info(overrides: Partial<SessionInfo['record']> = {}, rest: Partial<SessionInfo> = {}): SessionInfo {
@@ -84,15 +84,16 @@ describe('formatAge', () => {
 });
 
 describe('describeSession', () => {
-  test('description is host · pid · age, with "this window" first for our own session', () => {
-    assert.equal(describeSession(info(), { self: false }).description, 'build-01 · pid 4242 · 10 s ago');
-    assert.equal(describeSession(info(), { self: true }).description, 'this window · build-01 · pid 4242 · 10 s ago');
+  test('description is age · pid · host, "this window" after the age on our own row, the host left out when it is this machine', () => {
+    assert.equal(describeSession(info(), { self: false, localHost: 'laptop' }).description, '10 s ago · pid 4242 · build-01');
+    assert.equal(describeSession(info(), { self: true, localHost: 'laptop' }).description, '10 s ago · this window · pid 4242 · build-01');
+    assert.equal(describeSession(info(), { self: false, localHost: 'build-01' }).description, '10 s ago · pid 4242');
   });
 
   test('a closed session says when it closed', () => {
-    const now = Date.parse('2025-01-01T00:10:00.000Z');
-    const text = describeSession(info({ closedAt: '2025-01-01T00:05:00.000Z' }, { state: 'closed' }), { self: false, now });
-    assert.equal(text.description, 'build-01 · pid 4242 · closed 5 min ago');
+    // Listed at 00:10, ten minutes after its last heartbeat: the age the store measured.
+    const text = describeSession(info({ closedAt: '2025-01-01T00:05:00.000Z' }, { state: 'closed', heartbeatAgeMs: 600_000 }), { self: false, localHost: 'laptop' });
+    assert.equal(text.description, 'closed 5 min ago · pid 4242 · build-01');
   });
 
   test('a hostile label is sanitized in the row and escaped in the tooltip', () => {

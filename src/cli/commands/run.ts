@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { errorText } from '../../core/error-text';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { HeartbeatLoop } from '../../core/heartbeat-loop';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, LIMITS } from '../../core/session-record';
 import { ProcessNotRunningError } from '../../core/session-store';
 import { parseCommand, splitRunArgs, stringOption } from '../args';
@@ -110,23 +111,19 @@ async function superviseSession(
     return;
   }
   const warned = new Set<string>();
-  const beat = async (): Promise<void> => {
-    try {
-      await store.heartbeat(id);
-    } catch (err) {
+  const heartbeats = new HeartbeatLoop({
+    intervalMs: input.heartbeatIntervalMs,
+    beat: async () => void (await store.heartbeat(id)),
+    onError: (err) => {
       const message = (err as Error).message;
       // Once per distinct error: a heartbeat every few seconds must not flood the terminal.
       if (!warned.has(message)) printWarning(ctx, `run: heartbeat of session ${id} failed: ${message}`);
       warned.add(message);
-    }
-  };
-  let inFlight: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    inFlight = inFlight.then(beat);
-  }, input.heartbeatIntervalMs);
+    },
+  });
+  heartbeats.start();
   await exited;
-  clearInterval(timer);
-  await inFlight;
+  await heartbeats.stop();
   try {
     await store.close(id);
   } catch (err) {

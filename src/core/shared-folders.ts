@@ -1,10 +1,13 @@
-// Which sessions work in the same folders as this window: the tree marks them ("2 others in
-// this folder") so two agents about to edit one repository are seen before they collide.
-// Pure (no vscode import) so it is unit-tested under Node.
+// Which sessions work in the same folders: the tree marks them ("2 others in this folder") and
+// the MCP server's list_sessions sets sharesWorkspace, so two agents about to edit one
+// repository are seen before they collide. One rule for both readers, here.
 import * as path from 'node:path';
-import type { SessionInfo } from '../core/session-store';
+import type { SessionInfo } from './session-store';
 
-/** Two folders overlap when they are the same or one contains the other. */
+/**
+ * Two folders overlap when they are the same or one contains the other (after `path.resolve`;
+ * `/src/api` and `/src/apix` do not; a folder named `..x` inside is inside).
+ */
 export function folderOverlaps(a: string, b: string): boolean {
   const rel = path.relative(path.resolve(a), path.resolve(b));
   const back = path.relative(path.resolve(b), path.resolve(a));

@@ -1,0 +1,65 @@
+// What the status bar entry says, to the eye and to a screen reader, and when it asks for
+// attention. Pure (no vscode import): unit-tested under Node; status-bar.ts only shows it.
+import type { ModelSnapshot } from './sessions-model';
+import { countOf } from './relative-time';
+import { escapeMarkdown } from './text-safety';
+
+export interface SessionCounts {
+  active: number;
+  unresponsive: number;
+  stale: number;
+  closed: number;
+}
+
+/** The live sessions of the main folder by state (archived ones are not in the live listing). */
+export function countSessions(snapshot: ModelSnapshot): SessionCounts {
+  const counts: SessionCounts = { active: 0, unresponsive: 0, stale: 0, closed: 0 };
+  for (const s of snapshot.main.sessions) if (s.state in counts) counts[s.state]++;
+  return counts;
+}
+
+export interface StatusBarView {
+  /** With the codicon, e.g. "$(pulse) 4 sessions · 1 stale". */
+  text: string;
+  /** What a screen reader says, e.g. "Session Keeper: 4 sessions, 1 of them stale". */
+  ariaLabel: string;
+  /** Markdown for the hover; every path and message escaped. */
+  tooltip: string;
+  /**
+   * The warning colour, only for what needs the person to act: stale sessions (a process
+   * died and left its record: Archive All Stale) and an unreadable folder (fix the setting).
+   * Unresponsive sessions may recover on their own and closed ones are done: no colour.
+   */
+  warning: boolean;
+}
+
+/**
+ * The status bar entry for a listing: the sessions that are running or should be (active,
+ * unresponsive, stale), and the stale ones among them when there are any.
+ */
+export function statusBarView(snapshot: ModelSnapshot): StatusBarView {
+  const { main } = snapshot;
+  if (main.error !== null) {
+    return {
+      text: '$(pulse) folder unreadable',
+      ariaLabel: 'Session Keeper: the sessions folder cannot be read',
+      tooltip: `**Session Keeper**\n\nCannot read ${escapeMarkdown(main.dir, 300)}: ${escapeMarkdown(main.error, 300)}\n\nClick to show the sessions.`,
+      warning: true,
+    };
+  }
+  const c = countSessions(snapshot);
+  const running = countOf(c.active + c.unresponsive + c.stale, 'session');
+  const text = c.stale > 0 ? `${running} · ${c.stale} stale` : running;
+  const detail = [
+    `${c.active} active`,
+    `${c.unresponsive} unresponsive`,
+    `${c.stale} stale`,
+    `${c.closed} closed`,
+  ].join(' · ');
+  return {
+    text: `$(pulse) ${text}`,
+    ariaLabel: `Session Keeper: ${running}${c.stale > 0 ? `, ${c.stale} of them stale` : ''}`,
+    tooltip: `**Session Keeper**\n\n${detail}\n\nFolder: ${escapeMarkdown(main.dir, 300)}\n\nClick to show the sessions.`,
+    warning: c.stale > 0,
+  };
+}
