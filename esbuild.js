@@ -79,6 +79,8 @@ const builds = [
     plugins: [...common.plugins, mcpExternalPlugin],
   },
   { ...common, entryPoints: ['src/mcp/command.ts'], outfile: 'dist/mcp.js' },
+  // The parallel scan's worker thread (src/core/jsonl-parallel.ts finds it next to the CLI).
+  { ...common, entryPoints: ['src/core/jsonl-range-worker.ts'], outfile: 'dist/jsonl-range-worker.js' },
   { ...common, entryPoints: ['src/lib/index.ts'], outfile: 'dist/lib/index.js', plugins: [...common.plugins, esmWrapperPlugin] },
 ];
 

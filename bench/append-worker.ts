@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as lockfile from 'proper-lockfile';
 import { nextMessage, sendMessage, sendReady } from './child';
-import { hasCore, loadCore, type AppendModule, type LockModule } from './core';
+import { hasCore, loadCore, type AppendModule, type LockModule, type LockTimingsModule } from './core';
+import type { LockPhaseRecord } from '../src/core/lock-timings';
 
 /**
  * Child process for figure 3: on each "run" request, appends ~1 KB records to one shared file
@@ -22,6 +23,8 @@ export interface AppendRun {
   lock?: Record<string, number>;
   /** Keep going this long between appends (ms), as an application that does other work would. */
   thinkMs?: number;
+  /** Record the lock's per-phase timings (src/core/lock-timings.ts); off for timed runs. */
+  timings?: boolean;
 }
 
 export interface AppendWorkerResult {
@@ -34,6 +37,11 @@ export interface AppendWorkerResult {
   opMs: number[];
   /** Whether waitMs is the exact acquire time (false: the whole call, an upper bound). */
   waitExact: boolean;
+  /** Seqs 0..attempted-1 were tried; all but failedSeqs were acknowledged (for the exactly-once check). */
+  attempted: number;
+  failedSeqs: number[];
+  /** The lock's per-phase timings of each appendJsonl, when AppendRun.timings asked for them. */
+  phases?: LockPhaseRecord[];
 }
 
 
@@ -77,9 +85,12 @@ function instrumentWithLock(): { lastWait(): number | null } | null {
 
 async function runOnce(writer: number, run: AppendRun, append: AppendModule['appendJsonl'] | null, probe: ReturnType<typeof instrumentWithLock>): Promise<AppendWorkerResult> {
   await new Promise((r) => setTimeout(r, Math.max(0, run.startAt - Date.now())));
-  const result: AppendWorkerResult = { writer, ok: 0, failed: {}, waitMs: [], opMs: [], waitExact: true };
+  const result: AppendWorkerResult = { writer, ok: 0, failed: {}, waitMs: [], opMs: [], waitExact: true, attempted: 0, failedSeqs: [] };
+  const timings = run.timings && hasCore('lock-timings') ? loadCore<LockTimingsModule>('lock-timings') : null;
+  timings?.startLockTimings();
   const end = performance.now() + run.durationMs;
   for (let seq = 0; performance.now() < end; seq++) {
+    result.attempted = seq + 1;
     const rec = record(writer, seq);
     const t0 = performance.now();
     try {
@@ -106,8 +117,13 @@ async function runOnce(writer: number, run: AppendRun, append: AppendModule['app
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
       result.failed[code] = (result.failed[code] ?? 0) + 1;
+      result.failedSeqs.push(seq);
     }
     if (run.thinkMs) await new Promise((r) => setTimeout(r, run.thinkMs));
+  }
+  if (timings) {
+    result.phases = timings.takeLockTimings();
+    timings.stopLockTimings();
   }
   return result;
 }

@@ -34,4 +34,5 @@ export type ReaderModule = typeof import('../src/core/jsonl-reader');
 export type RepairModule = typeof import('../src/core/jsonl-repair');
 export type AppendModule = typeof import('../src/core/jsonl-append');
 export type LockModule = typeof import('../src/core/lock');
+export type LockTimingsModule = typeof import('../src/core/lock-timings');
 export type StoreModule = typeof import('../src/core/session-store');

@@ -1,6 +1,7 @@
 import { runWorker, startWorker } from './child';
 import type { BenchContext } from './context';
 import { hasCore } from './core';
+import { jsonlPeers } from './fig-jsonl-peers';
 import { ensureJsonlData, type JsonlDataParams } from './jsonl-data';
 import type { JsonlVariant, JsonlWorkerResult } from './jsonl-worker';
 import { atLeast, lessThan, ratio, type FigureResult, type Row } from './results';
@@ -8,7 +9,9 @@ import { median } from './stats';
 
 /**
  * Figure 1: the self-healing streaming reader against the two ways people usually read JSONL,
- * with plain fs.read as the ceiling, and its memory on a file too big for readFileSync.
+ * with plain fs.read as the ceiling, and its memory on a file too big for readFileSync; then
+ * `check` and the readers beside DuckDB, ndjson and the in-process bound on three kinds of data
+ * (fig-jsonl-peers.ts).
  */
 
 export function jsonlParams(quick: boolean, bytes?: number): JsonlDataParams {
@@ -138,12 +141,21 @@ export async function figureJsonlRead(ctx: BenchContext): Promise<FigureResult> 
   } else {
     notes.push('Quick mode: the 1 GB memory check is skipped.');
   }
+  let tables: FigureResult['tables'] = [];
+  if (coreReady) {
+    const peers = await jsonlPeers(ctx);
+    rows.push(...peers.rows);
+    notes.push(...peers.notes);
+    tables = peers.tables;
+    details.peers = peers.details;
+  }
   return {
     id: 1,
     title: 'JSONL reading',
     params: { fileMB: params.bytes / 1e6, recordBytes: params.recordBytes, corruptFraction: params.corruptFraction, runs },
     rows,
     notes,
+    tables,
     details,
   };
 }

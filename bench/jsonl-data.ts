@@ -3,14 +3,24 @@ import * as path from 'node:path';
 import { Prng } from './prng';
 
 /**
- * Deterministic JSONL test data: ~1 KB chat-log-like records with a fraction of corrupted lines
- * of the kinds a crash or a bad writer leaves behind. Files are cached by their parameters.
+ * Deterministic JSONL test data with a fraction of corrupted lines of the kinds a crash or a bad
+ * writer leaves behind. Files are cached by their parameters. Three kinds of records:
+ * - 'chat' (the default, and the original data set): ~1 KB chat-log-like records, mostly ASCII
+ *   words with 2 % non-ASCII ones;
+ * - 'intl': the same shape, but most words non-ASCII (Cyrillic, CJK, accented Latin, emoji), so
+ *   UTF-8 decoding dominates a reader that decodes;
+ * - 'agent': ~20 KB agent transcript records: a tool call with nested arguments and a long tool
+ *   output (source code and logs with escaped newlines, quotes and tabs).
  */
+export type JsonlDataKind = 'chat' | 'intl' | 'agent';
+
 export interface JsonlDataParams {
   bytes: number; // target size; the file ends at the first record boundary past it
   recordBytes: number; // average record size
   corruptFraction: number; // share of lines that are corrupted
   seed: number;
+  /** Record shape; absent means 'chat'. */
+  kind?: JsonlDataKind;
 }
 
 export interface JsonlDataMeta {
@@ -37,10 +47,32 @@ const WORDS = (
 ).split(' ');
 // A little non-ASCII text, as real chat logs have, so UTF-8 decoding is exercised.
 const NON_ASCII = ['café', 'naïve', 'größe', '日本語', 'данные', '🙂', '✓', 'ß'];
+// For 'intl': whole sentences' worth of non-ASCII words.
+const INTL_WORDS = (
+  'сессия блокировка окно агент сервер запись журнал ошибка данные файл строка ' +
+  '会话 锁定 窗口 代理 服务器 记录 日志 错误 数据 文件 ' +
+  'セッション ロック ウィンドウ エージェント 記録 ' +
+  'größe straße café naïve élève façade déjà ' +
+  '🙂 ✓ → … « » 🚀'
+).split(' ');
+// For 'agent': the lines a tool's output is made of.
+const CODE_LINES = [
+  'export async function readRecords(file: string): Promise<Record[]> {',
+  '  const text = await fs.promises.readFile(file, "utf8");',
+  "  return text.split('\\n').filter(Boolean).map((l) => JSON.parse(l));",
+  '}',
+  '\tat Object.<anonymous> (/home/user/project/src/index.ts:42:13)',
+  'npm ERR! code ELIFECYCLE',
+  '  if (err && err.code === "ENOENT") { return []; }',
+  '    ✓ parses a torn tail (3 ms)',
+  'diff --git a/src/core/lock.ts b/src/core/lock.ts',
+  '@@ -10,7 +10,8 @@ import { constants } from "node:fs";',
+];
 
 export function dataFileName(p: JsonlDataParams): string {
   const mb = Math.round(p.bytes / 1e6);
-  return `jsonl-${mb}MB-r${p.recordBytes}-c${p.corruptFraction}-s${p.seed}-v${GENERATOR_VERSION}.jsonl`;
+  const kind = p.kind === undefined || p.kind === 'chat' ? '' : `-${p.kind}`;
+  return `jsonl${kind}-${mb}MB-r${p.recordBytes}-c${p.corruptFraction}-s${p.seed}-v${GENERATOR_VERSION}.jsonl`;
 }
 
 /** The path of the data file for these parameters, generating it first unless cached. */
@@ -59,7 +91,8 @@ export function ensureJsonlData(dir: string, params: JsonlDataParams): { file: s
   return { file, meta };
 }
 
-function makeRecord(rng: Prng, seq: number, recordBytes: number): string {
+function makeRecord(rng: Prng, seq: number, recordBytes: number, kind: JsonlDataKind = 'chat'): string {
+  if (kind === 'agent') return makeAgentRecord(rng, seq, recordBytes);
   const target = rng.int(Math.round(recordBytes * 0.6), Math.round(recordBytes * 1.4));
   const words: string[] = [];
   let len = 0;
@@ -73,11 +106,35 @@ function makeRecord(rng: Prng, seq: number, recordBytes: number): string {
   };
   const base = JSON.stringify(head).length + 12; // + ,"text":"" }
   while (base + len < target) {
-    const w = rng.next() < 0.02 ? rng.pick(NON_ASCII) : rng.pick(WORDS);
+    const w = kind === 'intl' ? (rng.next() < 0.8 ? rng.pick(INTL_WORDS) : rng.pick(WORDS)) : rng.next() < 0.02 ? rng.pick(NON_ASCII) : rng.pick(WORDS);
     words.push(w);
     len += w.length + 1;
   }
   return JSON.stringify({ ...head, text: words.join(' ') });
+}
+
+/** An agent transcript record: a tool call with arguments and its (long) output. */
+function makeAgentRecord(rng: Prng, seq: number, recordBytes: number): string {
+  const target = rng.int(Math.round(recordBytes * 0.5), Math.round(recordBytes * 1.5));
+  const lines: string[] = [];
+  let len = 0;
+  while (len < target - 400) {
+    const l = rng.pick(CODE_LINES);
+    lines.push(l);
+    len += l.length + 2;
+  }
+  return JSON.stringify({
+    seq,
+    ts: new Date(Date.UTC(2025, 0, 1) + seq * 997).toISOString(),
+    type: 'tool_result',
+    agent: { id: `agent-${rng.int(1, 64)}`, model: rng.pick(['large', 'small']), depth: rng.int(0, 3) },
+    call: {
+      tool: rng.pick(['bash', 'read_file', 'grep', 'edit']),
+      args: { path: `src/${rng.pick(WORDS)}/${rng.pick(WORDS)}.ts`, limits: [rng.int(1, 100), rng.int(100, 9000)], recursive: rng.next() < 0.5 },
+    },
+    usage: { input: rng.int(100, 200000), output: rng.int(1, 8000), cost: rng.int(1, 99999) / 1e4 },
+    output: lines.join('\n'),
+  });
 }
 
 function corrupt(rng: Prng, kind: CorruptionKind, record: string, next: string): Buffer {
@@ -117,12 +174,12 @@ function generate(file: string, params: JsonlDataParams): JsonlDataMeta {
   };
   try {
     while (bytes < params.bytes) {
-      const record = makeRecord(rng, seq++, params.recordBytes);
+      const record = makeRecord(rng, seq++, params.recordBytes, params.kind);
       let line: Buffer;
       if (rng.next() < params.corruptFraction) {
         const kind = rng.pick(CORRUPTION_KINDS);
         byKind[kind]++;
-        line = corrupt(rng, kind, record, makeRecord(rng, seq++, params.recordBytes));
+        line = corrupt(rng, kind, record, makeRecord(rng, seq++, params.recordBytes, params.kind));
       } else {
         good++;
         line = Buffer.from(record + '\n');

@@ -18,7 +18,8 @@ function fmtRatio(r: number | null | undefined): string {
 function passText(row: Row): string {
   if (!row.target) return '';
   if (row.target.pass === null) return 'n/m';
-  return row.target.pass ? 'PASS' : 'FAIL';
+  const verdict = row.target.pass ? 'PASS' : 'FAIL';
+  return row.target.unreliable ? `${verdict} (unreliable: ${row.target.unreliable})` : verdict;
 }
 
 interface Cells {
@@ -101,6 +102,11 @@ export function markdown(results: BenchResults): string {
       'files are generated once into the gitignored `bench/data/`), or `npm run bench -- --quick` for small sizes and ' +
       'short durations (under 30 s, no 1 GB file, no VS Code). `--only 1,3` runs some figures, `--out DIR` writes the ' +
       'two result files to DIR instead of `bench/results.json` and this file. Raw per-run numbers are in `bench/results.json`.',
+    '',
+    'The JSONL peers of figure 1 (check, DuckDB, ndjson, the in-process bound, the editor diagnostics) at full size, ' +
+      'on a quiet machine, are part of `npm run bench`; alone they are one command: `npm run bench -- --only 1 --out DIR` ' +
+      '(three 200 MB data sets and a 1 GB one, generated once; dist/ is rebuilt first when src/ is newer, since check runs ' +
+      'as the shipped CLI). With `SESSION_KEEPER_BENCH_JSONL_MB=50` the peers use 50 MB files instead.',
     '',
     `**Targets: ${s.passed} passed, ${s.failed} failed, ${s.notMeasured} not measured (of ${s.targets}).**`,
     '',

@@ -5,6 +5,8 @@ import type { MachineInfo } from './machine';
 export interface Target {
   text: string; // e.g. ">= 0.9x readFileSync+split"
   pass: boolean | null; // null: not measured
+  /** Why this verdict cannot be trusted (e.g. the machine was loaded above its core count). */
+  unreliable?: string;
 }
 
 export interface Row {

@@ -9,6 +9,8 @@ import { registerCommands } from './ui/commands';
 import { SessionContextKeys } from './ui/context-keys';
 import { JSONL_SELECTOR, JsonlRepairCodeActions } from './ui/jsonl-code-actions';
 import { JsonlDiagnostics } from './ui/jsonl-diagnostics';
+import { registerHelpCommands } from './ui/help-commands';
+import { WarningMutes } from './ui/warning-mutes';
 import { createLog } from './ui/log';
 import { RuntimeConfig } from './ui/runtime-config';
 import { affectsSettings } from './ui/settings';
@@ -36,7 +38,8 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const statusBar = new SessionStatusBar(model);
   const notifier = new StaleNotifier(model, () => config.settings.notifyOnStale);
-  const diagnostics = new JsonlDiagnostics(log);
+  const mutes = new WarningMutes(context.globalState);
+  const diagnostics = new JsonlDiagnostics(log, mutes);
   const contextKeys = new SessionContextKeys();
   const watchedDirs = (): string[] => {
     const { main, extras } = stores();
@@ -64,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
       refresh: () => model.reload(),
       afterRepair: () => refresher.now(),
     }),
+    ...registerHelpCommands(log, mutes, () => stores().main.dir),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
       const { before, after } = config.reload();

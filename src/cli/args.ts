@@ -2,6 +2,7 @@
 // parseArgs, strict). Every mistake becomes a UsageError with one clear line.
 import { parseArgs } from 'node:util';
 import { UsageError } from './context';
+import { didYouMean } from './suggest';
 
 export interface GlobalArgs {
   dir: string | undefined;
@@ -28,7 +29,9 @@ export function parseGlobal(argv: string[]): GlobalArgs {
     } else if (a === '--version' || a === '-V') {
       out.version = true;
     } else if (a.startsWith('-')) {
-      throw new UsageError(`unknown option ${a} (options of a command go after the command name)`);
+      const name = a.split('=')[0] as string;
+      const hint = didYouMean(name, ['--dir', '--help', '--version']);
+      throw new UsageError(`unknown option ${a}${hint || ' (options of a command go after the command name)'}`);
     } else {
       out.command = a;
       out.rest = argv.slice(i + 1);
@@ -59,7 +62,10 @@ export function parseCommand(command: string, args: string[], options: OptionSpe
   } catch (err) {
     // parseArgs' messages are clear but long; keep the first sentence.
     const message = /^[^\n]*?\.(?=\s|$)/.exec((err as Error).message)?.[0] ?? (err as Error).message;
-    throw new UsageError(`${command}: ${message}`, command);
+    const unknown = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
+    const known = [...Object.keys(options), 'dir', 'help'].map((o) => `--${o}`);
+    const hint = unknown === undefined ? '' : didYouMean(unknown.split('=')[0] as string, known);
+    throw new UsageError(`${command}: ${hint ? `${message.replace(/\.$/, '')}${hint}` : message}`, command);
   }
 }
 

@@ -122,7 +122,7 @@ Options:
 Appends the JSON value as one line to FILE (created 0600 if missing) while holding FILE's lock,
 so concurrent writers never interleave. Invalid JSON is refused (exit 2) and nothing is written.
 `,
-  check: `Usage: session-keeper check FILE [--json] [--max-line-bytes N]
+  check: `Usage: session-keeper check FILE [--json] [--max-line-bytes N] [--threads N]
 
 Reads FILE as JSONL and reports the number of records, corrupted lines and their ratio, and each
 problem with its line number and byte offset. Exit 0 only if FILE is strict JSON Lines (one JSON
@@ -136,6 +136,8 @@ Options:
   --max-line-bytes N    lines longer than N bytes (default 16777216) are validated by streaming
                         instead of being read: valid ones count as records, others as too-long;
                         a line's bytes include the '\\r' of CRLF and a BOM on the first line
+  --threads N           threads for a large file (default: the cores, at most 4; 1 = one thread);
+                        the result is the same with any number
 `,
   repair: `Usage: session-keeper repair FILE [--json] [--max-line-bytes N]
 

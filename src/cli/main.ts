@@ -14,6 +14,8 @@ import { runCommand } from './commands/run';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CliIo, type CommandContext } from './context';
 import { commandHelp, globalHelp } from './help';
 import { packageVersion } from './version';
+import { didYouMean } from './suggest';
+import { errorText } from '../core/error-text';
 
 type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
 
@@ -62,7 +64,7 @@ export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext
       throw new UsageError('expected a command; see session-keeper --help');
     }
     const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; see session-keeper --help`);
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}${didYouMean(command, [...Object.keys(COMMANDS), 'help'])}; see session-keeper --help`);
     if (global.help || wantsHelp(command, rest)) {
       io.stdout(commandHelp(command) ?? globalHelp());
       return EXIT_OK;
@@ -81,7 +83,7 @@ export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext
       return EXIT_ERROR;
     }
     // Errors are expected here (missing files, locks held, bad ids): one line, no stack.
-    printError(io, (err as Error)?.message ?? String(err));
+    printError(io, errorText(err));
     return EXIT_ERROR;
   }
 }

@@ -1,14 +1,17 @@
 /**
- * The JSONL push parser behind the streaming, self-healing reader (jsonl-reader.ts) and repair.
+ * The JSONL push parser behind the streaming, self-healing reader (jsonl-reader.ts), the
+ * parallel scan (jsonl-parallel.ts), repair and the editor's diagnostics.
  *
  * Memory stays bounded whatever the file size: bytes arrive in chunks, and a line is only ever
  * buffered up to `maxLineBytes`; a longer line is streamed through a syntax validator
  * (json-syntax.ts) without being held: valid, it is an oversized record (counted, value not
  * read), else 'too-long'.
  *
- * The fast path per line is: find '\n' (memchr), decode the slice, JSON.parse. Everything else
- * (UTF-8 validation per line, salvage of damaged lines) only runs when that fails, or, for
- * UTF-8, when the cheap whole-chunk check says the chunk has invalid bytes somewhere.
+ * The fast path per line is: find '\n' (memchr), then either decode the slice and JSON.parse it
+ * (when values are wanted), or, with `values: false`, check its syntax on the bytes
+ * (json-bytes.ts), which neither decodes nor allocates. UTF-8 is checked once per block of lines
+ * (vectorised); per line only when the block has invalid bytes somewhere. A line that fails goes
+ * to the classification of damaged lines (jsonl-damage.ts).
  *
  * What the reader accepts and how it classifies bytes (repair relies on this exactly):
  * - A file in UTF-16 or UTF-32 (by its byte-order mark, or by its JSON structure without one:
@@ -22,14 +25,8 @@
  * - A line that is empty or only JSON whitespace is blank: not corrupt, reported 'blank-line'.
  * - A line that JSON.parse accepts and that is valid UTF-8 is one record; its span is the whole
  *   line content (including any JSON whitespace around the value).
- * - Otherwise the line is damaged. Bare CRs inside it split it into segments ('cr-line-end',
- *   CR-only line endings: a raw CR is never inside a JSON string). Each segment keeps only what
- *   the rule in jsonl-salvage.ts allows (fused objects/arrays spanning it, or a whole object
- *   after a torn record start), as records marked `recovered`; several values kept from one
- *   segment are also a 'fused-values' problem. The rest of the segment is damage: runs of NUL
- *   bytes are 'nul-bytes'; each piece between them, less surrounding whitespace, is
- *   'torn-tail' if it runs to the end of a tail without '\n', else 'invalid-utf8' if it is not
- *   valid UTF-8, else 'invalid-json'.
+ * - Otherwise the line is damaged, and jsonl-damage.ts classifies its bytes (records kept from
+ *   it, format problems, damage).
  * - A line longer than `maxLineBytes` (counting any '\r') is an oversized record or 'too-long'.
  * So every byte of the file is exactly one of: inside a record's span (oversized included),
  * inside a damage problem's span, or formatting (the BOM, '\n', the '\r' of a line ending,
@@ -40,101 +37,34 @@
  * line breaks, a BOM, blank lines) lose nothing, so they count in `problemCount` and
  * `problemsByKind` but never in `corrupted`: a file is strict JSON Lines iff problemCount is 0.
  * A UTF-16/32 file counts all its lines (line feeds as code units) as corrupted.
+ *
+ * Why one file of about 470 lines: the push loop, the streaming of over-long lines and the
+ * encoding sniff share the carry-over state of the unfinished line; the vocabulary
+ * (jsonl-problems.ts) and the classification of damaged lines (jsonl-damage.ts) are apart.
+ *
+ * Lines depend on nothing before them but their start: so a file can be parsed in byte ranges
+ * split after a '\n' (`startOffset`, `utf8Known`), and the ranges' results merged in order are
+ * the whole file's (jsonl-parallel.ts relies on this).
  */
 import { isUtf8 } from 'node:buffer';
+import { isJsonTextOfValidUtf8 } from './json-bytes';
 import { JsonSyntaxValidator } from './json-syntax';
-import { salvageSegment } from './jsonl-salvage';
+import { classifyDamagedLine, type DamageOutput, type Utf8Slicer } from './jsonl-damage';
+import {
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  MESSAGES,
+  WARN_RATIO,
+  emptyStats,
+  type JsonlProblem,
+  type JsonlStats,
+  type ProblemKind,
+} from './jsonl-problems';
 import { CodeUnitLineCounter, bomLength, detectEncoding, type NonUtf8Encoding } from './text-encoding';
 
 export { detectEncoding, type NonUtf8Encoding } from './text-encoding';
+export * from './jsonl-problems';
 
-/**
- * Damage kinds (bytes repair moves to the quarantine): 'invalid-json', 'invalid-utf8',
- * 'nul-bytes', 'too-long', 'torn-tail'; 'not-utf8' (the whole file is UTF-16 or UTF-32, named
- * in the problem's `encoding`; repair refuses it).
- * Format kinds (see FORMAT_PROBLEM_KINDS: nothing is lost, repair rewrites the line in strict
- * form): 'fused-values', 'cr-line-end', 'utf8-bom', 'blank-line'.
- */
-export type ProblemKind =
-  | 'invalid-json'
-  | 'invalid-utf8'
-  | 'nul-bytes'
-  | 'too-long'
-  | 'torn-tail'
-  | 'not-utf8'
-  | 'fused-values'
-  | 'cr-line-end'
-  | 'utf8-bom'
-  | 'blank-line';
-
-/**
- * Kinds that break strict JSON Lines (exactly one value on every line, '\n' or '\r\n' endings,
- * no BOM: what a reader that JSON-parses each line accepts) without damaging data. Their spans
- * mark where (a fused line's values; the bare CRs; the BOM; a blank line with its ending), may
- * overlap record spans, hold no quarantined bytes, and do not count as corrupted lines.
- */
-export const FORMAT_PROBLEM_KINDS: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
-  'fused-values',
-  'cr-line-end',
-  'utf8-bom',
-  'blank-line',
-]);
-
-/** True for the format kinds (see FORMAT_PROBLEM_KINDS), false for damage. */
-export function isFormatProblem(kind: ProblemKind): boolean {
-  return FORMAT_PROBLEM_KINDS.has(kind);
-}
-
-export interface JsonlRecord {
-  value: unknown;
-  /** 1-based line number. */
-  line: number;
-  /** Byte offset of the record's first byte from the start of the file. */
-  offset: number;
-  /** Length in bytes of the record's text. */
-  length: number;
-  /** True when the record came from a line that was not exactly one value (see jsonl-salvage.ts). */
-  recovered: boolean;
-}
-
-export interface JsonlProblem {
-  kind: ProblemKind;
-  line: number;
-  offset: number;
-  length: number;
-  message: string;
-  /** Only on 'not-utf8': the encoding the file is in. */
-  encoding?: NonUtf8Encoding;
-}
-
-export interface JsonlStats {
-  bytes: number;
-  lines: number;
-  blank: number;
-  /** All records, recovered and oversized ones included. */
-  records: number;
-  recovered: number;
-  /**
-   * Valid records longer than maxLineBytes: validated by streaming, their values never read.
-   * Counted in `records`; readJsonl does not yield them, scanJsonl reports them through
-   * onOversizedRecord.
-   */
-  oversized: number;
-  /** Lines with at least one damage problem (format problems do not count). */
-  corrupted: number;
-  /** corrupted / non-blank lines (0 when there are none). */
-  corruptionRatio: number;
-  /** corruptionRatio > 0.10 */
-  warn: boolean;
-  /** Exact number of problems, format problems included (the collected list may be capped). */
-  problemCount: number;
-  problemsByKind: Record<ProblemKind, number>;
-}
-
-export const WARN_RATIO = 0.1;
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_PROBLEMS = 1000;
 /** Lines are UTF-8-validated in blocks of about this size (see push()). */
 const UTF8_BLOCK_BYTES = 64 * 1024;
 /** The first bytes are held until the encoding is known (see text-encoding.ts). */
@@ -143,8 +73,6 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 const LF = 0x0a;
 const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
 
 /**
  * Receives what the parser finds, in file order, with the raw bytes (valid only during the call).
@@ -173,7 +101,6 @@ export interface ParseSink {
 // Buffer#toString validates its arguments and dispatches on the encoding on every call, which
 // shows up at hundreds of thousands of lines per second; Node's own utf8Slice (what toString
 // ends up calling) skips that. Fall back to toString where it is missing.
-type Utf8Slicer = (buf: Buffer, start: number, end: number) => string;
 const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string })
   .utf8Slice;
 const decodeUtf8: Utf8Slicer =
@@ -181,60 +108,33 @@ const decodeUtf8: Utf8Slicer =
     ? (buf, start, end) => nativeUtf8Slice.call(buf, start, end)
     : (buf, start, end) => buf.toString('utf8', start, end);
 
-function isJsonWhitespace(c: number | undefined): boolean {
-  return c === SPACE || c === TAB || c === CR || c === LF;
+/** Options of JsonlParser. */
+export interface ParserOptions {
+  /** Lines longer than this many bytes are validated by streaming, never held. Default 16 MiB. */
+  maxLineBytes?: number;
+  /**
+   * False: do not build record values: valid lines are checked on their bytes (json-bytes.ts),
+   * and every record reaches the sink with `value` undefined (the same records, problems and
+   * offsets, at a fraction of the cost). Default true.
+   */
+  values?: boolean;
+  /**
+   * File offset of the first byte that will be pushed, when parsing a byte range that starts
+   * right after a '\n' (line numbers then count from the range's first line as 1). Default 0.
+   */
+  startOffset?: number;
+  /**
+   * True when the file is already known to be UTF-8 (its start was sniffed by the caller, see
+   * text-encoding.ts): no bytes are held to detect the encoding. Implied when startOffset > 0.
+   */
+  utf8Known?: boolean;
 }
-
-function emptyKinds(): Record<ProblemKind, number> {
-  return {
-    'invalid-json': 0,
-    'invalid-utf8': 0,
-    'nul-bytes': 0,
-    'too-long': 0,
-    'torn-tail': 0,
-    'not-utf8': 0,
-    'fused-values': 0,
-    'cr-line-end': 0,
-    'utf8-bom': 0,
-    'blank-line': 0,
-  };
-}
-
-/** Statistics of nothing read yet (also what an early-stopped read reports). */
-export function emptyStats(): JsonlStats {
-  return {
-    bytes: 0,
-    lines: 0,
-    blank: 0,
-    records: 0,
-    recovered: 0,
-    oversized: 0,
-    corrupted: 0,
-    corruptionRatio: 0,
-    warn: false,
-    problemCount: 0,
-    problemsByKind: emptyKinds(),
-  };
-}
-
-const MESSAGES: Record<ProblemKind, string> = {
-  'invalid-json': 'not valid JSON, or not a whole record (a fragment of a damaged line)',
-  'invalid-utf8': 'bytes that are not valid UTF-8',
-  'nul-bytes': 'run of NUL bytes (typical residue of a crash during a write)',
-  'too-long': 'line longer than the maximum line length that is not valid JSON',
-  'torn-tail': 'incomplete last line without a newline (torn write)',
-  'not-utf8': 'file is not UTF-8',
-  'fused-values': 'several JSON values on one line; repair puts each on a line of its own',
-  'cr-line-end': 'bare CR used as a line break (CR-only line endings); repair ends lines with LF',
-  'utf8-bom': 'UTF-8 byte-order mark at the start of the file; repair removes it',
-  'blank-line': 'blank line (strict JSON Lines has one value on every line); repair removes it',
-};
 
 /**
  * Push parser: feed it the file's bytes in order with push(), then call end().
- * Synchronous; the async readers below drive it from file reads.
+ * Synchronous; the async readers drive it from file reads.
  */
-export class JsonlParser {
+export class JsonlParser implements DamageOutput {
   private readonly maxLineBytes: number;
   /** File offset of the next byte push() will receive (bytes held while sniffing included). */
   private base = 0;
@@ -260,18 +160,24 @@ export class JsonlParser {
   private skipBom = false;
   private skipTrailingCr = 0;
   private readonly validator = new JsonSyntaxValidator();
-  // Per-line problem bookkeeping for the slow path.
-  private lineHadProblem = false;
+  private readonly values: boolean;
+  private readonly startOffset: number;
 
   readonly stats: JsonlStats = emptyStats();
 
   constructor(
     private readonly sink: ParseSink,
-    options: { maxLineBytes?: number } = {},
+    options: ParserOptions = {},
   ) {
     const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
     this.maxLineBytes = max;
+    this.values = options.values ?? true;
+    const start = options.startOffset ?? 0;
+    if (!Number.isInteger(start) || start < 0) throw new RangeError(`startOffset must be a non-negative integer, got ${start}`);
+    this.base = start;
+    this.startOffset = start;
+    if (start > 0 || options.utf8Known === true) this.sniff = null;
   }
 
   /** Feeds the next bytes of the file. The buffer may be reused by the caller once this returns. */
@@ -389,7 +295,7 @@ export class JsonlParser {
       this.pendingLen = 0;
       this.line(this.pending, 0, len, this.pendingOffset, -1, false);
     }
-    s.bytes = this.base;
+    s.bytes = this.base - this.startOffset;
     const nonBlank = s.lines - s.blank;
     s.corruptionRatio = nonBlank > 0 ? s.corrupted / nonBlank : 0;
     s.warn = s.corruptionRatio > WARN_RATIO;
@@ -485,15 +391,16 @@ export class JsonlParser {
   }
 
   /**
-   * An empty or whitespace-only line, file bytes [from, to) with its ending. `to` can equal `from`
+   * DamageOutput: an empty or whitespace-only line, file bytes [from, to) with its ending. `to` can equal `from`
    * only for a BOM-only last line, which the utf8-bom problem already covers.
    */
-  private blankLine(lineNo: number, from: number, to: number): void {
+  blankLine(lineNo: number, from: number, to: number): void {
     this.stats.blank++;
     if (to > from) this.report('blank-line', lineNo, from, to - from, null, 0);
   }
 
-  private report(kind: ProblemKind, line: number, offset: number, length: number, bytes: Buffer | null, start: number): void {
+  /** DamageOutput: counts a problem and hands it to the sink. */
+  report(kind: ProblemKind, line: number, offset: number, length: number, bytes: Buffer | null, start: number): void {
     this.stats.problemCount++;
     this.stats.problemsByKind[kind]++;
     const message =
@@ -525,111 +432,41 @@ export class JsonlParser {
       this.blankLine(lineNo, off, lineEnd >= 0 ? lineEnd + 1 : off + (rawEnd - s));
       return;
     }
+    if (!this.values) {
+      // isUtf8 first: the byte validator trusts every byte >= 0x80 to be valid UTF-8.
+      if ((utf8Ok || isUtf8(buf.subarray(s, e))) && isJsonTextOfValidUtf8(buf, s, e)) {
+        this.stats.records++;
+        this.sink.record(undefined, lineNo, off, e - s, false, buf, s, lineEnd);
+      } else {
+        this.damagedLine(buf, s, e, off, lineNo, lineEnd);
+      }
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(decodeUtf8(buf, s, e));
     } catch {
-      this.slowLine(buf, s, e, off, lineNo, lineEnd);
+      this.damagedLine(buf, s, e, off, lineNo, lineEnd);
       return;
     }
     // U+FFFD replacement would have hidden invalid bytes from JSON.parse.
     if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
-      this.slowLine(buf, s, e, off, lineNo, lineEnd);
+      this.damagedLine(buf, s, e, off, lineNo, lineEnd);
       return;
     }
     this.stats.records++;
     this.sink.record(value, lineNo, off, e - s, false, buf, s, lineEnd);
   }
 
-  /**
-   * A non-empty line that is not exactly one valid record. Bare CRs split it into segments (a raw
-   * CR is never inside a JSON string, so it is whitespace or a line break); each segment keeps
-   * what salvageSegment() allows, and the rest is damage.
-   */
-  private slowLine(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
-    let i = s;
-    while (i < e && isJsonWhitespace(buf[i])) i++;
-    if (i === e) {
-      // Trailing CRs were cut off before; the span reaches the line's end either way.
-      this.blankLine(lineNo, off, lineEnd >= 0 ? lineEnd + 1 : off + (e - s));
-      return;
-    }
-    let last = e;
-    while (last > i && isJsonWhitespace(buf[last - 1])) last--;
-    this.lineHadProblem = false;
-    const view = buf.subarray(s, last);
-    let segStart = i;
-    for (;;) {
-      const crRel = view.indexOf(CR, segStart - s);
-      const cr = crRel < 0 ? last : s + crRel;
-      this.segment(buf, segStart, cr, s, off, lineNo, lineEnd, last);
-      if (cr >= last) break;
-      let q = cr;
-      while (q < last && buf[q] === CR) q++;
-      this.report('cr-line-end', lineNo, off + (cr - s), q - cr, buf, cr);
-      segStart = q;
-    }
-    if (this.lineHadProblem) this.stats.corrupted++;
+  /** A non-empty line that is not exactly one valid record: see jsonl-damage.ts. */
+  private damagedLine(buf: Buffer, s: number, e: number, off: number, lineNo: number, lineEnd: number): void {
+    if (classifyDamagedLine(this, decodeUtf8, buf, s, e, off, lineNo, lineEnd)) this.stats.corrupted++;
   }
 
-  /** One CR-free segment [a, b) of a damaged line; `contentEnd` is where the line's content ends. */
-  private segment(
-    buf: Buffer,
-    a: number,
-    b: number,
-    s: number,
-    off: number,
-    lineNo: number,
-    lineEnd: number,
-    contentEnd: number,
-  ): void {
-    const { keepFrom, values } = salvageSegment(buf, a, b, decodeUtf8);
-    this.damage(buf, a, keepFrom < 0 ? b : keepFrom, s, off, lineNo, lineEnd, contentEnd);
-    const first = values[0];
-    const lastValue = values[values.length - 1];
-    if (first && lastValue && values.length > 1) {
-      this.report('fused-values', lineNo, off + (first.start - s), lastValue.end - first.start, buf, first.start);
-    }
-    for (const v of values) {
-      this.stats.records++;
-      this.stats.recovered++;
-      this.sink.record(v.value, lineNo, off + (v.start - s), v.end - v.start, true, buf, v.start, lineEnd);
-    }
-  }
-
-  /** Reports damaged bytes [a, b): NUL runs, and the pieces between them less surrounding whitespace. */
-  private damage(
-    buf: Buffer,
-    a: number,
-    b: number,
-    s: number,
-    off: number,
-    lineNo: number,
-    lineEnd: number,
-    contentEnd: number,
-  ): void {
-    let p = a;
-    while (p < b) {
-      let q = p;
-      while (q < b && buf[q] !== 0) q++;
-      let gs = p;
-      let ge = q;
-      while (gs < ge && isJsonWhitespace(buf[gs])) gs++;
-      while (ge > gs && isJsonWhitespace(buf[ge - 1])) ge--;
-      if (ge > gs) {
-        let kind: ProblemKind;
-        if (lineEnd < 0 && ge === contentEnd) kind = 'torn-tail';
-        else if (!isUtf8(buf.subarray(gs, ge))) kind = 'invalid-utf8';
-        else kind = 'invalid-json';
-        this.lineHadProblem = true;
-        this.report(kind, lineNo, off + (gs - s), ge - gs, buf, gs);
-      }
-      if (q >= b) break;
-      p = q;
-      while (q < b && buf[q] === 0) q++;
-      this.lineHadProblem = true;
-      this.report('nul-bytes', lineNo, off + (p - s), q - p, buf, p);
-      p = q;
-    }
+  /** DamageOutput: a value kept from a damaged line. */
+  recovered(value: unknown, line: number, offset: number, length: number, bytes: Buffer, start: number, lineEnd: number): void {
+    this.stats.records++;
+    this.stats.recovered++;
+    this.sink.record(this.values ? value : undefined, line, offset, length, true, bytes, start, lineEnd);
   }
 }

@@ -17,6 +17,7 @@ import {
   type JsonlRecord,
   type JsonlStats,
 } from './jsonl-parser';
+import { scanInParallel } from './jsonl-parallel';
 
 // Everything about records, problems and statistics is the parser's; importers use this module.
 export * from './jsonl-parser';
@@ -46,6 +47,15 @@ export interface ScanOptions extends ReadOptions {
   onProblem?(problem: JsonlProblem): void;
   /** Cap of the returned problem list (counts stay exact). Default 1000. */
   maxProblems?: number;
+  /**
+   * Threads to scan with (this one plus worker threads over byte ranges split at line ends,
+   * merged in order: the same result as one thread; see jsonl-parallel.ts). Only used without
+   * onRecord, onProblem and onOversizedRecord, on a UTF-8 file of at least `minBytesPerThread`
+   * per thread. Default 1.
+   */
+  threads?: number;
+  /** Least bytes per thread for `threads` to apply. Default 16 MiB. */
+  minBytesPerThread?: number;
 }
 
 /** JSONL lives in regular files; FIFOs and devices would block or never end. */
@@ -209,13 +219,22 @@ export function readJsonl(file: string, options: ReadOptions = {}): AsyncGenerat
   return new RecordIterator(file, options);
 }
 
-/** Reads the whole file through callbacks and returns statistics plus the first problems. */
+/**
+ * Reads the whole file through callbacks and returns statistics plus the first problems.
+ * Record values are only built when onRecord is given (otherwise lines are checked on their
+ * bytes: the same records, problems and offsets). Rejects with ENOENT and the like, with
+ * ENOTREGULAR for anything but a regular file, with the signal's reason when aborted.
+ */
 export async function scanJsonl(
   file: string,
   options: ScanOptions = {},
 ): Promise<JsonlStats & { problems: JsonlProblem[] }> {
   const { onRecord, onProblem, onOversizedRecord } = options;
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
+  if ((options.threads ?? 1) > 1 && !onRecord && !onProblem && !onOversizedRecord) {
+    const parallel = await tryParallel(file, options, maxProblems);
+    if (parallel) return parallel;
+  }
   const problems: JsonlProblem[] = [];
   const parser = new JsonlParser(
     {
@@ -228,11 +247,32 @@ export async function scanJsonl(
       },
       ...(onOversizedRecord ? { oversizedRecord: (line: number, offset: number, length: number) => onOversizedRecord({ line, offset, length }) } : {}),
     },
-    options,
+    { ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}), values: onRecord !== undefined },
   );
   const chunks = parseFileChunks(file, parser, options);
   for (;;) {
     const step = await chunks.next();
     if (step.done) return { ...step.value, problems };
+  }
+}
+
+/** The parallel scan of `file`, or null when it does not apply (see jsonl-parallel.ts). */
+async function tryParallel(file: string, options: ScanOptions, maxProblems: number): Promise<(JsonlStats & { problems: JsonlProblem[] }) | null> {
+  options.signal?.throwIfAborted();
+  const fh = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw notRegularFile(file);
+    return await scanInParallel(fh, st.size, {
+      threads: options.threads ?? 1,
+      maxProblems,
+      ...(options.minBytesPerThread !== undefined ? { minBytesPerThread: options.minBytesPerThread } : {}),
+      ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+      ...(options.chunkBytes !== undefined ? { chunkBytes: options.chunkBytes } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } finally {
+    await fh.close();
   }
 }

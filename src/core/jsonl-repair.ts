@@ -106,7 +106,7 @@ const BACKGROUND_SYNC_BYTES = 16 * 1024 * 1024;
  * True when `file` is a non-empty regular file whose last byte is not '\n'. False when it is
  * missing, empty, ends in '\n', or is not a regular file (the commit refuses those).
  */
-async function endsWithoutNewline(file: string): Promise<boolean> {
+export async function endsWithoutNewline(file: string): Promise<boolean> {
   let fh: FileHandle;
   try {
     // As the commit opens it: no symlink followed, no blocking on a FIFO.
@@ -166,7 +166,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
 
       const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
       const sink = new RepairSink(options.maxProblems ?? DEFAULT_MAX_PROBLEMS, target);
-      const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined });
+      const parser = new JsonlParser(sink, { maxLineBytes: options.maxLineBytes ?? undefined, values: false });
       const quarantinePath = `${lease.target}.quarantine`;
       const tmpPath = tempName(lease.target, 'repair');
       const qTmpPath = tempName(lease.target, 'quarantine');

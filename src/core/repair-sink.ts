@@ -44,7 +44,7 @@ export class JsonlEncodingError extends SessionKeeperError {
 export const SHORT_NUL_RUNS_REFUSED = 4;
 
 /** A range of the original file to copy into an output at byte `at` of its buffer. */
-interface FileCopy {
+export interface FileCopy {
   at: number;
   offset: number;
   length: number;
@@ -74,7 +74,10 @@ export class ByteBuffer {
   }
 }
 
-/** Turns parser events into repaired-file bytes and quarantine bytes. */
+/**
+ * Turns parser events into repaired-file bytes and quarantine bytes (also used whole-file, in
+ * memory, by jsonl-repair-apply.ts).
+ */
 export class RepairSink implements ParseSink {
   /** While clean: the output so far equals input bytes [0, cleanUpTo). */
   cleanUpTo = 0;

@@ -1,9 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JsonlParser, type JsonlProblem, type JsonlStats, type ProblemKind } from '../core/jsonl-reader';
+import type { JsonlStats, ProblemKind } from '../core/jsonl-reader';
+import { formatCount, formatPercent } from '../core/number-format';
+import { scanText } from '../core/jsonl-text-scan';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import { isJsonlDocument } from './jsonl-target';
+import type { WarningMutes } from './warning-mutes';
 
 export const DIAGNOSTIC_SOURCE = 'Session Keeper';
 
@@ -11,8 +14,6 @@ export const DIAGNOSTIC_SOURCE = 'Session Keeper';
 const MAX_CHECKED_CHARS = 16 * 1024 * 1024;
 /** Problems shown per document; the counts in the warning stay exact. */
 const MAX_DIAGNOSTICS = 1000;
-/** Parsing runs in slices of this many bytes with a yield in between, so typing stays smooth. */
-const SLICE_BYTES = 1024 * 1024;
 const DEBOUNCE_MS = 400;
 
 const SEVERITY: Record<ProblemKind, vscode.DiagnosticSeverity> = {
@@ -29,29 +30,6 @@ const SEVERITY: Record<ProblemKind, vscode.DiagnosticSeverity> = {
   // Common in hand-edited files; worth a hint, not a squiggle on every empty line.
   'blank-line': vscode.DiagnosticSeverity.Hint,
 };
-
-interface Found {
-  kind: ProblemKind | 'recovered';
-  offset: number;
-  length: number;
-  message: string;
-}
-
-/** Converts byte offsets into the UTF-8 encoding of `text` to character offsets, walking forward only. */
-class OffsetMapper {
-  private byte = 0;
-  private char = 0;
-  constructor(private readonly bytes: Buffer) {}
-  charAt(byteOffset: number): number {
-    if (byteOffset < this.byte) {
-      this.byte = 0;
-      this.char = 0;
-    }
-    this.char += this.bytes.toString('utf8', this.byte, byteOffset).length;
-    this.byte = byteOffset;
-    return this.char;
-  }
-}
 
 /**
  * Problems of open JSONL documents in the Problems panel. The document's text is parsed with the
@@ -70,7 +48,11 @@ export class JsonlDiagnostics implements vscode.Disposable {
   /** Fires after a document was checked (tests wait on it instead of sleeping). */
   readonly onDidCheck = this.checked.event;
 
-  constructor(private readonly log: Log) {
+  /** `mutes`: the person's "Don't show again" choices for the corruption warning (none: always shown). */
+  constructor(
+    private readonly log: Log,
+    private readonly mutes?: WarningMutes,
+  ) {
     this.subscriptions.push(
       this.collection,
       this.checked,
@@ -113,49 +95,25 @@ export class JsonlDiagnostics implements vscode.Disposable {
     const key = doc.uri.toString();
     const gen = (this.generation.get(key) ?? 0) + 1;
     this.generation.set(key, gen);
-    const full = doc.getText();
-    const truncated = full.length > MAX_CHECKED_CHARS;
-    // Cut at a line end so the cut does not show as a torn last line.
-    const text = truncated ? full.slice(0, full.lastIndexOf('\n', MAX_CHECKED_CHARS) + 1) : full;
-    const bytes = Buffer.from(text, 'utf8');
-    const found: Found[] = [];
-    const parser = new JsonlParser({
-      record(_value, _line, offset, length, recovered) {
-        if (recovered && found.length < MAX_DIAGNOSTICS) {
-          found.push({ kind: 'recovered', offset, length, message: 'Record recovered from a damaged line; Repair rewrites it on a line of its own' });
-        }
-      },
-      problem(p: JsonlProblem) {
-        if (found.length < MAX_DIAGNOSTICS) found.push({ kind: p.kind, offset: p.offset, length: p.length, message: p.message });
-      },
+    // Fetched, encoded, parsed and mapped back in slices (jsonl-text-scan.ts): a 40 MB document
+    // never blocks the extension host for long. Cut at a line start so the cut is no torn line.
+    const docLength = doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+    const truncated = docLength > MAX_CHECKED_CHARS;
+    const length = truncated ? doc.offsetAt(new vscode.Position(doc.positionAt(MAX_CHECKED_CHARS + 1).line, 0)) : docLength;
+    const source = { length, text: (a: number, b: number) => doc.getText(new vscode.Range(doc.positionAt(a), doc.positionAt(b))) };
+    const scanned = await scanText(source, { maxFindings: MAX_DIAGNOSTICS, stale: () => this.generation.get(key) !== gen || doc.isClosed });
+    if (scanned === undefined || this.generation.get(key) !== gen || doc.isClosed) return undefined;
+    const { stats, findings } = scanned;
+    const diagnostics = findings.map((f) => {
+      const start = doc.positionAt(f.start);
+      const end = doc.positionAt(f.end);
+      // An empty span still marks its whole line, so the squiggle is visible.
+      const range = start.isEqual(end) ? doc.lineAt(start.line).range : new vscode.Range(start, end);
+      const d = new vscode.Diagnostic(range, capitalize(f.message), f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind]);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = f.kind;
+      return d;
     });
-    for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
-      parser.push(bytes.subarray(at, Math.min(bytes.length, at + SLICE_BYTES)));
-      if (at + SLICE_BYTES < bytes.length) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.generation.get(key) !== gen || doc.isClosed) return undefined;
-      }
-    }
-    const stats = parser.end();
-    if (this.generation.get(key) !== gen || doc.isClosed) return undefined;
-
-    const mapper = new OffsetMapper(bytes);
-    const diagnostics = found
-      .sort((a, b) => a.offset - b.offset)
-      .map((f) => {
-        const start = doc.positionAt(mapper.charAt(f.offset));
-        const end = doc.positionAt(mapper.charAt(f.offset + f.length));
-        // An empty span still marks its whole line, so the squiggle is visible.
-        const range = start.isEqual(end) ? doc.lineAt(start.line).range : new vscode.Range(start, end);
-        const d = new vscode.Diagnostic(
-          range,
-          capitalize(f.message),
-          f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind],
-        );
-        d.source = DIAGNOSTIC_SOURCE;
-        d.code = f.kind;
-        return d;
-      });
     if (truncated) {
       const d = new vscode.Diagnostic(
         doc.lineAt(0).range,
@@ -177,14 +135,17 @@ export class JsonlDiagnostics implements vscode.Disposable {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     const name = path.basename(uri.fsPath);
-    const pct = Math.round(stats.corruptionRatio * 100);
-    this.log.warn(`${oneLine(uri.fsPath)}: ${stats.corrupted} of ${stats.lines - stats.blank} lines corrupted (${pct} %)`);
-    void vscode.window
-      .showWarningMessage(`${name}: ${pct} % of its lines are corrupted (${stats.corrupted} of ${stats.lines - stats.blank}).`, 'Repair', 'Show Problems')
-      .then(async (choice) => {
-        if (choice === 'Repair') await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
-        else if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
-      });
+    const pct = formatPercent(stats.corruptionRatio);
+    const counts = `${formatCount(stats.corrupted)} of ${formatCount(stats.lines - stats.blank)}`;
+    this.log.warn(`${oneLine(uri.fsPath)}: ${counts} lines corrupted (${pct})${this.mutes?.isMuted(uri) ? '; warning muted' : ''}`);
+    if (this.mutes?.isMuted(uri)) return;
+    const actions = ['Repair', 'Show Problems', ...(this.mutes ? [NOT_FOR_FILE, NEVER] : [])];
+    void vscode.window.showWarningMessage(`${name}: ${pct} of its lines are corrupted (${counts}).`, ...actions).then(async (choice) => {
+      if (choice === 'Repair') await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
+      else if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+      else if (choice === NOT_FOR_FILE) await this.mutes?.muteFile(uri);
+      else if (choice === NEVER) await this.mutes?.muteAll();
+    });
   }
 
   dispose(): void {
@@ -193,6 +154,10 @@ export class JsonlDiagnostics implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
   }
 }
+
+/** The warning's "Don't show again" buttons (undone by the Reset Warnings command). */
+const NOT_FOR_FILE = "Don't Warn for This File";
+const NEVER = "Don't Warn Again";
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

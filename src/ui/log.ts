@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorText } from '../core/error-text';
 
 /**
  * The "Session Keeper" log. One clear line per thing the extension did or failed to do; routine
@@ -10,11 +11,12 @@ export function createLog(): Log {
   return vscode.window.createOutputChannel('Session Keeper', { log: true });
 }
 
-/** The message of anything thrown, with its code when Node gave one (ENOENT, EACCES …). */
+/**
+ * One line for anything thrown: system errors in words with their code (core/error-text.ts, as
+ * the CLI says them), else the message, with its code when it has one the message lacks.
+ */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
+  const text = errorText(err);
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return code && !text.includes(code) ? `${code}: ${text}` : text;
 }

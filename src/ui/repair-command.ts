@@ -1,8 +1,44 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { hasErrorCode } from '../core/errors';
 import { repairJsonl, type RepairResult } from '../core/jsonl-repair';
+import { repairJsonlWith } from '../core/jsonl-repair-apply';
+import { formatCount, formatPercent } from '../core/number-format';
 import { describeError, type Log } from './log';
 import { pickJsonlFile } from './jsonl-target';
+
+/**
+ * Repairs the file of an open, saved document through the editor: the repaired text replaces the
+ * document's text as one edit, which is saved, all under the file's lock with the quarantine
+ * written first (core/jsonl-repair-apply.ts). Undo then brings the damaged text back like any
+ * edit (the document turns unsaved), and the buffer never differs from the disk unannounced.
+ * Returns undefined when the document cannot stand for the file byte for byte (a BOM or another
+ * encoding, CRLF or mixed line endings the editor normalised): the caller repairs on disk then.
+ */
+async function repairThroughEditor(doc: vscode.TextDocument, log: Log, signal: AbortSignal): Promise<RepairResult | undefined> {
+  // Inserted text takes the document's line ending; the repaired text is LF only.
+  if (doc.eol !== vscode.EndOfLine.LF) return undefined;
+  const expected = Buffer.from(doc.getText(), 'utf8');
+  try {
+    return await repairJsonlWith(
+      doc.uri.fsPath,
+      async (repaired) => {
+        const edit = new vscode.WorkspaceEdit();
+        const all = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
+        edit.replace(doc.uri, all, repaired.toString('utf8'));
+        if (!(await vscode.workspace.applyEdit(edit))) throw new Error('the editor refused the edit');
+        if (!(await doc.save())) throw new Error('the editor did not save the file');
+      },
+      { expected, signal },
+    );
+  } catch (err) {
+    if (hasErrorCode(err, 'EREPAIRMISMATCH') || hasErrorCode(err, 'EREPAIRTOOLARGE')) {
+      log.info(`Repairing ${doc.uri.fsPath} on disk: ${describeError(err)}`);
+      return undefined;
+    }
+    throw err;
+  }
+}
 
 
 /**
@@ -27,11 +63,14 @@ async function settleUnsavedChanges(uri: vscode.Uri): Promise<boolean> {
 /** The sentence the person reads after a repair. */
 export function describeRepair(result: RepairResult): string {
   const name = path.basename(result.file);
-  if (!result.changed) return `${name} is intact: ${result.kept} records, nothing to repair.`;
-  const parts = [`kept ${result.kept} records`];
-  if (result.recovered > 0) parts.push(`recovered ${result.recovered}`);
-  parts.push(`quarantined ${result.quarantined} line${result.quarantined === 1 ? '' : 's'} (${result.quarantinedBytes} bytes)`);
-  if (result.reformatted > 0) parts.push(`fixed ${result.reformatted} format problem${result.reformatted === 1 ? '' : 's'}`);
+  if (!result.changed) return `${name} is intact: ${formatCount(result.kept)} record${result.kept === 1 ? '' : 's'}, nothing to repair.`;
+  const n = formatCount;
+  const parts = [`kept ${n(result.kept)} record${result.kept === 1 ? '' : 's'}`];
+  if (result.recovered > 0) parts.push(`recovered ${n(result.recovered)}`);
+  if (result.quarantined > 0) {
+    parts.push(`quarantined ${n(result.quarantined)} line${result.quarantined === 1 ? '' : 's'} (${n(result.quarantinedBytes)} byte${result.quarantinedBytes === 1 ? '' : 's'})`);
+  }
+  if (result.reformatted > 0) parts.push(`fixed ${n(result.reformatted)} format problem${result.reformatted === 1 ? '' : 's'}`);
   const where = result.quarantinePath ? ` Quarantine: ${result.quarantinePath}` : '';
   return `Repaired ${name}: ${parts.join(', ')}.${where}`;
 }
@@ -54,6 +93,7 @@ export async function repairCommand(arg: unknown, log: Log, afterRepair?: (uri: 
   // The core rejects with the signal's reason when aborted; this flag says it was the person.
   let cancelled = false;
   try {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isDirty);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Repairing ${name}`, cancellable: true },
       async (progress, token) => {
@@ -64,13 +104,15 @@ export async function repairCommand(arg: unknown, log: Log, afterRepair?: (uri: 
         });
         let reported = 0;
         try {
+          const inEditor = open ? await repairThroughEditor(open, log, abort.signal) : undefined;
+          if (inEditor) return inEditor;
           return await repairJsonl(file, {
             signal: abort.signal,
             onProgress(done, total) {
               if (total <= 0) return;
               const pct = Math.min(100, Math.floor((done / total) * 100));
               if (pct > reported) {
-                progress.report({ increment: pct - reported, message: `${pct} %` });
+                progress.report({ increment: pct - reported, message: formatPercent(done / total) });
                 reported = pct;
               }
             },

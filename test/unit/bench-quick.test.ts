@@ -97,17 +97,39 @@ describe('bench quick mode', () => {
 });
 
 describe('bench checkers', () => {
-  test('verifyAppends counts lost, torn and out-of-order records', () => {
+  test('verifyAppends checks every acknowledged record is present exactly once, whole and in order', () => {
     const dir = tempDir();
     try {
       const file = path.join(dir, 'a.jsonl');
       const line = (w: number, seq: number): string => JSON.stringify({ w, seq, pad: 'x' }) + '\n';
+      const two: { writer: number; attempted: number; failedSeqs: number[] }[] = [
+        { writer: 0, attempted: 2, failedSeqs: [] },
+        { writer: 1, attempted: 2, failedSeqs: [] },
+      ];
+      const clean = { lines: 4, lost: 0, duplicated: 0, torn: 0, outOfOrder: 0, unacknowledged: 0 };
       fs.writeFileSync(file, line(0, 0) + line(1, 0) + line(0, 1) + line(1, 1));
-      assert.deepEqual(verifyAppends(file, 4), { lines: 4, lost: 0, interleaved: 0 });
-      assert.deepEqual(verifyAppends(file, 5), { lines: 4, lost: 1, interleaved: 0 });
-      // Two writes mixed into one line, and a writer's seq going backwards.
-      fs.writeFileSync(file, line(0, 0) + '{"w":1,"se{"w":0,"seq":1}\n' + line(1, 2) + line(1, 1));
-      assert.deepEqual(verifyAppends(file, 4), { lines: 4, lost: 0, interleaved: 2 });
+      assert.deepEqual(verifyAppends(file, two), clean);
+      // One kind of damage at a time, each counted as itself.
+      const cases: { text: string; writers?: typeof two; want: Partial<typeof clean> }[] = [
+        { text: line(0, 0) + line(1, 0) + line(0, 1), want: { lines: 3, lost: 1 } },
+        { text: line(0, 0) + line(1, 0) + line(0, 1) + line(1, 1) + line(1, 1), want: { lines: 5, duplicated: 1, outOfOrder: 1 } },
+        // Two writes mixed into one line: both records are lost and the line is torn.
+        { text: line(0, 0) + '{"w":1,"se{"w":0,"seq":1}\n' + line(1, 1), want: { lines: 3, lost: 2, torn: 1 } },
+        // A cut write that still parses, and a record of a writer that does not exist.
+        { text: line(0, 0) + line(1, 0) + line(0, 1) + '{"w":1}\n' + line(7, 0), want: { lines: 5, lost: 1, torn: 2 } },
+        { text: line(0, 0) + line(1, 1) + line(0, 1) + line(1, 0), want: { lines: 4, outOfOrder: 1 } },
+        // A record whose append reported failure (written, then the lock was found lost).
+        {
+          text: line(0, 0) + line(1, 0) + line(0, 1) + line(1, 1),
+          writers: [two[0]!, { writer: 1, attempted: 2, failedSeqs: [1] }],
+          want: { unacknowledged: 1 },
+        },
+        { text: line(0, 0) + line(1, 0) + line(0, 1), writers: [two[0]!, { writer: 1, attempted: 2, failedSeqs: [1] }], want: { lines: 3 } },
+      ];
+      for (const c of cases) {
+        fs.writeFileSync(file, c.text);
+        assert.deepEqual(verifyAppends(file, c.writers ?? two), { ...clean, ...c.want }, c.text);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -351,7 +351,8 @@ describe('JSONL commands', () => {
     assert.deepEqual(j.problems.map((p) => [p.line, p.offset, p.kind]), [[2, 8, 'invalid-json']]);
     const human = await cli(['check', bad]);
     assert.equal(human.code, 1);
-    assert.match(human.stdout, /2 records .*1 corrupted of 3 lines \(33\.3%\)/);
+    // The percentage as the extension writes it (core/number-format.ts).
+    assert.match(human.stdout, /2 records .*1 corrupted of 3 lines \(33%\)/);
     assert.match(human.stdout, /line 2, byte 8: invalid-json/);
     assertCleanError(await cli(['check', path.join(dir, 'missing.jsonl')]), /ENOENT|no such file|not exist/i);
   });

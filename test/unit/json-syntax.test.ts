@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { JsonSyntaxValidator, isJsonText } from '../../src/core/json-syntax';
+import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
 
 /** The reference: valid UTF-8 and JSON.parse accepts the decoded text. */
 function reference(bytes: Buffer): boolean {
@@ -137,5 +138,63 @@ describe('JsonSyntaxValidator', () => {
       for (let i = 0; i < prefix.length; i++) v.push(prefix, i, i + 1);
       assert.equal(v.end(), reference(prefix), `prefix of ${n} bytes`);
     }
+  });
+});
+
+/** What the JSONL parser's fast path computes: the vectorised UTF-8 check, then the byte validator. */
+function fastPath(bytes: Buffer): boolean {
+  return isUtf8(bytes) && isJsonTextOfValidUtf8(bytes);
+}
+
+describe('isJsonTextOfValidUtf8 (the fast path of check, repair and diagnostics)', () => {
+  test('known accepts and rejects, numbers at the edges, escapes and surrogates', () => {
+    const texts = [
+      '0', '-0', '1.5e3', '-12.0E-1', '1E400', '-1e-400', '1e+0', '0e0', '0.0', '123456789012345678901234567890',
+      '"\\ud800"', '"\\udfff\\ud800"', '"\\uD83D\\uDE00"', '"\\u0000"', '"\\/\\b\\f\\n\\r\\t\\"\\\\"',
+      ' {"a":[1,true,false,null,{}]} ', '[]', '{}', '[ ]', '{ }', '[[],[[]],{}]', '{"":""}', '"\u007f"', '\r\n"x"\t',
+      '"é😀\u2028\u2029"', '{"k":"v","k":"w"}',
+      '', ' ', '01', '-', '-01', '1.', '.5', '1e', '1e+', '+1', '0x1', '1_0', '[1,]', '[,1]', '{"a":1,}', '{"a"}', '{1:2}', '{"a" 1}',
+      '"\\x"', '"\\u12g4"', '"\\u12"', '"\\', '"a\u0001"', '"a\tb"', 'tru', 'nul', 'fals', 'True', 'truee', 'nulll', '[1 2]',
+      '{}{}', '1 2', '\uFEFF{}', '[', ']', '{"a":1}}', '[1]]', '"', 'NaN', 'Infinity', '-Infinity', '\u00a0{}', '\f1', '{"a":[}', '[{]}',
+    ];
+    for (const t of texts) {
+      const bytes = Buffer.from(t, 'utf8');
+      assert.equal(fastPath(bytes), reference(bytes), JSON.stringify(t));
+    }
+  });
+
+  test('deep nesting agrees with JSON.parse (no recursion, no depth limit)', () => {
+    for (const depth of [1, 2, 255, 256, 257, 5000, 300_000]) {
+      for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
+        const whole = Buffer.from(open.repeat(depth) + '1' + close.repeat(depth));
+        assert.equal(fastPath(whole), true, `${open} depth ${depth}`);
+        assert.equal(fastPath(whole.subarray(0, whole.length - 1)), false, `${open} depth ${depth} unclosed`);
+        assert.equal(fastPath(Buffer.concat([whole, Buffer.from(close)])), false, `${open} depth ${depth} one close too many`);
+      }
+    }
+  });
+
+  test('property: same answer as JSON.parse on valid, mutated and random inputs (with the UTF-8 check in front)', () => {
+    const input = fc.oneof(
+      { weight: 2, arbitrary: validText },
+      { weight: 5, arbitrary: fc.tuple(validText, fc.array(edit, { minLength: 1, maxLength: 4 })).map(([b, es]) => es.reduce(applyEdit, b)) },
+      { weight: 2, arbitrary: fc.array(mutationByte, { maxLength: 30 }).map((a) => Buffer.from(a)) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }).map((s) => Buffer.from(s, 'utf8')) },
+    );
+    let accepted = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(input, (bytes) => {
+        const want = reference(bytes);
+        assert.equal(fastPath(bytes), want, JSON.stringify(bytes.toString('latin1')));
+        // Inside a larger buffer (as lines are), with bytes on both sides that must not be read.
+        const framed = Buffer.concat([Buffer.from('["x'), bytes, Buffer.from('"]')]);
+        assert.equal(isUtf8(bytes) && isJsonTextOfValidUtf8(framed, 3, 3 + bytes.length), want, 'framed');
+        if (want) accepted++;
+        else rejected++;
+      }),
+      { numRuns: 20_000, seed: 20261201 },
+    );
+    assert.ok(accepted > 3000 && rejected > 3000, `accepted ${accepted}, rejected ${rejected}`);
   });
 });

@@ -1,4 +1,4 @@
-// lock.ts reaches into proper-lockfile's internal modules (lib/lockfile's table of held locks,
+// lock-directory.ts (under lock.ts) reaches into proper-lockfile's internal modules (lib/lockfile's table of held locks,
 // lib/adapter's synchronous fs, lib/mtime-precision), which no semver promise covers. The
 // dependency is pinned to one exact version; this test states every internal that lock.ts relies
 // on, so an upgrade that changes one of them fails here, loudly, before it fails in the field.
@@ -57,6 +57,80 @@ describe('proper-lockfile internals that lock.ts relies on', () => {
       await new Promise<void>((resolve, reject) => release((err) => (err ? reject(err) : resolve())));
       assert.equal(lib.getLocks()[file], undefined, 'release removes the table entry');
       assert.equal(fs.existsSync(`${file}.lock`), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('release marks the table entry released; the table is the live object (detach deletes from it)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-pl-contract-'));
+    try {
+      const file = path.join(dir, 'x.jsonl');
+      const syncFs = adapter.toSyncOptions({}).fs;
+      const options = { stale: 10_000, update: 5_000, realpath: false, retries: 0, fs: syncFs, onCompromised: () => undefined };
+      const lockOnce = (): Promise<(cb: (err?: Error | null) => void) => void> =>
+        new Promise((resolve, reject) =>
+          lib.lock(file, options, (err, rel) => (err || !rel ? reject(err ?? new Error('no release function')) : resolve(rel))),
+        );
+      // assertHeld() refuses a lease whose state says released.
+      const release = await lockOnce();
+      const state = lib.getLocks()[file];
+      assert.ok(state);
+      await new Promise<void>((resolve, reject) => release((err) => (err ? reject(err) : resolve())));
+      assert.equal(state.released, true, 'release sets released on the state object lock.ts holds');
+
+      // detach(): clear the timer, mark released, delete from the table getLocks() returns.
+      await lockOnce();
+      const second = lib.getLocks()[file];
+      assert.ok(second);
+      clearTimeout(second.updateTimeout as ReturnType<typeof setTimeout>);
+      second.released = true;
+      delete lib.getLocks()[file];
+      assert.equal(lib.getLocks()[file], undefined, 'getLocks() returns the table itself, not a copy');
+      // The directory is left alone (it is not ours any more); a later lock after its removal works.
+      assert.equal(fs.existsSync(`${file}.lock`), true);
+      fs.rmdirSync(`${file}.lock`);
+      const third = await lockOnce();
+      await new Promise<void>((resolve, reject) => third((err) => (err ? reject(err) : resolve())));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the refresher with the synchronous adapter updates mtime and lastUpdate in the table, and reports a removed lock to onCompromised', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-pl-contract-'));
+    try {
+      const file = path.join(dir, 'x.jsonl');
+      let compromised: (Error & { code?: string }) | null = null;
+      const options = {
+        stale: 10_000,
+        update: 1_000, // proper-lockfile's minimum
+        realpath: false,
+        retries: 0,
+        fs: adapter.toSyncOptions({}).fs,
+        onCompromised: (err: Error) => {
+          compromised = err;
+        },
+      };
+      const release = await new Promise<(cb: (err?: Error | null) => void) => void>((resolve, reject) =>
+        lib.lock(file, options, (err, rel) => (err || !rel ? reject(err ?? new Error('no release function')) : resolve(rel))),
+      );
+      const state = lib.getLocks()[file];
+      assert.ok(state);
+      const firstUpdate = state.lastUpdate as number;
+      const deadline = Date.now() + 10_000;
+      while (state.lastUpdate === firstUpdate && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok((state.lastUpdate as number) > firstUpdate, 'the refresher ran');
+      // verifyAndRelease and assertHeld compare the directory's mtime with state.mtime.
+      assert.equal(fs.statSync(`${file}.lock`).mtime.getTime(), (state.mtime as Date).getTime());
+
+      fs.rmdirSync(`${file}.lock`);
+      while (compromised === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(compromised, 'onCompromised was called for a removed lock');
+      assert.equal((compromised as Error & { code?: string }).code, 'ECOMPROMISED');
+      assert.equal(state.released, true);
+      assert.equal(lib.getLocks()[file], undefined);
+      void release; // never called: the compromise released the lock already
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

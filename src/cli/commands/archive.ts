@@ -3,6 +3,7 @@
 // of its own, because this is the one command that changes the archive, and `--stale
 // --prune-older-than N` is the whole maintenance (what the extension's cleanup does) in one call.
 import { assertSessionId } from '../../core/session-record';
+import { errorText } from '../../core/error-text';
 import { isRetentionDays, MAX_RETENTION_DAYS, type ArchiveResult, type PrunedDay } from '../../core/session-store';
 import { parseCommand } from '../args';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CommandContext } from '../context';
@@ -36,7 +37,7 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
       try {
         results.push(await store.archive(id));
       } catch (err) {
-        fail(`archive ${id}: ${(err as Error).message}`);
+        fail(`archive ${id}: ${errorText(err)}`);
       }
     }
   }
@@ -45,7 +46,7 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
     try {
       pruned = await store.pruneArchive(prune);
     } catch (err) {
-      fail(`archive --prune-older-than: ${(err as Error).message}`);
+      fail(`archive --prune-older-than: ${errorText(err)}`);
     }
   }
   if (values.json) {

@@ -1,5 +1,6 @@
 // `run [options] -- CMD [ARGS...]`: a child process as a session.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { errorText } from '../../core/error-text';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HeartbeatLoop } from '../../core/heartbeat-loop';
@@ -104,7 +105,7 @@ async function superviseSession(
     // A child that finished before it could be registered needs no session. Anything else is
     // said: a session that silently never appears looks like a bug in whoever lists them.
     const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
-    if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${(err as Error).message}`);
+    if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${errorText(err)}`);
     await store.idle();
     await exited;
     return;
@@ -126,7 +127,7 @@ async function superviseSession(
   try {
     await store.close(id);
   } catch (err) {
-    printWarning(ctx, `run: could not close session ${id}: ${(err as Error).message}`);
+    printWarning(ctx, `run: could not close session ${id}: ${errorText(err)}`);
   }
   await store.idle();
 }

@@ -4,6 +4,8 @@ import { isUtf8 } from 'node:buffer';
 import { isDeepStrictEqual } from 'node:util';
 import { JsonlParser, isFormatProblem, type JsonlProblem } from '../../../src/core/jsonl-reader';
 import { isJsonText } from '../../../src/core/json-syntax';
+import { mergeRanges, type RangeResult } from '../../../src/core/jsonl-ranges';
+import { detectEncoding } from '../../../src/core/text-encoding';
 
 export interface Parsed {
   records: Array<{ value: unknown; line: number; offset: number; length: number; recovered: boolean }>;
@@ -23,8 +25,8 @@ export function recordSpans(parsed: Parsed): Array<{ offset: number; length: num
   return [...parsed.records, ...parsed.oversized].sort((a, b) => a.offset - b.offset);
 }
 
-/** Feeds `bytes` to the parser in pieces of the given sizes (cycled). */
-export function parseInChunks(bytes: Buffer, chunkSizes: readonly number[], maxLineBytes: number): Parsed {
+/** Feeds `bytes` to the parser in pieces of the given sizes (cycled); `values: false` is the byte-validation path. */
+export function parseInChunks(bytes: Buffer, chunkSizes: readonly number[], maxLineBytes: number, values = true): Parsed {
   const records: Parsed['records'] = [];
   const oversized: Parsed['oversized'] = [];
   const problems: JsonlProblem[] = [];
@@ -34,7 +36,7 @@ export function parseInChunks(bytes: Buffer, chunkSizes: readonly number[], maxL
       problem: (p) => problems.push(p),
       oversizedRecord: (line, offset, length) => oversized.push({ line, offset, length }),
     },
-    { maxLineBytes },
+    { maxLineBytes, values },
   );
   let i = 0;
   for (let at = 0; at < bytes.length; i++) {
@@ -167,9 +169,59 @@ export function checkStats(bytes: Buffer, parsed: Parsed): string[] {
 }
 
 /** What a different chunking of the same bytes changed (must be nothing). */
-export function diffParsed(a: Parsed, b: Parsed): string[] {
+export function diffParsed(a: Parsed, b: Parsed, what = 'chunk boundaries'): string[] {
   const strip = (p: Parsed): unknown => ({ records: p.records, oversized: p.oversized, problems: p.problems, stats: p.stats });
-  return isDeepStrictEqual(strip(a), strip(b)) ? [] : ['chunk boundaries changed the result'];
+  return isDeepStrictEqual(strip(a), strip(b)) ? [] : [`${what} changed the result`];
+}
+
+/** The same result with every record's value left out (what `values: false` gives). */
+export function withoutValues(p: Parsed): Parsed {
+  return { ...p, records: p.records.map((r) => ({ ...r, value: undefined })) };
+}
+
+/**
+ * What the parallel scan does, on one thread: split `bytes` after the first '\n' at or past each
+ * cut (fractions of the length), parse each range on its own (values: false, its lines counted
+ * from 1), and merge in order with the scan's own mergeRanges; record lines are shifted the same
+ * way. Returns null for a file whose start is UTF-16/32 (the scan reads those on one thread).
+ */
+export function parseInRanges(bytes: Buffer, cuts: readonly number[], chunkSizes: readonly number[], maxLineBytes: number): Parsed | null {
+  if (detectEncoding(bytes.subarray(0, 128), Math.min(128, bytes.length)) !== null) return null;
+  const bounds = [0];
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    const nl = bytes.indexOf(0x0a, Math.max(Math.floor(cut * bytes.length), bounds[bounds.length - 1] as number));
+    if (nl >= 0 && nl + 1 < bytes.length && nl + 1 > (bounds[bounds.length - 1] as number)) bounds.push(nl + 1);
+  }
+  bounds.push(bytes.length);
+  const records: Parsed['records'] = [];
+  const oversized: Parsed['oversized'] = [];
+  const parts: RangeResult[] = [];
+  let lineBase = 0;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const start = bounds[k] as number;
+    const problems: JsonlProblem[] = [];
+    const base = lineBase;
+    const parser = new JsonlParser(
+      {
+        record: (value, line, offset, length, recovered) => records.push({ value, line: line + base, offset, length, recovered }),
+        problem: (p) => problems.push(p),
+        oversizedRecord: (line, offset, length) => oversized.push({ line: line + base, offset, length }),
+      },
+      { maxLineBytes, values: false, startOffset: start, utf8Known: true },
+    );
+    const range = bytes.subarray(start, bounds[k + 1]);
+    let i = 0;
+    for (let at = 0; at < range.length; i++) {
+      const size = Math.max(1, chunkSizes[i % chunkSizes.length] ?? range.length);
+      parser.push(Buffer.from(range.subarray(at, at + size)));
+      at += size;
+    }
+    const stats = parser.end();
+    parts.push({ stats, problems });
+    lineBase += stats.lines;
+  }
+  const { problems, ...stats } = mergeRanges(parts, Infinity);
+  return { records, oversized, problems, stats };
 }
 
 /**

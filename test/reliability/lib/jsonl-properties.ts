@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cleanDoc, anyJsonlBytes } from './jsonl-arbitraries';
 import { oracleDoc, checkNoInventedRecords, tornNestedDoc, checkTornNested, type OracleCounts } from './jsonl-oracle';
-import { parseInChunks, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair, damage, recordSpans } from './jsonl-checks';
+import { parseInChunks, parseInRanges, withoutValues, checkPartition, checkSpans, checkStats, diffParsed, checkOracle, checkRepair, damage, recordSpans, type Parsed } from './jsonl-checks';
 import { DEFAULT_MAX_LINE_BYTES, scanJsonl } from '../../../src/core/jsonl-reader';
 import { repairJsonl, SHORT_NUL_RUNS_REFUSED } from '../../../src/core/jsonl-repair';
 
@@ -29,6 +29,21 @@ const chunking = fc.oneof(
   fc.constant([1]),
 );
 const maxLine = fc.constantFrom(16, 100, 1000, 4096, DEFAULT_MAX_LINE_BYTES);
+// Where the parallel scan's ranges are cut (fractions of the file; each moves to the next line start).
+const rangeCuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 });
+
+/**
+ * The byte-validation path (values: false) and the parallel scan's ranges merged in order give
+ * the same records, problems, offsets and statistics as the value-building reader on one range.
+ */
+function leanAndRanges(bytes: Buffer, whole: Parsed, chunks: readonly number[], cuts: readonly number[], maxLineBytes: number): string[] {
+  const lean = withoutValues(whole);
+  const ranges = parseInRanges(bytes, cuts, chunks, maxLineBytes);
+  return [
+    ...diffParsed(lean, parseInChunks(bytes, chunks, maxLineBytes, false), 'values: false'),
+    ...(ranges === null ? [] : diffParsed(lean, ranges, `ranges cut at ${cuts.join(', ')}`)),
+  ];
+}
 
 function fail(violations: string[]): void {
   if (violations.length > 0) throw new Error(violations.join('\n'));
@@ -37,7 +52,7 @@ function fail(violations: string[]): void {
 export function readerClean(args: RunArgs, progress: (n: number) => void): RunSummary {
   const summary: RunSummary = { cases: 0, records: 0, problems: 0, byKind: {} };
   fc.assert(
-    fc.property(cleanDoc, chunking, (doc, chunks) => {
+    fc.property(cleanDoc, chunking, rangeCuts, (doc, chunks, cuts) => {
       const whole = parseInChunks(doc.bytes, [1 << 30], DEFAULT_MAX_LINE_BYTES);
       const pieces = parseInChunks(doc.bytes, chunks, DEFAULT_MAX_LINE_BYTES);
       fail([
@@ -46,6 +61,7 @@ export function readerClean(args: RunArgs, progress: (n: number) => void): RunSu
         ...checkSpans(doc.bytes, whole),
         ...checkStats(doc.bytes, whole),
         ...diffParsed(whole, pieces),
+        ...leanAndRanges(doc.bytes, whole, chunks, cuts, DEFAULT_MAX_LINE_BYTES),
       ]);
       summary.records += whole.records.length;
       if (++summary.cases % 500 === 0) progress(summary.cases);
@@ -58,7 +74,7 @@ export function readerClean(args: RunArgs, progress: (n: number) => void): RunSu
 export function readerDamaged(args: RunArgs, progress: (n: number) => void): RunSummary {
   const summary: RunSummary = { cases: 0, records: 0, problems: 0, byKind: {} };
   fc.assert(
-    fc.property(anyJsonlBytes, chunking, maxLine, (bytes, chunks, maxLineBytes) => {
+    fc.property(anyJsonlBytes, chunking, maxLine, rangeCuts, (bytes, chunks, maxLineBytes, cuts) => {
       const whole = parseInChunks(bytes, [1 << 30], maxLineBytes);
       const pieces = parseInChunks(bytes, chunks, maxLineBytes);
       fail([
@@ -66,6 +82,7 @@ export function readerDamaged(args: RunArgs, progress: (n: number) => void): Run
         ...checkSpans(bytes, whole),
         ...checkStats(bytes, whole),
         ...diffParsed(whole, pieces),
+        ...leanAndRanges(bytes, whole, chunks, cuts, maxLineBytes),
       ]);
       summary.records += whole.records.length;
       summary.problems += whole.problems.length;

@@ -1,0 +1,240 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runWorker } from './child';
+import type { BenchContext } from './context';
+import { ensureJsonlData, type JsonlDataKind, type JsonlDataParams } from './jsonl-data';
+import type { JsonlWorkerResult } from './jsonl-worker';
+import { atLeast, lessThan, ratio, type DetailTable, type Row } from './results';
+import { median } from './stats';
+
+/**
+ * Part of figure 1: `session-keeper check` and the library readers beside the peers a data
+ * engineer would reach for, on three kinds of data, in one run:
+ * - `check FILE --json` (dist/cli.js, default threads and --threads 1), DuckDB
+ *   `read_json(ignore_errors)` on 1 and 2 threads, and `ndjson`, each timed as a whole process
+ *   from spawn to exit (start-up included, as a user waits for it);
+ * - the in-process bound (UTF-8 decode + split + JSON.parse of the file already in memory)
+ *   against scanJsonl (onRecord) and readJsonl, timed inside their processes;
+ * - the longest event-loop block of the editor diagnostics' scan of a 40 MB document
+ *   (bench/diagnostics-worker.ts);
+ * - peak RSS of the check path (scanJsonl without callbacks) on a 1 GB file, 1 and 2 threads.
+ * Rounds alternate the readers so slow phases of a shared machine hit them alike.
+ *
+ * Size: 200 MB per data set (5 MB with --quick); SESSION_KEEPER_BENCH_JSONL_MB overrides it
+ * (e.g. 50 while iterating on a loaded machine).
+ */
+
+interface Kind {
+  kind: JsonlDataKind;
+  label: string;
+  recordBytes: number;
+}
+
+const KINDS: readonly Kind[] = [
+  { kind: 'chat', label: '~1 KB chat records, 2 % non-ASCII words', recordBytes: 1000 },
+  { kind: 'intl', label: '~1 KB chat records, mostly non-ASCII', recordBytes: 1000 },
+  { kind: 'agent', label: '~20 KB agent records (tool output)', recordBytes: 20000 },
+];
+
+type Proc = 'check' | 'check-1' | 'duckdb-1' | 'duckdb-2' | 'ndjson';
+const PROCS: readonly Proc[] = ['check', 'check-1', 'duckdb-1', 'duckdb-2', 'ndjson'];
+/** The editor document size of the diagnostics measure (VS Code stops syncing documents above 50 MB). */
+const DOCUMENT_MB = 40;
+
+interface ProcRun {
+  ms: number;
+  exitCode: number | null;
+  out: string;
+}
+
+/** Runs `node args…` to its exit; the time is from spawn to exit. */
+function timeProcess(args: readonly string[]): Promise<ProcRun> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out = (out + d).slice(-2000);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err = (err + d).slice(-2000);
+    });
+    child.on('error', reject);
+    child.on('exit', (exitCode) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      child.on('close', () => (exitCode !== null && exitCode > 1 ? reject(new Error(`${args.join(' ')} exited ${exitCode}: ${err}`)) : resolve({ ms, exitCode, out })));
+    });
+  });
+}
+
+function procArgs(p: Proc, root: string, file: string): string[] {
+  const cli = path.join(root, 'dist', 'cli.js');
+  const peers = path.join(__dirname, 'jsonl-peers-worker.js');
+  switch (p) {
+    case 'check':
+      return [cli, 'check', file, '--json'];
+    case 'check-1':
+      return [cli, 'check', file, '--json', '--threads', '1'];
+    case 'duckdb-1':
+      return [peers, 'duckdb', file, '1'];
+    case 'duckdb-2':
+      return [peers, 'duckdb', file, '2'];
+    case 'ndjson':
+      return [peers, 'ndjson', file];
+  }
+}
+
+function load1m(): number {
+  return Math.round((os.loadavg()[0] ?? 0) * 10) / 10;
+}
+
+export function peersBytes(quick: boolean): number {
+  const env = Number(process.env.SESSION_KEEPER_BENCH_JSONL_MB);
+  return Number.isFinite(env) && env > 0 ? env * 1e6 : quick ? 5e6 : 200e6;
+}
+
+/** Newest modification time (ms) of the files under dir. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** True when dist/cli.js and its scan worker are newer than every file in src/ (no rebuild needed). */
+function distIsCurrent(root: string): boolean {
+  const built = ['cli.js', 'jsonl-range-worker.js'].map((f) => path.join(root, 'dist', f));
+  if (!built.every((f) => fs.existsSync(f))) return false;
+  return Math.min(...built.map((f) => fs.statSync(f).mtimeMs)) > newest(path.join(root, 'src'));
+}
+
+/** Rows, notes and a table for figure 1 (see the module header). */
+export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; notes: string[]; tables: DetailTable[]; details: unknown }> {
+  const { quick, dataDir, repoRoot } = ctx.options;
+  const rounds = quick ? 1 : 3;
+  const bytes = peersBytes(quick);
+  if (!distIsCurrent(repoRoot)) {
+    ctx.log('figure 1 peers: building dist/ (check runs as the shipped CLI)');
+    execFileSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
+  }
+  const rows: Row[] = [];
+  const table: DetailTable = {
+    title: `Whole-process times (median of ${rounds}, ms) and in-process times, ${bytes / 1e6} MB per data set, 1 % damaged lines`,
+    headers: ['data', 'check', 'check 1 thread', 'DuckDB 2 threads', 'DuckDB 1 thread', 'ndjson', 'bound (in-process)', 'scanJsonl (in-process)', 'readJsonl (in-process)', 'load 1m'],
+    rows: [],
+  };
+  const details: Record<string, unknown> = {};
+  for (const k of KINDS) {
+    const params: JsonlDataParams = { bytes, recordBytes: k.recordBytes, corruptFraction: 0.01, seed: 20250101, kind: k.kind };
+    ctx.log(`figure 1 peers: ${k.kind} data, ${bytes / 1e6} MB (generated once, then cached)`);
+    const { file } = ensureJsonlData(dataDir, params);
+    fs.readFileSync(file); // into the page cache: every reader reads from memory
+    const times = new Map<Proc, number[]>(PROCS.map((p) => [p, []]));
+    const bound: number[] = [];
+    const scan: number[] = [];
+    const iterate: number[] = [];
+    const loads: number[] = [];
+    const blocks: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      loads.push(load1m());
+      ctx.log(`figure 1 peers: ${k.kind} round ${round + 1}/${rounds} (load ${load1m()})`);
+      for (const p of PROCS) times.get(p)?.push((await timeProcess(procArgs(p, repoRoot, file))).ms);
+      const b = JSON.parse((await timeProcess([path.join(__dirname, 'jsonl-peers-worker.js'), 'bound', file])).out.trim()) as { ms: number };
+      bound.push(b.ms);
+      scan.push((await runWorker<JsonlWorkerResult>('jsonl-worker', ['scanJsonl', file])).ms);
+      iterate.push((await runWorker<JsonlWorkerResult>('jsonl-worker', ['readJsonl', file])).ms);
+      const diag = await timeProcess([path.join(__dirname, 'diagnostics-worker.js'), file, String(DOCUMENT_MB)]);
+      blocks.push((JSON.parse(diag.out.trim()) as { maxDelayMs: number }).maxDelayMs);
+    }
+    const med = (p: Proc): number | null => median(times.get(p) ?? []);
+    const check = med('check');
+    const duck2 = med('duckdb-2');
+    const b = median(bound);
+    const s = median(scan);
+    const it = median(iterate);
+    const mbs = (ms: number | null): number | null => (ms === null || ms <= 0 ? null : bytes / 1e6 / (ms / 1000));
+    const fmt = (v: number | null): string => (v === null ? '—' : String(Math.round(v)));
+    table.rows.push([k.kind, fmt(check), fmt(med('check-1')), fmt(duck2), fmt(med('duckdb-1')), fmt(med('ndjson')), fmt(b), fmt(s), fmt(it), String(median(loads))]);
+    details[k.kind] = { file: path.basename(file), times: Object.fromEntries(times), bound, scan, iterate, loads, diagnosticsMaxDelayMs: blocks };
+    const worst = blocks.length > 0 ? Math.max(...blocks) : null;
+    rows.push(
+      {
+        name: `check --json, whole process (${k.label})`,
+        value: check,
+        unit: 'ms',
+        baseline: { name: 'DuckDB read_json(ignore_errors), 2 threads, whole process', value: duck2 },
+        ratio: ratio(check, duck2),
+        target: { text: '<= 1x DuckDB 2 threads', pass: check === null || duck2 === null ? null : check <= duck2 },
+      },
+      {
+        name: `check --json --threads 1, whole process (${k.label})`,
+        value: med('check-1'),
+        unit: 'ms',
+        baseline: { name: 'DuckDB 1 thread', value: med('duckdb-1') },
+        ratio: ratio(med('check-1'), med('duckdb-1')),
+      },
+      {
+        name: `ndjson, whole process (${k.label})`,
+        value: med('ndjson'),
+        unit: 'ms',
+        baseline: { name: 'check', value: check },
+        ratio: ratio(med('ndjson'), check),
+      },
+      {
+        name: `scanJsonl with values vs the in-process bound (${k.label})`,
+        value: mbs(s),
+        unit: 'MB/s',
+        baseline: { name: 'decode+split+JSON.parse in memory', value: mbs(b) },
+        ratio: ratio(mbs(s), mbs(b)),
+        target: atLeast('>= 0.9x bound', ratio(mbs(s), mbs(b)), 0.9),
+      },
+      {
+        name: `readJsonl vs the in-process bound (${k.label})`,
+        value: mbs(it),
+        unit: 'MB/s',
+        baseline: { name: 'decode+split+JSON.parse in memory', value: mbs(b) },
+        ratio: ratio(mbs(it), mbs(b)),
+        target: atLeast('>= 0.9x bound', ratio(mbs(it), mbs(b)), 0.9),
+      },
+      {
+        name: `editor diagnostics of a ${Math.min(DOCUMENT_MB, bytes / 1e6)} MB document: longest event-loop block (${k.label})`,
+        value: worst,
+        unit: 'ms',
+        target: lessThan('< 50 ms', worst, 50),
+        note: `worst of ${blocks.length} run(s), perf_hooks.monitorEventLoopDelay (resolution 1 ms) around scanText (src/core/jsonl-text-scan.ts) of the text held as a string; VS Code's own getText per slice is not included`,
+      },
+    );
+  }
+  const notes = [
+    'Peers: check ratios are check time / DuckDB time (below 1: check is faster); the scanJsonl/readJsonl ratios are ' +
+      'their speeds over the bound\'s (MB/s, both timed inside their processes). DuckDB runs `SELECT count(*) FROM read_json(FILE, ' +
+      "format = 'newline_delimited', ignore_errors = true)` through @duckdb/node-api in a fresh node process; ndjson " +
+      'is `ndjson.parse({ strict: false })` over a read stream. check reports every problem with line and offset and ' +
+      'recovers fused records; the peers do neither. Load average (1 min) at each round is in the table.',
+  ];
+  if (!quick) {
+    const big: JsonlDataParams = { bytes: 1e9, recordBytes: 1000, corruptFraction: 0.01, seed: 20250101 };
+    const { file } = ensureJsonlData(dataDir, big);
+    for (const [threads, limit] of [
+      [1, 100],
+      [2, 150],
+    ] as const) {
+      ctx.log(`figure 1 peers: 1 GB check path, ${threads} thread(s)`);
+      const run = await timeProcess([path.join(__dirname, 'jsonl-peers-worker.js'), 'scan', file, String(threads)]);
+      const out = JSON.parse(run.out.trim()) as { peakRssMB: number };
+      rows.push({
+        name: `peak RSS, check path (scanJsonl, no values), 1 GB, ${threads} thread(s)`,
+        value: out.peakRssMB,
+        unit: 'MB',
+        target: lessThan(`< ${limit} MB`, out.peakRssMB, limit),
+        note: `${Math.round(run.ms)} ms whole process, load ${load1m()}`,
+      });
+    }
+  }
+  return { rows, notes, tables: [table], details };
+}

@@ -1,0 +1,178 @@
+/**
+ * One-shot JSON syntax check of bytes already known to be valid UTF-8: the fast path with which
+ * `check`, repair and the editor's diagnostics validate a line without decoding it into a string
+ * or building its value (jsonl-parser.ts, `values: false`).
+ *
+ * Answers exactly what `JSON.parse(utf8Decode(bytes))` would (RFC 8259 / ECMA-404: one value,
+ * optionally surrounded by space, tab, CR, LF; any \u escape, lone surrogates included; numbers
+ * of any size; any nesting depth, no recursion) PROVIDED the caller has checked that the bytes
+ * are valid UTF-8 (Node's `isUtf8`, a vectorised check over many lines at once). Under that
+ * condition a byte >= 0x80 is part of a multi-byte character, and every character >= U+0080 is
+ * legal inside a string and illegal anywhere else, so such bytes need no decoding: they are
+ * plain string content. json-syntax.ts is the resumable validator that also checks UTF-8 itself;
+ * both are compared with JSON.parse by property tests (test/unit/json-syntax.test.ts).
+ *
+ * Written as a tight loop over the bytes with a lookup table for string content (the bulk of a
+ * record), and a byte per open container as the only state.
+ */
+
+/** 1 for the bytes that end plain string content: '"', '\\', and the control characters. */
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[0x22] = 1;
+STRING_STOP[0x5c] = 1;
+
+const HEX = new Uint8Array(256);
+for (const c of Buffer.from('0123456789abcdefABCDEF')) HEX[c] = 1;
+
+/** 1 for JSON whitespace: space, tab, LF, CR. */
+const WS = new Uint8Array(256);
+WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
+
+// Container kinds on the stack; each is also the mode that follows its opening or a ',' in it.
+const IN_ARRAY = 0; // = EXPECT_VALUE
+const IN_OBJECT = 1; // = EXPECT_KEY
+const EXPECT_VALUE = 0;
+const EXPECT_KEY = 1;
+const AFTER_VALUE = 2;
+
+/** Shared container stack, grown on demand (one byte per open container). */
+let stack = new Uint8Array(256);
+
+/** Index after the string whose opening quote is at i - 1, or -1 if it is not a valid string. */
+function skipString(b: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    // Four at a time while none of them ends plain content, then one at a time.
+    while (i + 4 <= end && (STRING_STOP[b[i] as number]! | STRING_STOP[b[i + 1] as number]! | STRING_STOP[b[i + 2] as number]! | STRING_STOP[b[i + 3] as number]!) === 0) i += 4;
+    while (i < end && STRING_STOP[b[i] as number] === 0) i++;
+    if (i >= end) return -1;
+    const c = b[i] as number;
+    if (c === 0x22) return i + 1;
+    if (c !== 0x5c || i + 1 >= end) return -1; // a raw control character, or a cut escape
+    const e = b[i + 1] as number;
+    if (e === 0x75) {
+      if (i + 6 > end || HEX[b[i + 2] as number]! + HEX[b[i + 3] as number]! + HEX[b[i + 4] as number]! + HEX[b[i + 5] as number]! !== 4) return -1;
+      i += 6;
+    } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      i += 2;
+    } else {
+      return -1;
+    }
+  }
+}
+
+/** Index after the number starting at i, or -1 if it is not a valid JSON number. */
+function skipNumber(b: Uint8Array, i: number, end: number): number {
+  if (b[i] === 0x2d) i++;
+  if (i >= end) return -1;
+  let c = b[i] as number;
+  if (c === 0x30) {
+    i++;
+  } else if (c >= 0x31 && c <= 0x39) {
+    i++;
+    while (i < end && (c = b[i] as number) >= 0x30 && c <= 0x39) i++;
+  } else {
+    return -1;
+  }
+  if (i < end && b[i] === 0x2e) {
+    const from = ++i;
+    while (i < end && (c = b[i] as number) >= 0x30 && c <= 0x39) i++;
+    if (i === from) return -1;
+  }
+  if (i < end && ((b[i] as number) | 0x20) === 0x65) {
+    i++;
+    if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    const from = i;
+    while (i < end && (c = b[i] as number) >= 0x30 && c <= 0x39) i++;
+    if (i === from) return -1;
+  }
+  return i;
+}
+
+/**
+ * True when `bytes[start, end)` is exactly one JSON value plus optional whitespace, as JSON.parse
+ * would say of its decoding. The caller MUST have checked that these bytes are valid UTF-8
+ * (otherwise the answer for bytes >= 0x80 inside strings is meaningless). Never throws.
+ */
+export function isJsonTextOfValidUtf8(b: Uint8Array, start = 0, end = b.length): boolean {
+  const valid = validate(b, start, end);
+  // One very deep line (up to maxLineBytes of '[') must not keep its stack for the process's life.
+  if (stack.length > 65536) stack = new Uint8Array(256);
+  return valid;
+}
+
+function validate(b: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  let depth = 0;
+  let mode = EXPECT_VALUE;
+  for (;;) {
+    while (i < end && WS[b[i] as number] === 1) i++;
+    if (mode === AFTER_VALUE) {
+      if (depth === 0) return i === end;
+      if (i >= end) return false;
+      const c = b[i++] as number;
+      const top = stack[depth - 1] as number;
+      if (c === 0x2c) {
+        mode = top; // IN_ARRAY -> a value, IN_OBJECT -> a key
+      } else if ((c === 0x5d && top === IN_ARRAY) || (c === 0x7d && top === IN_OBJECT)) {
+        depth--;
+      } else {
+        return false;
+      }
+      continue;
+    }
+    if (i >= end) return false;
+    const c = b[i] as number;
+    if (mode === EXPECT_KEY) {
+      if (c !== 0x22) return false;
+      i = skipString(b, i + 1, end);
+      if (i < 0) return false;
+      while (i < end && WS[b[i] as number] === 1) i++;
+      if (b[i] !== 0x3a || i >= end) return false;
+      i++;
+      mode = EXPECT_VALUE;
+      continue;
+    }
+    mode = AFTER_VALUE;
+    switch (c) {
+      case 0x22:
+        i = skipString(b, i + 1, end);
+        if (i < 0) return false;
+        continue;
+      case 0x7b:
+      case 0x5b: {
+        i++;
+        while (i < end && WS[b[i] as number] === 1) i++;
+        // '{' + 2 is '}', '[' + 2 is ']': an empty container is a whole value.
+        if (i < end && b[i] === c + 2) {
+          i++;
+          continue;
+        }
+        if (depth === stack.length) {
+          const grown = new Uint8Array(depth * 2);
+          grown.set(stack);
+          stack = grown;
+        }
+        const kind = c === 0x7b ? IN_OBJECT : IN_ARRAY;
+        stack[depth++] = kind;
+        mode = kind;
+        continue;
+      }
+      case 0x74: // true
+        if (i + 4 > end || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return false;
+        i += 4;
+        continue;
+      case 0x66: // false
+        if (i + 5 > end || b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return false;
+        i += 5;
+        continue;
+      case 0x6e: // null
+        if (i + 4 > end || b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return false;
+        i += 4;
+        continue;
+      default:
+        i = skipNumber(b, i, end);
+        if (i < 0) return false;
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Waiting for a lock directory another process holds: attempts with exponential backoff and
+ * jitter, woken early when the lock directory changes, stale takeover between attempts, and the
+ * end of the wait (the deadline, and past it with the default options, the hard cap while the
+ * holder shows no sign of life).
+ */
+import { lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { errorCode, tryLockOnce, type Held } from './lock-directory';
+import { LockTimeoutError } from './lock-errors';
+import type { ResolvedLockOptions } from './lock-options';
+import { checkLockPath, lockAgeMs, takeOverIfStale } from './lock-stale';
+import type { LockPhaseRecord } from './lock-timings';
+
+/**
+ * The end of a wait, in performance.now() milliseconds: `deadline` is when the wait would
+ * normally end; `hardCap`, when set (default options), how long it may go on past it while the
+ * holder shows no sign of life (see pastDeadline).
+ */
+export interface WaitBounds {
+  startedAt: number;
+  deadline: number;
+  hardCap: number | null;
+}
+
+/**
+ * Sleeps up to `ms`, waking early when the lock directory changes or goes away. Without the
+ * wake-up, a holder that releases and immediately re-acquires (an append loop) wins nearly every
+ * time against waiters asleep in backoff, and their waits grow long. The timer stays the
+ * fallback (stale takeover, file systems without change notification).
+ */
+function waitForChange(lockDir: string, ms: number): Promise<'change' | 'timer'> {
+  return new Promise((resolve) => {
+    let watcher: FSWatcher | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve('change');
+    };
+    const timer = setTimeout(() => {
+      watcher?.close();
+      resolve('timer');
+    }, ms);
+    // On Windows an open watch handle can keep the holder from removing the directory.
+    if (process.platform === 'win32') return;
+    try {
+      watcher = watch(lockDir, { persistent: false }, done);
+      watcher.on('error', done);
+    } catch (err) {
+      // ENOENT: released between our attempt and now, so retry at once. Anything else (e.g. the
+      // system's watch limit is reached): just sleep.
+      if (errorCode(err) === 'ENOENT') done();
+    }
+  });
+}
+
+/** The lock directory as last seen past the deadline: which one, and its mtime then. */
+interface Watched {
+  ino: number;
+  mtimeMs: number;
+}
+
+/**
+ * Past the deadline of a wait with the default options: may it go on? A holder that died
+ * leaves a lock that nobody refreshes, which can be taken over only staleMs after its LAST
+ * refresh; that can be up to staleMs (+ mtime rounding) after the deadline, if it refreshed just
+ * before dying. So the wait goes on until the lock is seen REFRESHED (the same lock directory,
+ * a new mtime: a live holder, and then we give up), or can be taken over, bounded by the hard
+ * cap. A new lock directory (the lock changed hands) is watched afresh. Returns the watched state
+ * to go on with, or null to give up.
+ */
+function pastDeadline(file: string, bounds: WaitBounds, watched: Watched | null): { watched: Watched | null } | null {
+  if (bounds.hardCap === null || performance.now() >= bounds.hardCap) return null;
+  let st: { ino: number; mtimeMs: number };
+  try {
+    st = statSync(`${file}.lock`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return { watched: null }; // released: try again
+    throw err;
+  }
+  if (watched && watched.ino === st.ino && watched.mtimeMs !== st.mtimeMs) return null; // refreshed: live
+  return { watched: watched && watched.ino === st.ino ? watched : { ino: st.ino, mtimeMs: st.mtimeMs } };
+}
+
+/**
+ * Whether the lock directory is there now, and its mtime: an lstat, a path lookup that takes no
+ * directory lock. Only a hint: mkdir stays the arbiter. Throws ForeignLockPathError when what is
+ * there is not a directory (waiting for it would be waiting forever).
+ */
+function peekLockDir(file: string): { mtimeMs: number } | null {
+  let st;
+  try {
+    st = lstatSync(`${file}.lock`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+  if (!st.isDirectory()) checkLockPath(file);
+  return st;
+}
+
+function attempt(file: string, o: ResolvedLockOptions, first: boolean): Held | null {
+  let held: Held | null;
+  try {
+    held = tryLockOnce(file, o);
+  } catch (err) {
+    checkLockPath(file); // a clearer error than ENOTDIR/ELOOP from beneath
+    throw err;
+  }
+  // Busy: the first time, make sure it is a lock at all (cheap, once per wait).
+  if (!held && first) checkLockPath(file);
+  return held;
+}
+
+/**
+ * Takes the lock directory of `file` (a canonical path), waiting within `bounds`. Rejects with
+ * LockTimeoutError at the end of the wait, ForeignLockPathError when `file.lock` is not a lock
+ * directory, and with the fs error of an attempt that failed for another reason than "busy".
+ */
+export async function acquireFileLock(
+  file: string,
+  o: ResolvedLockOptions,
+  bounds: WaitBounds,
+  timings: LockPhaseRecord | null = null,
+): Promise<Held> {
+  let delay = Math.max(o.minDelayMs, 0.5);
+  let watched: Watched | null = null;
+  for (let first = true; ; first = false) {
+    let t = timings ? performance.now() : 0;
+    // Retries look before they mkdir ("test and test-and-set"): mkdir takes the parent
+    // directory's lock even when the name exists, so waiters that mkdir on every wake-up queue
+    // there behind the holder's own mkdir and rmdir. An lstat usually takes no such lock, and a
+    // busy lock's mtime is what the stale check needs anyway. The first attempt goes straight to
+    // mkdir: the lock is usually free, and measured, peeking there too cost more than it saved.
+    const seen = first ? null : peekLockDir(file);
+    const held = seen ? null : attempt(file, o, first);
+    if (timings) {
+      if (seen) timings.peeks++;
+      else timings.attempts++;
+      timings.attemptMs += performance.now() - t;
+    }
+    if (held) return held;
+    t = timings ? performance.now() : 0;
+    // Stale (holder gone): remove it and try again at once. A fresh peek says it is not.
+    const tookOver = seen && seen.mtimeMs >= Date.now() - o.staleMs ? false : takeOverIfStale(file, o.staleMs);
+    if (timings) {
+      timings.staleChecks++;
+      timings.staleCheckMs += performance.now() - t;
+    }
+    if (tookOver) continue;
+    const now = performance.now();
+    let remaining = bounds.deadline - now;
+    if (remaining <= 0) {
+      const verdict = pastDeadline(file, bounds, watched);
+      if (verdict === null) throw new LockTimeoutError(file, await lockAgeMs(file), Math.round(now - bounds.startedAt), false);
+      watched = verdict.watched;
+      remaining = (bounds.hardCap ?? now) - now;
+    }
+    // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
+    const jittered = delay / 2 + (Math.random() * delay) / 2;
+    t = timings ? performance.now() : 0;
+    const woken = await waitForChange(`${file}.lock`, Math.min(remaining, jittered));
+    if (timings) {
+      timings.sleepMs += performance.now() - t;
+      if (woken === 'change') timings.wakesByChange++;
+      else timings.wakesByTimer++;
+    }
+    delay = Math.min(o.maxDelayMs, delay * 2);
+  }
+}
