@@ -18,6 +18,7 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { SessionKeeperError } from './errors';
+import { SymlinkRefusedError } from './file-errors';
 import { JsonlParser, notRegularFile, DEFAULT_MAX_PROBLEMS } from './jsonl-reader';
 import { endsWithoutNewline, type RepairResult } from './jsonl-repair';
 import { ByteBuffer, JsonlEncodingError, RepairSink, SHORT_NUL_RUNS_REFUSED, type FileCopy } from './repair-sink';
@@ -131,7 +132,7 @@ export async function repairJsonlWith(
       // Waiting for the lock may take a while (another writer holds it): the person may have cancelled.
       options.signal?.throwIfAborted();
       const st = await fsp.lstat(file);
-      if (st.isSymbolicLink()) throw new Error(`${target} is a symbolic link; repair the file it points to instead`);
+      if (st.isSymbolicLink()) throw new SymlinkRefusedError(target, `${target} is a symbolic link; repair the file it points to instead`);
       if (!st.isFile()) throw notRegularFile(target);
       if (st.size > maxBytes) throw new RepairTooLargeError(target, st.size, maxBytes);
       const original = await fsp.readFile(lease.target);

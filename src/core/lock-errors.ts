@@ -2,10 +2,11 @@
  * The lock's errors. Each carries a stable `code` (as proper-lockfile's do); recognise them by
  * `code` or `instanceof`.
  */
+import { SessionKeeperError } from './errors';
 
 /** The lock could not be had within the wait (LockOptions.maxWaitMs). code ELOCKTIMEOUT. */
-export class LockTimeoutError extends Error {
-  readonly code = 'ELOCKTIMEOUT';
+export class LockTimeoutError extends SessionKeeperError {
+  declare readonly code: 'ELOCKTIMEOUT';
   constructor(
     readonly file: string,
     /** Time since the holder last refreshed the lock directory, or null if it vanished meanwhile. */
@@ -18,8 +19,7 @@ export class LockTimeoutError extends Error {
       lockAgeMs === null
         ? 'the lock directory was gone when we gave up'
         : `held by ${holder}, lock ${file}.lock last refreshed ${lockAgeMs} ms ago`;
-    super(`Timed out after ${waitedMs} ms waiting for the lock of ${file} (${age})`);
-    this.name = 'LockTimeoutError';
+    super('ELOCKTIMEOUT', `Timed out after ${waitedMs} ms waiting for the lock of ${file} (${age})`);
   }
 }
 
@@ -29,16 +29,15 @@ export class LockTimeoutError extends Error {
  * The operation that knows more (an append that completed its write, a repair that saved late
  * bytes) throws its own with a precise consequence, and withLock passes that one on.
  */
-export class LockCompromisedError extends Error {
-  readonly code = 'ELOCKCOMPROMISED';
+export class LockCompromisedError extends SessionKeeperError {
+  declare readonly code: 'ELOCKCOMPROMISED';
   constructor(
     readonly file: string,
     readonly reason: string,
     options?: { cause?: unknown },
     readonly consequence: string = 'the operation may have overlapped with another writer',
   ) {
-    super(`The lock of ${file} was compromised while held (${reason}); ${consequence}`, options);
-    this.name = 'LockCompromisedError';
+    super('ELOCKCOMPROMISED', `The lock of ${file} was compromised while held (${reason}); ${consequence}`, options);
   }
 }
 
@@ -46,13 +45,12 @@ export class LockCompromisedError extends Error {
  * Something at `X.lock` that no lock holder made (code ELOCKFOREIGN): waiting for it or
  * removing it would be wrong.
  */
-export class ForeignLockPathError extends Error {
-  readonly code = 'ELOCKFOREIGN';
+export class ForeignLockPathError extends SessionKeeperError {
+  declare readonly code: 'ELOCKFOREIGN';
   constructor(
     readonly file: string,
     readonly what: string,
   ) {
-    super(`${file}.lock is ${what}, not a lock directory; remove it if nothing uses it, then try again`);
-    this.name = 'ForeignLockPathError';
+    super('ELOCKFOREIGN', `${file}.lock is ${what}, not a lock directory; remove it if nothing uses it, then try again`);
   }
 }

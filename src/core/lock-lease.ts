@@ -6,6 +6,7 @@
 import { statSync, utimesSync } from 'node:fs';
 import { detach, errorCode, refreshMtime, releaseDir, type Held } from './lock-directory';
 import { LockCompromisedError } from './lock-errors';
+import { SessionKeeperError } from './errors';
 import type { ResolvedLockOptions } from './lock-options';
 
 /**
@@ -77,7 +78,7 @@ function renewMarginMs(staleMs: number): number {
 
 function loseLock(held: Held, reason: string): never {
   if (!held.compromised) {
-    held.compromised = new Error(reason);
+    held.compromised = new SessionKeeperError('ELOCKCOMPROMISED', reason);
     if (held.state) detach(held.file, held.state);
     held.controller.abort(new LockCompromisedError(held.file, reason));
   }

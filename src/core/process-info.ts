@@ -369,8 +369,3 @@ export function readPidNamespace(pid: number | 'self'): string | null {
     return null;
   }
 }
-
-/** Start time of this very process, for the record a session writes about itself. */
-export function ownProcessStartTime(probe = new ProcessProbe()): Promise<number | null> {
-  return probe.startTime(process.pid);
-}

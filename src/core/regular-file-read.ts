@@ -11,8 +11,9 @@ const OPEN_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 export type ReadFailureKind = 'missing' | 'symlink' | 'not-a-file' | 'too-large' | 'unreadable';
 
 /**
- * A file that could not be read as a small regular file. Code `EFILEREAD`; `kind` says why,
- * `errno` is the system's code (ENOENT, ELOOP...) when a system call failed.
+ * A file that could not be read as a small regular file; `kind` says why. Like an fs error,
+ * `code` is the system's code when a system call failed (ENOENT, ELOOP, EACCES…, also in
+ * `errno`); otherwise `ENOTREGULAR` (not a regular file) or `EFILETOOLARGE` (over the limit).
  */
 export class RegularFileReadError extends SessionKeeperError {
   constructor(
@@ -21,7 +22,7 @@ export class RegularFileReadError extends SessionKeeperError {
     message: string,
     readonly errno?: string,
   ) {
-    super('EFILEREAD', message);
+    super(errno ?? (kind === 'too-large' ? 'EFILETOOLARGE' : kind === 'not-a-file' ? 'ENOTREGULAR' : 'EFILEREAD'), message);
   }
 }
 

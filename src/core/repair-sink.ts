@@ -74,7 +74,10 @@ export class ByteBuffer {
   }
 }
 
-/** Turns parser events into repaired-file bytes and quarantine bytes. */
+/**
+ * Turns parser events into repaired-file bytes and quarantine bytes (also used whole-file, in
+ * memory, by jsonl-repair-apply.ts).
+ */
 export class RepairSink implements ParseSink {
   /** While clean: the output so far equals input bytes [0, cleanUpTo). */
   cleanUpTo = 0;

@@ -10,11 +10,11 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { SessionStore, type SessionProblem } from '../../src/core/session-store';
-import { FORMAT_VERSION } from '../../src/core/session-record';
 import { sanitizeText } from '../../src/ui/text-safety';
 import { describeSession } from '../../src/ui/session-text';
 import { tempDir, snapshotTree } from './lib/tmp';
 import { recordFigures } from './lib/figures';
+import { sessionRecord } from '../helpers/records';
 
 /** Fails instead of hanging: a FIFO opened for reading blocks until a writer appears. */
 async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
@@ -32,23 +32,7 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
 }
 
 function record(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const now = new Date().toISOString();
-  return {
-    version: FORMAT_VERSION,
-    id,
-    pid: process.pid,
-    processStartedAt: null,
-    hostname: 'elsewhere.example',
-    user: 'someone',
-    label: 'ordinary',
-    workspaceFolders: ['/w'],
-    tool: 'test',
-    createdAt: now,
-    heartbeatAt: now,
-    heartbeatIntervalMs: 10000,
-    closedAt: null,
-    ...overrides,
-  };
+  return sessionRecord({ id, hostname: 'elsewhere.example', user: 'someone', label: 'ordinary', workspaceFolders: ['/w'], ...overrides });
 }
 
 // Characters that must never reach the screen as such: terminal escapes, C1, bidi overrides and

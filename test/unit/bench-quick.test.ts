@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import { verifyAppends } from '../../bench/fig-append';
 import { ensureJsonlData } from '../../bench/jsonl-data';
 import { parseOptions } from '../../bench/options';
 import type { BenchResults } from '../../bench/results';
+import { cleanupTracked, tempDir as tempFolder } from '../helpers/processes';
 
 // Runs `npm run bench -- --quick` once into a temp dir and checks what it wrote is well-formed.
 // Timings are not checked: numbers belong in the benchmark report, not in pass/fail tests.
@@ -15,9 +16,8 @@ import type { BenchResults } from '../../bench/results';
 const MAIN = path.resolve(__dirname, '..', '..', 'bench', 'main.js');
 const COMMITTED = path.resolve(__dirname, '..', '..', '..', 'bench', 'results.json');
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sk-bench-test-'));
-}
+const tempDir = (): string => tempFolder('bench-test');
+afterEach(cleanupTracked);
 
 describe('bench quick mode', () => {
   test('without --out, a quick run writes to a new temporary folder, never the published bench/ and docs/ files', () => {

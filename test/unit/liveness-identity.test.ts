@@ -11,7 +11,7 @@ import { judgeLiveness, needsProcessCheck, pidCheckScope } from '../../src/core/
 import { currentPidSpace, isDeadState, parseProcStat, ProcessProbe, type ProcessFacts } from '../../src/core/process-info';
 import { checkSessionRecord, type SessionRecord } from '../../src/core/session-record';
 import { ProcessNotRunningError, SessionStore } from '../../src/core/session-store';
-import { cleanupTracked, tempDir } from '../helpers/processes';
+import { cleanupTracked, killed, liveChild, tempDir } from '../helpers/processes';
 import { sessionRecord } from '../helpers/records';
 
 const linux = process.platform === 'linux';
@@ -51,8 +51,7 @@ async function zombieMaker(): Promise<{ parent: ChildProcess; pid: number; kill:
     pid,
     kill: async () => {
       if (parent.exitCode === null && parent.signalCode === null) {
-        parent.kill('SIGKILL');
-        await once(parent, 'exit');
+        await killed(parent);
       }
     },
   };
@@ -161,12 +160,10 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
   test('records from another PID space with a dead pid here stay active through list() and cleanup()', async () => {
     const dir = tmp();
     try {
-      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-      await once(child, 'spawn');
+      const child = await liveChild();
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       const r = await store.create({ label: 'container', pid: child.pid as number });
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      await killed(child);
       const file = path.join(dir, `${r.id}.json`);
       const variants: Array<[string, Partial<SessionRecord>, string]> = [
         ['other PID namespace', { pidNamespace: 'pid:[4026532999]' }, 'active'],
@@ -188,11 +185,9 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
   test('a reader in another PID space never judges this space\u2019s pids, and says so', async () => {
     const dir = tmp();
     try {
-      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-      await once(child, 'spawn');
+      const child = await liveChild();
       const r = await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'here', pid: child.pid as number });
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      await killed(child);
       const elsewhere = new SessionStore(dir, { cleanupOnCreate: false, pidSpace: { bootId: r.bootId ?? null, pidNamespace: 'pid:[1]' } });
       const [info] = await elsewhere.list();
       assert.equal(info?.state, r.pidNamespace ? 'active' : 'stale', info?.reason);
@@ -208,9 +203,8 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
 
   test('create() records this process\u2019s PID space and the start ticks of the pid it registers', { skip: !linux }, async () => {
     const dir = tmp();
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const child = await liveChild(); // killed by cleanupTracked
     try {
-      await once(child, 'spawn');
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       const own = await store.create({ label: 'me' });
       const other = await store.create({ label: 'child', pid: child.pid as number });
@@ -228,7 +222,6 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
       const beaten = await store.heartbeat(own.id);
       assert.deepEqual([beaten.bootId, beaten.pidNamespace, beaten.processStartTicks], [own.bootId, own.pidNamespace, own.processStartTicks]);
     } finally {
-      child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

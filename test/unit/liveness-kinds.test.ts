@@ -10,13 +10,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { v7 as uuidv7 } from 'uuid';
 import { judgeLiveness, thresholdsOf } from '../../src/core/liveness';
 import { currentPidSpace, hasLiveThread, ProcessProbe, procIsOwn } from '../../src/core/process-info';
 import { checkSessionRecord, describeValue, thresholdOrderProblem, type SessionRecord } from '../../src/core/session-record';
 import { SessionStore } from '../../src/core/session-store';
 import { timingSettings } from '../../src/ui/timing-settings';
-import { cleanupTracked, cli, CLI, killed, liveChild, tempSessionsDir, trackChild, trackDir } from '../helpers/processes';
+import { cleanupTracked, cli, CLI, killed, liveChild, tempDir as tempFolder, tempSessionsDir, trackChild } from '../helpers/processes';
+import { sessionRecord } from '../helpers/records';
 
 const linux = process.platform === 'linux';
 
@@ -50,8 +50,7 @@ int main(void) {
 
 function compileMainExits(): string | null {
   if (!linux) return null;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-zl-'));
-  trackDir(dir);
+  const dir = tempFolder('zl');
   fs.writeFileSync(path.join(dir, 'main-exits.c'), MAIN_EXITS_C);
   const r = spawnSync('cc', ['-O0', '-pthread', '-o', path.join(dir, 'main-exits'), path.join(dir, 'main-exits.c')], { stdio: 'ignore' });
   return r.status === 0 ? path.join(dir, 'main-exits') : null;
@@ -173,7 +172,7 @@ describe('3: every platform writes a PID space; different ones never check each 
 
   test('a reader that knows no PID space does not check records that have one; records without fields are judged as before', () => {
     const now = Date.parse('2025-03-01T12:00:00Z');
-    const base = { version: 1, id: uuidv7(), pid: 4242, processStartedAt: null, hostname: 'h', user: 'u', label: 'l', workspaceFolders: [], tool: 't', createdAt: new Date(now - 5000).toISOString(), heartbeatAt: new Date(now - 1000).toISOString(), heartbeatIntervalMs: 10_000, closedAt: null } as SessionRecord;
+    const base: SessionRecord = sessionRecord({ pid: 4242, hostname: 'h', createdAt: new Date(now - 5000).toISOString(), heartbeatAt: new Date(now - 1000).toISOString() });
     const dead = { alive: false, startedAt: null };
     const none = { bootId: null, pidNamespace: null };
     assert.equal(judgeLiveness({ ...base, pidNamespace: 'pid:[4026531836]', bootId: 'b' }, { now, hostname: 'h', pidSpace: none, process: dead }).state, 'active');
@@ -248,7 +247,7 @@ describe('5: timing settings of the extension become whole milliseconds', () => 
     fc.assert(
       fc.property(anyValue, anyValue, anyValue, anyValue, (h, s, e, g) => {
         const t = timingSettings({ heartbeatIntervalSeconds: h, unresponsiveAfterSeconds: s, expireAfterHours: e, staleGraceMinutes: g });
-        const record = { ...validRecord(), heartbeatIntervalMs: t.heartbeatIntervalMs, unresponsiveAfterMs: t.unresponsiveAfterMs ?? null, expireAfterMs: t.expireAfterMs };
+        const record = { ...sessionRecord(), heartbeatIntervalMs: t.heartbeatIntervalMs, unresponsiveAfterMs: t.unresponsiveAfterMs ?? null, expireAfterMs: t.expireAfterMs };
         assert.equal(checkSessionRecord(record).ok, true, JSON.stringify(t));
         assert.equal(thresholdOrderProblem(record), null);
         assert.ok(Number.isInteger(t.staleGraceMs) && t.staleGraceMs >= 0);
@@ -257,7 +256,7 @@ describe('5: timing settings of the extension become whole milliseconds', () => 
   });
 
   test('the validator and the store say "not a whole number" when that is the problem', async () => {
-    const check = checkSessionRecord({ ...validRecord(), heartbeatIntervalMs: 1000.9999999999999 });
+    const check = checkSessionRecord({ ...sessionRecord(), heartbeatIntervalMs: 1000.9999999999999 });
     assert.equal(check.ok, false);
     assert.match(check.ok ? '' : check.error, /"heartbeatIntervalMs" is 1000\.9999999999999 \(not a whole number\)/);
     const dir = tempDir();
@@ -268,10 +267,6 @@ describe('5: timing settings of the extension become whole milliseconds', () => 
   });
 });
 
-function validRecord(): SessionRecord {
-  const at = new Date().toISOString();
-  return { version: 1, id: uuidv7(), pid: process.pid, processStartedAt: null, hostname: 'h', user: 'u', label: 'l', workspaceFolders: [], tool: 't', createdAt: at, heartbeatAt: at, heartbeatIntervalMs: 10_000, closedAt: null };
-}
 
 describe('6: the grace period runs from when a cleanup first saw the session stale', () => {
   test('unresponsive for 20 min, then killed: the first automatic cleanup keeps it and marks it; archived only after the grace', async () => {
@@ -312,7 +307,7 @@ describe('6: the grace period runs from when a cleanup first saw the session sta
   });
 
   test('a malformed staleSince is rejected by the validator', () => {
-    const check = checkSessionRecord({ ...validRecord(), staleSince: 'yesterday' });
+    const check = checkSessionRecord({ ...sessionRecord(), staleSince: 'yesterday' });
     assert.equal(check.ok ? '' : check.error, '"staleSince" is "yesterday", expected null or an ISO 8601 time');
   });
 });
@@ -359,7 +354,7 @@ describe('7 and 8: heartbeats from the future and from a previous boot', () => {
 describe('10: small things', () => {
   test('describeValue uses the right article', () => {
     assert.deepEqual([describeValue({}), describeValue([]), describeValue(undefined), describeValue(() => 0)], ['an object', 'an array', 'missing', 'a function']);
-    const check = checkSessionRecord({ ...validRecord(), heartbeatIntervalMs: { ms: 1 } });
+    const check = checkSessionRecord({ ...sessionRecord(), heartbeatIntervalMs: { ms: 1 } });
     assert.match(check.ok ? '' : check.error, /"heartbeatIntervalMs" is an object,/);
   });
 
@@ -379,7 +374,7 @@ describe('10: small things', () => {
   });
 
   test('processStartTicks above 2^53−1 is rejected, saying the range', () => {
-    const check = checkSessionRecord({ ...validRecord(), processStartTicks: 2 ** 53 });
+    const check = checkSessionRecord({ ...sessionRecord(), processStartTicks: 2 ** 53 });
     assert.match(check.ok ? '' : check.error, /"processStartTicks" is 9007199254740992, expected null or an integer from 0 to 9007199254740991/);
   });
 });

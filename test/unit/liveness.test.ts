@@ -1,13 +1,11 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatDuration, heartbeatAge, judgeLiveness, needsProcessCheck } from '../../src/core/liveness';
 import type { SessionRecord } from '../../src/core/session-record';
 import { SessionStore } from '../../src/core/session-store';
-import { cleanupTracked, tempDir } from '../helpers/processes';
+import { cleanupTracked, killed, liveChild, tempDir } from '../helpers/processes';
 import { sessionRecord } from '../helpers/records';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
@@ -163,13 +161,11 @@ describe('liveness of real sessions', () => {
   test('a session of a process that died is stale; reason names the pid', async () => {
     const dir = tmp();
     try {
-      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-      await once(child, 'spawn');
+      const child = await liveChild();
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       const r = await store.create({ label: 'child', pid: child.pid as number });
       assert.equal((await store.list())[0]?.state, 'active');
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      await killed(child);
       const [info] = await store.list();
       assert.equal(info?.record.id, r.id);
       assert.equal(info?.state, 'stale');
@@ -201,12 +197,10 @@ describe('liveness of real sessions', () => {
   test('a session of another host is never pid-checked: a dead pid there is not stale', async () => {
     const dir = tmp();
     try {
-      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-      await once(child, 'spawn');
+      const child = await liveChild();
       const there = new SessionStore(dir, { hostname: 'far-away', cleanupOnCreate: false });
       await there.create({ label: 'remote', pid: child.pid as number });
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      await killed(child);
       const here = new SessionStore(dir, { hostname: 'right-here', cleanupOnCreate: false });
       assert.equal((await here.list())[0]?.state, 'active');
       const later = new SessionStore(dir, { hostname: 'right-here', now: () => Date.now() + 5 * 60_000 });

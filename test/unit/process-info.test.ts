@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   isProcessAlive,
@@ -14,6 +13,7 @@ import {
   ProcessProbe,
 } from '../../src/core/process-info';
 import { PROCESS_START_TOLERANCE_MS } from '../../src/core/liveness';
+import { tempDir } from '../helpers/processes';
 
 const linux = process.platform === 'linux';
 
@@ -51,7 +51,7 @@ describe('isProcessAlive', () => {
     () => {
       // process-info.js needs only Node built-ins, so a copy in a world-readable dir is enough
       // for user "nobody" to load it.
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-eperm-'));
+      const dir = tempDir('eperm');
       try {
         fs.chmodSync(dir, 0o755);
         fs.copyFileSync(path.join(__dirname, '..', '..', 'src', 'core', 'process-info.js'), path.join(dir, 'process-info.js'));

@@ -13,26 +13,22 @@ import {
   parseSessionRecord,
   type SessionRecord,
 } from '../../src/core/session-record';
+import { sessionRecord } from '../helpers/records';
 import { defaultSessionsDir, journalPath, recordPath, safeJoin, UnsafePathError } from '../../src/core/paths';
 
 function good(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const at = '2025-03-01T10:00:00.000Z';
-  return {
-    version: 1,
-    id: uuidv7(),
+  return sessionRecord({
     pid: 1234,
     processStartedAt: '2025-03-01T09:59:58.120Z',
     hostname: 'host-a',
-    user: 'ada',
     label: 'window 1',
     workspaceFolders: ['/home/ada/project'],
     tool: 'vscode',
     createdAt: at,
     heartbeatAt: at,
-    heartbeatIntervalMs: 10_000,
-    closedAt: null,
     ...overrides,
-  };
+  });
 }
 
 describe('session record validation', () => {

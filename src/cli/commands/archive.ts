@@ -46,7 +46,7 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
     try {
       pruned = await store.pruneArchive(prune);
     } catch (err) {
-      fail(`archive --prune-older-than: ${(err as Error).message}`);
+      fail(`archive --prune-older-than: ${errorText(err)}`);
     }
   }
   if (values.json) {
