@@ -4,6 +4,7 @@
 // The client library (@redis/client) is loaded on first use, from its own bundle
 // (dist/redis-client.js), so only what talks to Redis carries it.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { RegistryAuthError, RegistryTlsError, RegistryUnavailableError } from './registry-errors';
 import type { RedisLocation } from './registry-location';
 
@@ -48,6 +49,15 @@ export interface ConnectionOptions {
 /** Attempts before a one-shot open gives up: 100 + 200 + 400 ms of waiting. */
 const ONE_SHOT_ATTEMPTS = 4;
 
+/**
+ * @redis/client, loaded on first use. require(), not import(): bundled, it becomes a require of
+ * dist/redis-client.js (a CommonJS file), whose named exports a dynamic import would not see.
+ */
+function loadClientLibrary(): typeof import('@redis/client') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@redis/client') as typeof import('@redis/client');
+}
+
 export class RedisConnection {
   private readonly shas = new Map<string, string>();
   private everReady = false;
@@ -66,7 +76,7 @@ export class RedisConnection {
    * commands meanwhile fail at once with RegistryUnavailableError.
    */
   static async open(location: RedisLocation, options: ConnectionOptions = {}): Promise<RedisConnection> {
-    const { createClient, ErrorReply } = await import('@redis/client');
+    const { createClient, ErrorReply } = loadClientLibrary();
     errorReplyClass = ErrorReply;
     let connection: RedisConnection | null = null;
     // Auth and TLS failures do not heal by waiting: they stop the retries (and fail the open).
@@ -77,7 +87,8 @@ export class RedisConnection {
         host: location.host,
         port: location.port,
         connectTimeout: CONNECT_TIMEOUT_MS,
-        ...(location.tls ? { tls: true as const, servername: location.host } : {}),
+        // SNI takes host names only (RFC 6066); an address is checked against the certificate anyway.
+        ...(location.tls ? { tls: true as const, ...(isIP(location.host) === 0 ? { servername: location.host } : {}) } : {}),
         reconnectStrategy: (retries: number, cause: Error) => {
           const err = classifyRedisError(cause, location, options.password);
           if (err instanceof RegistryAuthError || err instanceof RegistryTlsError) {
@@ -123,6 +134,19 @@ export class RedisConnection {
       throw fatal ?? classifyRedisError(err, location, options.password);
     }
     connecting.catch(() => undefined);
+    if (client.isReady) {
+      // A server with a password accepts the connection of a client without one and refuses
+      // its first command: find out now, not at the first heartbeat.
+      try {
+        await client.sendCommand(['PING']);
+      } catch (err) {
+        const problem = classifyRedisError(err, location, options.password);
+        if (problem instanceof RegistryAuthError || !options.persistent) {
+          client.destroy();
+          throw problem;
+        }
+      }
+    }
     return conn;
   }
 
@@ -246,6 +270,8 @@ export function classifyRedisError(err: unknown, location: RedisLocation, passwo
   }
   // An answer of the server to a command (NOSCRIPT, a script's own error): not a connection problem.
   if (errorReplyClass !== undefined && e instanceof errorReplyClass) return e;
-  const why = code !== '' ? `${message} (${code})` : message;
+  // A TLS client talking to a plain port waits for an answer that never comes.
+  const hint = location.tls && /timeout/i.test(message) ? '; with rediss://, check that the server speaks TLS on this port' : '';
+  const why = `${code !== '' ? `${message} (${code})` : message}${hint}`;
   return new RegistryUnavailableError(location.display, why, { cause: err });
 }

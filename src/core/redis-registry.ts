@@ -281,7 +281,8 @@ export class RedisRegistry implements Registry {
     try {
       return await fn();
     } catch (err) {
-      const reply = err instanceof Error ? err.message : '';
+      // The scripts' own error replies (the server may put "ERR " before them).
+      const reply = err instanceof Error ? /^(?:ERR )?(NOTFOUND|CLOSED)$/.exec(err.message)?.[1] : undefined;
       if (reply === 'NOTFOUND') throw new SessionNotFoundError(id, this.location);
       if (reply === 'CLOSED') throw new SessionClosedError(id);
       throw err;

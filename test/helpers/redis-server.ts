@@ -1,6 +1,6 @@
 // A real redis-server for tests: started on 127.0.0.1 on a free port with its data in a temp
 // folder, AOF on (fsync always, so a restart keeps every acknowledged write), stopped by stop().
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -14,13 +14,17 @@ export interface RedisServerOptions {
   aof?: boolean;
   /** maxmemory-policy (default noeviction). */
   maxmemoryPolicy?: string;
+  /** Serve TLS only, with a fresh self-signed certificate for `localhost` (made with openssl). */
+  tls?: boolean;
 }
 
 export interface TestRedis {
   port: number;
   dir: string;
-  /** redis://127.0.0.1:<port>/0 (no password in it). */
+  /** redis://127.0.0.1:<port>/0 (rediss:// with `tls`; no password in it). */
   url: string;
+  /** With `tls`: the self-signed certificate (PEM file). */
+  certFile?: string;
   /** Stops the server (SIGTERM, then waits for its exit). */
   stop(): Promise<void>;
   /** Starts it again on the same port and data folder. */
@@ -52,8 +56,17 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Test
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-redis-'));
   let child: ChildProcess | null = null;
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  if (options.tls) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost'], {
+      stdio: 'ignore',
+    });
+  }
   const args = [
-    '--port', String(port),
+    ...(options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certFile, '--tls-key-file', keyFile, '--tls-auth-clients', 'no']
+      : ['--port', String(port)]),
     '--bind', '127.0.0.1',
     '--dir', dir,
     '--save', '',
@@ -96,7 +109,8 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Test
   return {
     port,
     dir,
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}/0`,
+    ...(options.tls ? { certFile } : {}),
     start,
     stop: async () => {
       await stopWith('SIGTERM');

@@ -3,7 +3,7 @@ import { assertSessionId } from '../../core/session-record';
 import type { ArchiveResult } from '../../core/session-store';
 import { parseCommand } from '../args';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CommandContext } from '../context';
-import { openStore } from './store';
+import { withStore } from './store';
 
 export async function archiveCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommand('archive', args, { stale: { type: 'boolean' }, json: { type: 'boolean' } });
@@ -16,20 +16,25 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
     failed = true;
     printError(ctx, message);
   };
-  const store = openStore(ctx, { onError: (err, context) => fail(`${context}: ${(err as Error)?.message ?? String(err)}`) });
   const results: ArchiveResult[] = [];
-  if (values.stale) {
-    // An explicit request: no grace period, every stale session goes now.
-    results.push(...(await store.cleanup({ staleGraceMs: 0 })));
-  } else {
-    for (const id of positionals) {
-      try {
-        results.push(await store.archive(id));
-      } catch (err) {
-        fail(`archive ${id}: ${(err as Error).message}`);
+  await withStore(
+    ctx,
+    async (store) => {
+      if (values.stale) {
+        // An explicit request: no grace period, every stale session goes now.
+        results.push(...(await store.cleanup({ staleGraceMs: 0 })));
+      } else {
+        for (const id of positionals) {
+          try {
+            results.push(await store.archive(id));
+          } catch (err) {
+            fail(`archive ${id}: ${(err as Error).message}`);
+          }
+        }
       }
-    }
-  }
+    },
+    { onError: (err, context) => fail(`${context}: ${(err as Error)?.message ?? String(err)}`) },
+  );
   if (values.json) {
     ctx.stdout(`${JSON.stringify(results, null, 2)}\n`);
   } else {

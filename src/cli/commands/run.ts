@@ -7,6 +7,8 @@ import { ProcessNotRunningError } from '../../core/session-store';
 import { parseCommand, splitRunArgs, stringOption } from '../args';
 import { EXIT_ERROR, printError, printWarning, UsageError, type CommandContext } from '../context';
 import { TIMING_OPTIONS, TIMING_VALUE_FLAGS, timingOptions } from '../timing-options';
+import { envWithoutCredentials } from '../../core/registry-config';
+import type { Registry } from '../../core/registry';
 import { openStore } from './store';
 
 /** How long `run` waits for an exit event before it calls a child it could not find still running. */
@@ -24,7 +26,7 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--dir', ...TIMING_VALUE_FLAGS]);
+const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--dir', '--registry', '--registry-password-file', ...TIMING_VALUE_FLAGS]);
 
 export async function runCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const split = splitRunArgs(args, VALUE_OPTIONS);
@@ -51,7 +53,9 @@ export async function runCommand(ctx: CommandContext, args: string[]): Promise<n
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: ctx.cwd, env: ctx.env, windowsHide: false });
+    // Registry credentials are ours, not the child's: a password in the environment shows up in
+    // the child's /proc/<pid>/environ and in whatever it starts.
+    child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: ctx.cwd, env: envWithoutCredentials(ctx.env), windowsHide: false });
     const started = await new Promise<Error | null>((resolve) => {
       child?.once('spawn', () => resolve(null));
       child?.once('error', (err) => resolve(err));
@@ -95,7 +99,14 @@ async function superviseSession(
   input: { label: string; tool: string; workspaceFolders: string[]; heartbeatIntervalMs: number; unresponsiveAfterMs?: number; expireAfterMs?: number },
   staleGraceMs: number | undefined,
 ): Promise<void> {
-  const store = openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {});
+  let store: Registry;
+  try {
+    store = await openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {}, { persistent: true });
+  } catch (err) {
+    printWarning(ctx, `run: could not open the registry (the command keeps running without a session): ${(err as Error).message}`);
+    await exited;
+    return;
+  }
   let id: string;
   try {
     id = (await store.create({ ...input, pid })).id;
@@ -104,7 +115,7 @@ async function superviseSession(
     // said: a session that silently never appears looks like a bug in whoever lists them.
     const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
     if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${(err as Error).message}`);
-    await store.idle();
+    await store.dispose();
     await exited;
     return;
   }
@@ -131,5 +142,5 @@ async function superviseSession(
   } catch (err) {
     printWarning(ctx, `run: could not close session ${id}: ${(err as Error).message}`);
   }
-  await store.idle();
+  await store.dispose();
 }
