@@ -83,6 +83,8 @@ export interface OpenRegistryOptions extends StoreOptions {
   persistent?: boolean;
   /** Warnings about the Redis server's eviction and persistence settings. */
   onWarning?(message: string): void;
+  /** A persistent Redis connection was lost (the error saying why) or is back (null). */
+  onStatus?(problem: Error | null): void;
 }
 
 /**
