@@ -16,6 +16,7 @@ import { SessionsModel } from './ui/sessions-model';
 import { SessionTreeProvider } from './ui/session-tree-provider';
 import { StaleNotifier } from './ui/stale-notifier';
 import { SessionStatusBar, VIEW_ID } from './ui/status-bar';
+import { registerPasswordCommand, REGISTRY_PASSWORD_KEY } from './ui/registry-password';
 import { sessionsDir, type Stores } from './ui/store-factory';
 import { TreeRefresher } from './ui/tree-refresh';
 import { WindowSession, windowIdentity } from './ui/window-session';
@@ -25,7 +26,7 @@ let windowSession: WindowSession | undefined;
 export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const started = performance.now();
   const log = createLog();
-  const config = new RuntimeConfig(log);
+  const config = new RuntimeConfig(log, () => context.secrets.get(REGISTRY_PASSWORD_KEY));
   const stores = (): Stores => config.stores;
 
   const model = new SessionsModel(stores, log);
@@ -40,7 +41,46 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const contextKeys = new SessionContextKeys();
   const watchedDirs = (): string[] => {
     const { main, extras } = stores();
-    return [main.dir, path.join(main.dir, 'archive'), ...extras.map((e) => e.dir)];
+    // A registry on Redis announces its changes by pub/sub instead (watchRegistry).
+    const own = main.store.kind === 'directory' ? [main.dir, path.join(main.dir, 'archive')] : [];
+    return [...own, ...extras.map((e) => e.dir)];
+  };
+  // Changes on other machines reach this tree through the registry's notifications, if it has them.
+  let unwatch: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
+  const watchRegistry = (): void => {
+    const previous = unwatch;
+    const { main } = stores();
+    unwatch = previous
+      .then((stop) => stop?.())
+      .then(() => main.store.watch(() => refresher.poke()))
+      .catch((err: unknown) => {
+        log.warn(`Live updates from ${main.dir} are off (the view still refreshes every few seconds): ${String((err as Error)?.message ?? err)}`);
+        return null;
+      });
+  };
+  // The error welcome says that the registry cannot be used; this says why.
+  const showRegistryError = (error: string | null, where: string): void => {
+    view.message = error ? `Cannot use ${where}: ${error}` : undefined;
+  };
+  const applySettings = (): void => {
+    const { before, after, previous } = config.reload();
+    const { main } = stores();
+    log.info(`Settings changed; registry ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
+    let switched: Promise<void> = Promise.resolve();
+    if (session) {
+      session.setInterval(after.heartbeatIntervalMs);
+      if (sessionsDir(after) !== sessionsDir(before)) switched = session.moveTo(main.store, main.dir);
+      else {
+        session.setStore(main.store);
+        // Write the new interval and thresholds into this window's record now, not one old interval later.
+        switched = session.beat();
+      }
+    }
+    refresher.watch(watchedDirs());
+    watchRegistry();
+    refresher.now();
+    // The old connections go once this window's session has moved off them.
+    void switched.finally(() => Promise.all([previous.main, ...previous.extras].map((s) => s.store.dispose())));
   };
 
   context.subscriptions.push(
@@ -54,7 +94,12 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     diagnostics,
     vscode.languages.registerCodeActionsProvider(JSONL_SELECTOR, new JsonlRepairCodeActions(), JsonlRepairCodeActions.metadata),
     view.onDidChangeVisibility((e) => refresher.setVisible(e.visible)),
-    model.onDidChange((snap) => contextKeys.update(snap)),
+    model.onDidChange((snap) => {
+      contextKeys.update(snap);
+      showRegistryError(snap.main.error, snap.main.dir);
+    }),
+    registerPasswordCommand(context.secrets, applySettings),
+    { dispose: () => void unwatch.then((stop) => stop?.()) },
     ...registerCommands({
       model,
       log,
@@ -65,21 +110,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
       afterRepair: () => refresher.now(),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!affectsSettings(e)) return;
-      const { before, after } = config.reload();
-      const { main } = stores();
-      log.info(`Settings changed; sessions folder ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
-      if (session) {
-        session.setInterval(after.heartbeatIntervalMs);
-        if (sessionsDir(after) !== sessionsDir(before)) void session.moveTo(main.store, main.dir);
-        else {
-          session.setStore(main.store);
-          // Write the new interval and thresholds into this window's record now, not one old interval later.
-          void session.beat();
-        }
-      }
-      refresher.watch(watchedDirs());
-      refresher.now();
+      if (affectsSettings(e)) applySettings();
     }),
   );
 
@@ -92,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     }));
     windowSession = session;
     refresher.watch(watchedDirs());
+    watchRegistry();
     refresher.setVisible(view.visible);
     diagnostics.start();
     await Promise.all([session.start(), model.reload()]);
