@@ -110,7 +110,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const store = s.storeFor(p.dir);
       if (store.kind !== 'directory') {
         // A journal on Redis is a Stream, not a file: shown as JSON Lines in a read-only-ish new document.
-        const entries = p.info.archivedOn ? [] : await store.readJournal(p.info.record.id);
+        const entries = await store.readJournal(p.info.record.id);
         const text = entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n');
         const doc = await vscode.workspace.openTextDocument({ content: text === '' ? '' : `${text}\n`, language: 'jsonl' });
         await vscode.window.showTextDocument(doc, { preview: true });
