@@ -43,7 +43,11 @@ export function replyEntries(reply: unknown): Array<[string, string]> {
  * or it holds another session's id.
  */
 export function recordFromReply(reply: unknown, key: string, id: string): { record: SessionRecord; raw: Record<string, string> } | null {
-  const entries = replyEntries(reply);
+  return recordFromEntries(replyEntries(reply), key, id);
+}
+
+/** As recordFromReply, from [field, value] entries. */
+export function recordFromEntries(entries: Array<[string, string]>, key: string, id: string): { record: SessionRecord; raw: Record<string, string> } | null {
   if (entries.length === 0) return null;
   const obj: Record<string, unknown> = {};
   const raw: Record<string, string> = {};
@@ -64,4 +68,28 @@ export function recordFromReply(reply: unknown, key: string, id: string): { reco
 /** The values a cleanup decision depends on, as the archive script compares them. */
 export function decisionState(raw: Record<string, string>): string {
   return `${raw.heartbeatAt ?? ''}\n${raw.closedAt ?? ''}\n${raw.staleSince ?? ''}`;
+}
+
+/** What the list-batch script returns for one record. */
+export type BatchItem = { kind: 'missing' } | { kind: 'entries'; entries: Array<[string, string]> } | { kind: 'reread' };
+
+/**
+ * Splits the list-batch script's reply (see LIST_BATCH in redis-scripts.ts) into one item per
+ * key asked for. Throws when the count does not match (a reply from something else).
+ */
+export function splitBatch(reply: unknown, count: number): BatchItem[] {
+  const text = String(reply);
+  const records = count === 0 ? [] : text.split('\x1d');
+  if (records.length !== count) throw new Error(`list batch: ${records.length} records for ${count} keys`);
+  return records.map((r): BatchItem => {
+    if (r === '') return { kind: 'missing' };
+    if (r === '\x1c') return { kind: 'reread' };
+    return {
+      kind: 'entries',
+      entries: r.split('\x1e').map((pair): [string, string] => {
+        const at = pair.indexOf('\x1f');
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    };
+  });
 }

@@ -11,8 +11,8 @@ import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from './livenes
 import { currentPidSpace, ProcessProbe, type PidSpace } from './process-info';
 import { RedisConnection, type ConnectionOptions } from './redis-connection';
 import { redisKeys, type RedisKeys } from './redis-layout';
-import { decisionState, recordFromReply, recordToPairs, replyEntries, StoredRecordError } from './redis-records';
-import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, MARK_STALE, UPDATE } from './redis-scripts';
+import { decisionState, recordFromEntries, recordFromReply, recordToPairs, replyEntries, splitBatch, StoredRecordError } from './redis-records';
+import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, LIST_BATCH, MARK_STALE, UPDATE } from './redis-scripts';
 import type { Registry } from './registry';
 import type { RedisLocation } from './registry-location';
 import {
@@ -52,8 +52,8 @@ export interface RedisRegistryOptions
   extends Omit<StoreOptions, 'now' | 'lock' | 'bootTimeMs'>,
     ConnectionOptions {}
 
-/** HGETALLs sent before waiting for their replies: pipelined, without holding the server long. */
-const LIST_BATCH = 1000;
+/** Records read by one list-batch script: few replies to decode, without holding the server long. */
+const LIST_BATCH_SIZE = 1000;
 
 /** A record read from Redis with its raw field values and where it lives. */
 interface Stored {
@@ -319,12 +319,18 @@ export class RedisRegistry implements Registry {
       }
     }
     const out: Stored[] = [];
-    for (let i = 0; i < wanted.length; i += LIST_BATCH) {
-      const batch = wanted.slice(i, i + LIST_BATCH);
-      const replies = await Promise.all(batch.map((w) => this.conn.command(['HGETALL', w.key])));
+    for (let i = 0; i < wanted.length; i += LIST_BATCH_SIZE) {
+      const batch = wanted.slice(i, i + LIST_BATCH_SIZE);
+      const items = splitBatch(await this.conn.script(LIST_BATCH, batch.map((w) => w.key)), batch.length);
+      // Records holding separator characters (never valid JSON) are read whole, to report them.
+      const reread = await Promise.all(
+        items.map((item, j) => (item.kind === 'reread' ? this.conn.command(['HGETALL', batch[j]?.key ?? '']) : null)),
+      );
       batch.forEach((w, j) => {
+        const item = items[j];
         try {
-          const loaded = recordFromReply(replies[j], w.key, w.id);
+          const loaded =
+            item?.kind === 'entries' ? recordFromEntries(item.entries, w.key, w.id) : item?.kind === 'reread' ? recordFromReply(reread[j], w.key, w.id) : null;
           // Gone since SMEMBERS (archived meanwhile): not a problem.
           if (loaded) out.push({ ...loaded, key: w.key, journal: w.journal, archivedOn: w.archivedOn });
         } catch (err) {

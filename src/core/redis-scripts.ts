@@ -221,3 +221,27 @@ redis.call('HSET', P .. ':archived', id, day .. '/' .. name)
 publish('archived', id)
 return { day, name, has_record and 1 or 0, has_journal and 1 or 0 }
 `;
+
+/**
+ * list batch: ARGV = record keys. Returns one string for the whole batch, so a listing of
+ * thousands of records costs the client one reply to decode instead of one per record: records
+ * separated by \x1d (in ARGV order; empty for a key that does not exist), fields by \x1e, a
+ * field from its value by \x1f. Valid JSON never holds these characters raw; a record in which
+ * any of them occurs comes back as \x1c alone, and the client reads that one with HGETALL
+ * (and reports it), so nothing can be mistaken for a separator.
+ */
+export const LIST_BATCH = `
+local out = {}
+for i = 1, #ARGV do
+  local h = redis.call('HGETALL', ARGV[i])
+  -- One search per record, over its names and values run together.
+  if string.find(table.concat(h), '[\\28-\\31]') then
+    out[i] = '\\28'
+  else
+    local fields = {}
+    for j = 1, #h, 2 do fields[#fields + 1] = h[j] .. '\\31' .. h[j + 1] end
+    out[i] = table.concat(fields, '\\30')
+  end
+end
+return table.concat(out, '\\29')
+`;

@@ -217,12 +217,16 @@ describe('registry on Redis', { skip }, () => {
     await raw('SADD', `${prefix}:sessions`, id);
     const bad = '01890a5d-ac96-774b-bcce-b302099a8058';
     await raw('HSET', `${prefix}:session:${bad}`, 'version', '1', 'label', 'not json');
-    await raw('SADD', `${prefix}:sessions`, bad, 'not-an-id');
+    // A value that smuggles the list reply's separators: read whole and reported, never split.
+    const smuggler = '01890a5d-ac96-774b-bcce-b302099a8059';
+    const valid = Object.entries({ ...fields, id: smuggler }).flatMap(([k, v]) => [k, JSON.stringify(v)]);
+    await raw('HSET', `${prefix}:session:${smuggler}`, ...valid, 'label', '"x"\x1ehostname\x1f"forged"');
+    await raw('SADD', `${prefix}:sessions`, bad, smuggler, 'not-an-id');
     const problems: string[] = [];
     const sessions = await reg.list({ onProblem: (p) => problems.push(p.kind) });
     assert.deepEqual(sessions.map((s) => [s.record.id, s.state, s.record.hostname]), [[id, 'active', 'elsewhere']]);
     assert.match(sessions[0]?.reason ?? '', /heartbeat/);
-    assert.deepEqual(problems.sort(), ['bad-name', 'invalid-json']);
+    assert.deepEqual(problems.sort(), ['bad-name', 'invalid-json', 'invalid-json']);
     // An update by us keeps the other tool's field.
     await reg.update(id, { status: 'seen' });
     assert.equal(await raw('HGET', `${prefix}:session:${id}`, 'extra'), '{"kept":true}');
