@@ -48,11 +48,12 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   // Changes on other machines reach this tree through the registry's notifications, if it has them.
   let unwatch: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
   const watchRegistry = (): void => {
-    const previous = unwatch;
+    // The old subscription may still be waiting for a server that is down: stop it whenever it
+    // settles, without making the new one wait for that.
+    void unwatch.then((stop) => stop?.()).catch(() => undefined);
     const { main } = stores();
-    unwatch = previous
-      .then((stop) => stop?.())
-      .then(() => main.store.watch(() => refresher.poke()))
+    unwatch = main.store
+      .watch(() => refresher.poke())
       .catch((err: unknown) => {
         log.warn(`Live updates from ${main.dir} are off (the view still refreshes every few seconds): ${String((err as Error)?.message ?? err)}`);
         return null;

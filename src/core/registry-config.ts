@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { joinAsOpened } from './lock-target';
 import { defaultSessionsDir } from './paths';
 import { RegistryConfigError, RegistryPasswordFileError } from './registry-errors';
 import { parseRegistryLocation, type RegistryLocation } from './registry-location';
@@ -119,7 +120,8 @@ export function chooseRegistry(inputs: RegistryInputs): RegistryChoice {
   const cwd = inputs.cwd ?? process.cwd();
   const pick = (): { location: RegistryLocation; source: RegistrySource; config?: RegistryConfig } => {
     if (inputs.registry !== undefined) return { location: parseRegistryLocation(inputs.registry, cwd), source: '--registry' };
-    if (inputs.dir !== undefined) return { location: { kind: 'directory', dir: path.resolve(cwd, inputs.dir) }, source: '--dir' };
+    // As open(2) takes it: `link/../sessions` is beside the link's target (see joinAsOpened).
+    if (inputs.dir !== undefined) return { location: { kind: 'directory', dir: joinAsOpened(cwd, inputs.dir) }, source: '--dir' };
     if (inputs.setting) return { location: parseRegistryLocation(inputs.setting, cwd), source: 'setting' };
     if (env.SESSION_KEEPER_REGISTRY) return { location: parseRegistryLocation(env.SESSION_KEEPER_REGISTRY, cwd), source: 'SESSION_KEEPER_REGISTRY' };
     if (env.SESSION_KEEPER_DIR) return { location: { kind: 'directory', dir: defaultSessionsDir(env) }, source: 'SESSION_KEEPER_DIR' };

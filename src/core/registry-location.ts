@@ -1,7 +1,7 @@
 // What a registry location means: a directory path, a file: URL, or a Redis URL
-// (`redis://[user[:password]@]host[:port][/db][?prefix=P]`, `rediss://` for TLS). Pure: no I/O.
-import * as path from 'node:path';
+// (`redis://[user[:password]@]host[:port][/db][?prefix=P]`, `rediss://` for TLS). No I/O.
 import { fileURLToPath } from 'node:url';
+import { joinAsOpened } from './lock-target';
 import { UnsupportedRegistryError } from './registry-errors';
 
 export const DEFAULT_REDIS_PORT = 6379;
@@ -46,7 +46,8 @@ export function parseRegistryLocation(location: string | URL, cwd: string = proc
   if (typeof location !== 'string' || location.length === 0) throw new UnsupportedRegistryError(String(location));
   // "C:\x" is a Windows path, not a URL with scheme "c"; a scheme needs two or more letters.
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(location)?.[1];
-  if (scheme === undefined) return { kind: 'directory', dir: path.resolve(cwd, location) };
+  // Taken as open(2) takes it: `link/../sessions` is beside the link's target (see joinAsOpened).
+  if (scheme === undefined) return { kind: 'directory', dir: joinAsOpened(cwd, location) };
   let url: URL;
   try {
     url = new URL(location);

@@ -3,12 +3,13 @@
 // handshake, a restart in the middle of heartbeats, and a server that may evict or lose data.
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openRegistry, RegistryAuthError, RegistryPasswordFileError, RegistryTlsError, RegistryUnavailableError } from '../../src/lib/index';
 import type { Registry } from '../../src/core/registry';
-import { cleanupTracked, cli, trackDir } from '../helpers/processes';
+import { CLI, cleanupTracked, cli, trackChild, trackDir } from '../helpers/processes';
 import { freePort, haveRedisServer, startRedis, stopAllRedis } from '../helpers/redis-server';
 
 const skip = haveRedisServer() ? false : 'redis-server is not installed (.ci/run installs it)';
@@ -89,6 +90,31 @@ describe('registry on Redis: faults', { skip }, () => {
     assert.ok(!JSON.stringify(childEnv).includes(PASSWORD), 'no password in the child environment');
     assert.equal(childEnv.SESSION_KEEPER_REGISTRY, redis.url, 'the child still finds the registry');
     assert.equal(childEnv.REDISCLI_AUTH, undefined);
+  });
+
+  test('run started while Redis is down registers its session once Redis is back', async () => {
+    const redis = await startRedis();
+    await redis.stop();
+    const run = trackChild(
+      spawn(process.execPath, [CLI, 'run', '--registry', redis.url, '--interval', '200', '--label', 'patient', '--', process.execPath, '-e', 'setTimeout(() => {}, 60000)'], {
+        env: { ...process.env, ...isolated(), SESSION_KEEPER_DIR: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
+    let stderr = '';
+    run.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // The command started without a registry: wait for run's warning, then bring Redis back.
+    for (const end = Date.now() + 20_000; !stderr.includes('registered when it is back') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    assert.match(stderr, /is unreachable: .*; the session is registered when it is back/);
+    await redis.start();
+    const reader = await openRegistry(redis.url, { cleanupOnCreate: false });
+    open.push(reader);
+    let found = false;
+    for (const end = Date.now() + 20_000; !found && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      found = (await reader.list()).some((s) => s.record.label === 'patient' && s.state === 'active');
+    }
+    assert.ok(found, stderr);
+    assert.match(stderr, /the registry is back; session [0-9a-f-]{36} registered/);
   });
 
   test('TLS: an untrusted certificate is a TLS error, not "down"', async () => {

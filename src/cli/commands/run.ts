@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, LIMITS } from '../../core/session-record';
 import { ProcessNotRunningError } from '../../core/session-store';
+import { RegistryUnavailableError } from '../../core/registry-errors';
 import { parseCommand, splitRunArgs, stringOption } from '../args';
 import { EXIT_ERROR, printError, printWarning, UsageError, type CommandContext } from '../context';
 import { TIMING_OPTIONS, TIMING_VALUE_FLAGS, timingOptions } from '../timing-options';
@@ -107,26 +108,42 @@ async function superviseSession(
     await exited;
     return;
   }
-  let id: string;
-  try {
-    id = (await store.create({ ...input, pid })).id;
-  } catch (err) {
-    // A child that finished before it could be registered needs no session. Anything else is
-    // said: a session that silently never appears looks like a bug in whoever lists them.
-    const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
-    if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${(err as Error).message}`);
+  let id: string | undefined;
+  let waitedForRegistry = false;
+  while (id === undefined) {
+    try {
+      id = (await store.create({ ...input, pid })).id;
+      if (waitedForRegistry) printWarning(ctx, `run: the registry is back; session ${id} registered`);
+    } catch (err) {
+      if (err instanceof RegistryUnavailableError) {
+        // The server is down (run keeps reconnecting): register once it is back, unless the
+        // command ends first.
+        if (!waitedForRegistry) printWarning(ctx, `run: ${err.message}; the session is registered when it is back`);
+        waitedForRegistry = true;
+        if (await settlesWithin(exited, input.heartbeatIntervalMs)) break;
+        continue;
+      }
+      // A child that finished before it could be registered needs no session. Anything else is
+      // said: a session that silently never appears looks like a bug in whoever lists them.
+      const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
+      if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${(err as Error).message}`);
+      break;
+    }
+  }
+  if (id === undefined) {
     await store.dispose();
     await exited;
     return;
   }
+  const registered = id;
   const warned = new Set<string>();
   const beat = async (): Promise<void> => {
     try {
-      await store.heartbeat(id);
+      await store.heartbeat(registered);
     } catch (err) {
       const message = (err as Error).message;
       // Once per distinct error: a heartbeat every few seconds must not flood the terminal.
-      if (!warned.has(message)) printWarning(ctx, `run: heartbeat of session ${id} failed: ${message}`);
+      if (!warned.has(message)) printWarning(ctx, `run: heartbeat of session ${registered} failed: ${message}`);
       warned.add(message);
     }
   };
@@ -138,9 +155,9 @@ async function superviseSession(
   clearInterval(timer);
   await inFlight;
   try {
-    await store.close(id);
+    await store.close(registered);
   } catch (err) {
-    printWarning(ctx, `run: could not close session ${id}: ${(err as Error).message}`);
+    printWarning(ctx, `run: could not close session ${registered}: ${(err as Error).message}`);
   }
   await store.dispose();
 }
