@@ -264,7 +264,9 @@ export function classifyRedisError(err: unknown, location: RedisLocation, passwo
   if (/^(WRONGPASS|NOAUTH)\b/.test(e.message) || /invalid username-password/i.test(e.message)) {
     return new RegistryAuthError(location.display, message);
   }
-  if (/^NOPERM\b/.test(e.message)) return new RegistryAuthError(location.display, `the user may not do this: ${message}`);
+  // Inside a script the server may put its own words before the code.
+  // A script's key or channel outside the user's ACL patterns is refused without that code.
+  if (/(^|\s)NOPERM\b/.test(e.message) || /^ERR The user executing the script can't access/.test(e.message)) return new RegistryAuthError(location.display, `the user may not do this: ${message}`);
   if (TLS_CODE_RE.test(code) || (location.tls && /TLS|SSL|certificate/i.test(e.message))) {
     return new RegistryTlsError(location.display, message);
   }
