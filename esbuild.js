@@ -1,5 +1,6 @@
 // Bundles the extension, the CLI, the MCP server (dist/mcp.js, loaded by the CLI only for its
-// `mcp` command, so neither extension.js nor the other commands carry the MCP SDK) and the
+// `mcp` command, so neither extension.js nor the other commands carry the MCP SDK), the Redis
+// client (dist/redis-client.js, loaded only for a registry on Redis) and the
 // library (dist/lib/index.js + an ESM wrapper). `--production` minifies and drops source maps;
 // `--watch` rebuilds on change. The library's .d.ts files come from `tsc -p tsconfig.lib.json`.
 const fs = require('node:fs');
@@ -48,6 +49,18 @@ const mcpExternalPlugin = {
 };
 
 /**
+ * The Redis client is its own bundle (dist/redis-client.js), loaded by RedisConnection on first
+ * use: the extension, the CLI and the library carry it only as a file next to them, and nothing
+ * loads it unless a registry is on Redis. `from` is the output file's folder relative to dist/.
+ */
+const redisExternalPlugin = (from) => ({
+  name: 'redis-external',
+  setup(build) {
+    build.onResolve({ filter: /^@redis\/client$/ }, () => ({ path: `${from}redis-client.js`, external: true }));
+  },
+});
+
+/**
  * The ESM entry re-exports the CommonJS build instead of being a second bundle: a process that
  * imports and requires the library then still has one in-process lock queue.
  */
@@ -70,18 +83,36 @@ const esmWrapperPlugin = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [...common.plugins, redisExternalPlugin('./')],
+  },
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [...common.plugins, mcpExternalPlugin],
+    plugins: [...common.plugins, mcpExternalPlugin, redisExternalPlugin('./')],
   },
-  { ...common, entryPoints: ['src/mcp/command.ts'], outfile: 'dist/mcp.js' },
+  { ...common, entryPoints: ['src/mcp/command.ts'], outfile: 'dist/mcp.js', plugins: [...common.plugins, redisExternalPlugin('./')] },
+  {
+    ...common,
+    entryPoints: ['src/lib/index.ts'],
+    outfile: 'dist/lib/index.js',
+    plugins: [...common.plugins, esmWrapperPlugin, redisExternalPlugin('../')],
+  },
+  // The Redis client itself; its optional peers (tracing, a faster hash) are left out.
+  {
+    ...common,
+    entryPoints: ['node_modules/@redis/client/dist/index.js'],
+    outfile: 'dist/redis-client.js',
+    external: ['@opentelemetry/api', '@node-rs/xxhash'],
+  },
   // The parallel scan's worker thread (src/core/jsonl-parallel.ts finds it next to the CLI).
   { ...common, entryPoints: ['src/core/jsonl-range-worker.ts'], outfile: 'dist/jsonl-range-worker.js' },
-  { ...common, entryPoints: ['src/lib/index.ts'], outfile: 'dist/lib/index.js', plugins: [...common.plugins, esmWrapperPlugin] },
 ];
 
 async function main() {

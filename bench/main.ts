@@ -9,6 +9,7 @@ import { figureExtension } from './fig-extension';
 import { figureJsonlRead } from './fig-jsonl-read';
 import { figureJsonlRepair } from './fig-jsonl-repair';
 import { figureList } from './fig-list';
+import { figureRedis } from './fig-redis';
 import { figureScale } from './fig-scale';
 import { machineInfo } from './machine';
 import { findRepoRoot, parseOptions, wants } from './options';
@@ -25,6 +26,7 @@ const FIGURES: { id: number; title: string; run(ctx: BenchContext): Promise<Figu
   { id: 5, title: 'Scale: heartbeats while listing', run: figureScale },
   { id: 6, title: 'The extension', run: figureExtension },
   { id: 7, title: 'The archive: live refresh and list --all', run: figureArchive },
+  { id: 8, title: 'Registry on Redis beside the directory', run: figureRedis },
 ];
 
 function commit(root: string): string {

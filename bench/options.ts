@@ -11,7 +11,7 @@ export interface BenchOptions {
   dataDir: string;
   /** Scratch space for copies, lock files and session directories. */
   tmpDir: string;
-  /** Figure numbers to run (1..6); empty means all. */
+  /** Figure numbers to run (1..8); empty means all. */
   only: number[];
   repoRoot: string;
 }
@@ -22,7 +22,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--data DIR]
   --out DIR   write results.json and benchmarks.md to DIR instead of bench/ and docs/
               (a --quick run without --out writes to a new temporary folder and says which)
   --data DIR  cache generated data files in DIR (default bench/data)
-  --only L    run only these figures (comma-separated numbers 1..7)`;
+  --only L    run only these figures (comma-separated numbers 1..8)`;
 
 /** The repository root: the nearest ancestor holding the project's package.json. */
 export function findRepoRoot(start: string): string {
@@ -70,7 +70,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
           .split(',')
           .map((s) => {
             const n = Number(s.trim());
-            if (!Number.isInteger(n) || n < 1 || n > 7) throw new Error(`--only: "${s}" is not a figure number 1..7`);
+            if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--only: "${s}" is not a figure number 1..8`);
             return n;
           });
         break;

@@ -17,6 +17,8 @@ import { SessionsModel } from './ui/sessions-model';
 import { SessionTreeProvider } from './ui/session-tree-provider';
 import { StaleNotifier } from './ui/stale-notifier';
 import { SessionStatusBar, VIEW_ID } from './ui/status-bar';
+import { registerPasswordCommand, REGISTRY_PASSWORD_KEY } from './ui/registry-password';
+import { RegistryWatch } from './ui/registry-watch';
 import type { Stores } from './ui/store-factory';
 import { TreeRefresher } from './ui/tree-refresh';
 import { windowIdentity } from './ui/window-identity';
@@ -27,7 +29,7 @@ let windowSession: WindowSession | undefined;
 export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Session Keeper', { log: true });
-  const config = new RuntimeConfig(log);
+  const config = new RuntimeConfig(log, () => context.secrets.get(REGISTRY_PASSWORD_KEY));
   const stores = (): Stores => config.stores;
 
   const model = new SessionsModel(stores, log);
@@ -43,8 +45,17 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const contextKeys = new SessionContextKeys();
   const watchedDirs = (): string[] => {
     const { main, extras } = stores();
-    return [main.dir, path.join(main.dir, 'archive'), ...extras.map((e) => e.dir)];
+    // A registry on Redis announces its changes by pub/sub instead (watchRegistry).
+    const own = main.store.kind === 'directory' ? [main.dir, path.join(main.dir, 'archive')] : [];
+    return [...own, ...extras.map((e) => e.dir)];
   };
+  // Changes on other machines reach this tree through the registry's notifications, if it has them.
+  const registryWatch = new RegistryWatch(() => stores().main, () => refresher.poke(), log);
+  // The error welcome says that the registry cannot be used; this says why.
+  const showRegistryError = (error: string | null, where: string): void => {
+    view.message = error ? `Cannot use ${where}: ${error}` : undefined;
+  };
+  const settingsChanges = new SettingsChanges(config, log, () => session, refresher, watchedDirs, () => registryWatch.restart());
 
   context.subscriptions.push(
     log,
@@ -57,7 +68,12 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     diagnostics,
     vscode.languages.registerCodeActionsProvider(JSONL_SELECTOR, new JsonlRepairCodeActions(), JsonlRepairCodeActions.metadata),
     view.onDidChangeVisibility((e) => refresher.setVisible(e.visible)),
-    model.onDidChange((snap) => contextKeys.update(snap)),
+    model.onDidChange((snap) => {
+      contextKeys.update(snap);
+      showRegistryError(snap.main.error, snap.main.dir);
+    }),
+    registerPasswordCommand(context.secrets, () => settingsChanges.apply()),
+    registryWatch,
     ...registerCommands({
       model,
       log,
@@ -68,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
       afterRepair: () => refresher.now(),
     }),
     ...registerHelpCommands(log, mutes, () => stores().main.dir),
-    new SettingsChanges(config, log, () => session, refresher, watchedDirs),
+    settingsChanges,
   );
 
   // Everything that reads settings or touches the disk happens after activate() has returned.
@@ -80,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     }));
     windowSession = session;
     refresher.watch(watchedDirs());
+    registryWatch.restart();
     refresher.setVisible(view.visible);
     diagnostics.start();
     // The first listing starts at once, so the view fills without waiting for the registration;

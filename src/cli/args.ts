@@ -6,18 +6,28 @@ import { didYouMean } from './suggest';
 
 export interface GlobalArgs {
   dir: string | undefined;
+  registry: string | undefined;
+  registryPasswordFile: string | undefined;
   help: boolean;
   version: boolean;
   command: string | undefined;
   rest: string[];
 }
 
-/** Options before the command: --dir DIR, --help/-h, --version. */
+const OPTION_FLAGS = { registry: '--registry', registryPasswordFile: '--registry-password-file' } as const;
+
+/** Options before the command: --dir DIR, --registry URL, --registry-password-file FILE, --help/-h, --version. */
 export function parseGlobal(argv: string[]): GlobalArgs {
-  const out: GlobalArgs = { dir: undefined, help: false, version: false, command: undefined, rest: [] };
+  const out: GlobalArgs = { dir: undefined, registry: undefined, registryPasswordFile: undefined, help: false, version: false, command: undefined, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '--dir') {
+    const registryOption = (['registry', 'registryPasswordFile'] as const).find((k) => a === OPTION_FLAGS[k] || a.startsWith(`${OPTION_FLAGS[k]}=`));
+    if (registryOption !== undefined) {
+      const flag = OPTION_FLAGS[registryOption];
+      const value = a === flag ? argv[++i] : a.slice(flag.length + 1);
+      if (!value) throw new UsageError(`option ${flag} needs a value`);
+      out[registryOption] = value;
+    } else if (a === '--dir') {
       const value = argv[i + 1];
       if (value === undefined) throw new UsageError('option --dir needs a directory');
       out.dir = value;
@@ -49,12 +59,18 @@ export interface ParsedCommand {
   positionals: string[];
 }
 
-/** Parses a command's arguments; --dir and --help are accepted by every command. */
+/** Parses a command's arguments; --dir, --registry, --registry-password-file and --help are accepted by every command. */
 export function parseCommand(command: string, args: string[], options: OptionSpec): ParsedCommand {
   try {
     const { values, positionals } = parseArgs({
       args: joinNegativeValues(args, options),
-      options: { ...options, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...options,
+        dir: { type: 'string' },
+        registry: { type: 'string' },
+        'registry-password-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -81,7 +97,7 @@ function joinNegativeValues(args: string[], options: OptionSpec): string[] {
     if (a === '--') return out.concat(args.slice(i));
     const next = args[i + 1];
     const name = a.startsWith('--') ? a.slice(2) : null;
-    if (name !== null && (options[name]?.type === 'string' || name === 'dir') && next !== undefined && /^-\d/.test(next)) {
+    if (name !== null && (options[name]?.type === 'string' || name === 'dir' || name === 'registry' || name === 'registry-password-file') && next !== undefined && /^-\d/.test(next)) {
       out.push(`${a}=${next}`);
       i++;
     } else {

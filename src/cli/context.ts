@@ -20,6 +20,12 @@ export interface CliIo {
 export interface CommandContext extends CliIo {
   /** The sessions directory (--dir, else $SESSION_KEEPER_DIR, else the platform default). */
   dir: string;
+  /** Whether --dir was given (it then wins over the environment and the config file). */
+  dirGiven?: boolean;
+  /** --registry URL (after the command, else before it). */
+  registry?: string;
+  /** --registry-password-file FILE. */
+  registryPasswordFile?: string;
   /** Extra store options (tests). */
   storeOptions?: StoreOptions;
 }

@@ -1,9 +1,9 @@
 // Help texts. docs/cli.md is the long form; keep the two in step.
 
-const GLOBAL = `Usage: session-keeper [--dir DIR] <command> [options]
+const GLOBAL = `Usage: session-keeper [--dir DIR | --registry URL] <command> [options]
 
-Coordinate sessions (VS Code windows, agents, servers) through a shared sessions directory,
-and write or repair JSONL files safely.
+Coordinate sessions (VS Code windows, agents, servers) through a shared registry (a sessions
+directory, or a Redis server shared by several machines), and write or repair JSONL files safely.
 
 Commands:
   list [--json] [--all]            sessions with their states (active, unresponsive, stale, closed)
@@ -21,10 +21,22 @@ Commands:
 
 Options for every command:
   --dir DIR     sessions directory (default: $SESSION_KEEPER_DIR, else the platform state dir)
+  --registry URL
+                the registry: a directory, or redis://[user@]host[:port][/db][?prefix=P]
+                (rediss:// for TLS); wins over --dir (see docs/redis.md)
+  --registry-password-file FILE
+                the Redis password, one line in a file only you can read (never put it in a URL)
   -h, --help    show help
+The registry is chosen by --registry, then --dir, then $SESSION_KEEPER_REGISTRY, then
+$SESSION_KEEPER_DIR, then the config file's "registry", then the platform state dir.
 
 Environment:
   SESSION_KEEPER_DIR        default sessions directory
+  SESSION_KEEPER_REGISTRY   default registry (a directory or a Redis URL); wins over SESSION_KEEPER_DIR
+  SESSION_KEEPER_REGISTRY_PASSWORD_FILE   default for --registry-password-file
+  SESSION_KEEPER_CONFIG     the config file (default $XDG_CONFIG_HOME/session-keeper/config.json,
+                            ~/Library/Application Support/… on macOS, %APPDATA%\\… on Windows):
+                            {"registry": URL, "registryPasswordFile": FILE}
   SESSION_KEEPER_HOSTNAME   host name recorded and compared (default: the OS host name)
 
 Exit codes: 0 success, 1 a check found a problem, 2 usage or I/O error.
@@ -43,7 +55,7 @@ const TIMING_HELP = `  --interval MS             promised heartbeat interval in 
 `;
 
 const COMMANDS: Record<string, string> = {
-  list: `Usage: session-keeper list [--json] [--all] [--dir DIR]
+  list: `Usage: session-keeper list [--json] [--all] [--dir DIR | --registry URL]
 
 Lists the sessions in the sessions directory with their states:
   active         heartbeat is recent
@@ -78,12 +90,12 @@ Options:
   --tool T                  name of the tool registering (default: session-keeper-cli)
   --workspace DIR           a workspace folder; repeat for several
 ${TIMING_HELP}`,
-  heartbeat: `Usage: session-keeper heartbeat ID [--dir DIR]
+  heartbeat: `Usage: session-keeper heartbeat ID [--dir DIR | --registry URL]
 
 Refreshes the heartbeat of session ID. If the session was archived or its record removed, it is
 registered again under the same id. Fails (exit 2) if the session is closed or unknown.
 `,
-  close: `Usage: session-keeper close ID [--dir DIR]
+  close: `Usage: session-keeper close ID [--dir DIR | --registry URL]
 
 Marks session ID closed. Closing a closed or archived session does nothing. The record stays
 until cleanup ("archive --stale", or the next session created) archives it.
@@ -153,7 +165,7 @@ Options:
   --max-line-bytes N    lines longer than N bytes (default 16777216) are streamed, never held:
                         kept when valid JSON, quarantined when not (bytes counted as for check)
 `,
-  mcp: `Usage: session-keeper mcp [--dir DIR] [--interval MS]
+  mcp: `Usage: session-keeper mcp [--dir DIR | --registry URL] [--interval MS]
 
 Runs a Model Context Protocol server on stdin/stdout, for an agent to launch (see docs/agents.md).
 The agent (this process's parent) becomes a session labelled with the client's name, tool

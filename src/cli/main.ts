@@ -69,11 +69,16 @@ export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext
       io.stdout(commandHelp(command) ?? globalHelp());
       return EXIT_OK;
     }
-    const dir = commandDir(rest) ?? global.dir;
+    const dir = commandOption(rest, '--dir') ?? global.dir;
+    const registry = commandOption(rest, '--registry') ?? global.registry;
+    const registryPasswordFile = commandOption(rest, '--registry-password-file') ?? global.registryPasswordFile;
     const ctx: CommandContext = {
       ...io,
       ...extra,
       dir: dir !== undefined ? joinAsOpened(io.cwd, dir) : defaultSessionsDir(io.env),
+      dirGiven: dir !== undefined,
+      ...(registry !== undefined ? { registry } : {}),
+      ...(registryPasswordFile !== undefined ? { registryPasswordFile } : {}),
     };
     return await run(ctx, rest);
   } catch (err) {
@@ -98,16 +103,16 @@ function wantsHelp(command: string, args: string[]): boolean {
   return false;
 }
 
-/** --dir given after the command wins over one given before it. */
-function commandDir(args: string[]): string | undefined {
-  let dir: string | undefined;
+/** An option (--dir, --registry, …) given after the command wins over one given before it. */
+function commandOption(args: string[], flag: string): string | undefined {
+  let value: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === '--') break;
-    if (a === '--dir') dir = args[++i];
-    else if (a.startsWith('--dir=')) dir = a.slice('--dir='.length);
+    if (a === flag) value = args[++i];
+    else if (a.startsWith(`${flag}=`)) value = a.slice(flag.length + 1);
   }
-  return dir;
+  return value;
 }
 
 /** Exit status of a process stopped by SIGPIPE, as shells report it (128 + 13). */

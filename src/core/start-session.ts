@@ -8,6 +8,8 @@ import { HeartbeatLoop } from './heartbeat-loop';
 import { defaultSessionsDir } from './paths';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type SessionRecord } from './session-record';
 import { SessionStore, type SessionUpdate, type StoreOptions } from './session-store';
+import { DirectoryRegistry } from './directory-registry';
+import type { Registry } from './registry';
 
 // Re-exported so the exit fallback below can load the store from this very module file
 // (out/src/core/start-session.js, or a bundle that re-exports it).
@@ -47,13 +49,20 @@ export interface StartSessionOptions {
   onError?(error: unknown, context: string): void;
   /** Extra options of the underlying SessionStore (lock timing, clocks in tests). */
   store?: Omit<StoreOptions, 'onError' | 'heartbeatIntervalMs' | 'tool'>;
+  /**
+   * An open registry to register in instead of `dir` (e.g. one on Redis, from openRegistry).
+   * The caller keeps it and disposes of it after close(). At `process.exit()` only a directory
+   * registry can still be closed (synchronously); a session on Redis is then left to turn
+   * unresponsive and, after its expiry, stale.
+   */
+  registry?: Registry;
 }
 
 /** A running session. All methods are safe to call after close (they then do nothing or throw SessionClosedError). */
 export interface SessionHandle {
   /** The session id (lowercase UUID v7). */
   readonly id: string;
-  /** The sessions directory (absolute). */
+  /** The sessions directory (absolute), or the registry's location (a Redis URL without password). */
   readonly dir: string;
   /** The record as last written by this handle. */
   readonly record: SessionRecord;
@@ -105,7 +114,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
       process.emitWarning(message);
     });
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  const store = new SessionStore(dir, { ...options.store, onError });
+  const store: Registry = options.registry ?? new DirectoryRegistry(dir, { ...options.store, onError });
   let record = await store.create({
     label: options.label,
     workspaceFolders: options.workspaceFolders ?? [],
@@ -156,11 +165,15 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
     // process.exit() before close() finished: 'exit' listeners run synchronously, so a short
     // child process does the locked close with the same store code.
     if (closing && settled) return;
+    if (store.kind !== 'directory') {
+      onError(new Error('a registry on Redis cannot be written synchronously at exit; it will turn unresponsive, then stale'), `closing session ${id} at exit`);
+      return;
+    }
     if (exitModule === null) {
       onError(new SessionKeeperError('ECLOSEATEXIT', 'no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
       return;
     }
-    closeInChildProcess(exitModule, store.dir, id, onError);
+    closeInChildProcess(exitModule, store.location, id, onError);
   };
   if (handleExit) {
     for (const s of CLOSE_SIGNALS) process.on(s, onSignal);
@@ -194,7 +207,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
 
   return {
     id,
-    dir: store.dir,
+    dir: store.location,
     get record() {
       return record;
     },

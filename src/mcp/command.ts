@@ -6,6 +6,7 @@ import { UsageError, type CommandContext } from '../cli/context';
 import { packageVersion } from '../cli/version';
 import { agentPid } from './agent-session';
 import { runMcpServer } from './server';
+import { openStore } from '../cli/commands/store';
 
 // startSession's exit fallback loads SessionStore from the module file it is bundled into.
 export { SessionStore } from '../core/session-store';
@@ -16,8 +17,11 @@ export async function mcpCommand(ctx: CommandContext, args: string[]): Promise<n
   const interval = intOption('mcp', values, 'interval', LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs);
   // stdout is the JSON-RPC channel: anything a dependency logs goes to stderr instead.
   console.log = console.info = console.debug = (...items: unknown[]) => ctx.stderr(`${items.map(String).join(' ')}\n`);
+  // Kept open through registry outages: the server lives as long as the agent.
+  const registry = await openStore(ctx, {}, { persistent: true });
   const code = await runMcpServer({
-    dir: ctx.dir,
+    dir: registry.kind === 'directory' ? registry.location : ctx.dir,
+    registry,
     cwd: ctx.cwd,
     parentPid: agentPid(),
     version: packageVersion(),

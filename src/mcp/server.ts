@@ -16,7 +16,8 @@ import { repairJsonl } from '../core/jsonl-repair';
 import { cleanLine, oneLine } from '../core/one-line';
 import { folderOverlaps } from '../core/shared-folders';
 import { LIMITS, type SessionRecord } from '../core/session-record';
-import { SessionStore, type SessionInfo } from '../core/session-store';
+import type { Registry } from '../core/registry';
+import type { SessionInfo } from '../core/session-store';
 import { startSession, type SessionHandle } from '../core/start-session';
 import { agentLabel, agentTool, parentGone, rootPaths } from './agent-session';
 import { checkToolPath, createChecked, FileRefusedError, repairGuard, screenRoots, withPinnedPath } from './file-guard';
@@ -24,8 +25,13 @@ import { refuseLossyNumbers } from './tools';
 import { argsOf, stateArg, stringArg, TOOLS, type QuotedSession } from './tools';
 
 export interface McpServerOptions {
-  /** Sessions directory. */
+  /**
+   * The sessions directory, or for a registry elsewhere the default one: the file tools never
+   * write inside it.
+   */
   dir: string;
+  /** The registry the agent's session lives in (the server does not dispose of it). */
+  registry: Registry;
   /** Working directory: the workspace when the client has no roots. */
   cwd: string;
   /** The agent: the server's parent process, or its ancestor past launchers (agentPid). */
@@ -46,7 +52,7 @@ const PARENT_SETTLE_MS = 50;
 /** Runs the server on stdin/stdout until the client disconnects; resolves with the exit code. */
 export async function runMcpServer(options: McpServerOptions): Promise<number> {
   const { log } = options;
-  const store = new SessionStore(options.dir, { onError: (err, ctx) => log(`${ctx}: ${(err as Error)?.message ?? String(err)}`) });
+  const store = options.registry;
   let roots: string[] = [];
   /** Why there is no usable root (the file tools' error), or null. */
   let rootsProblem: string | null = 'the workspace roots are not known yet';
@@ -106,7 +112,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       try {
         handle = await startSession({
           label: agentLabel(client),
-          dir: options.dir,
+          registry: options.registry,
           workspaceFolders: folders.slice(0, LIMITS.workspaceFolders),
           tool: agentTool(client),
           pid: options.parentPid,
@@ -169,11 +175,11 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
       if (value === undefined) throw new FileRefusedError('"value" is required: the JSON value to append');
       refuseLossyNumbers(value);
       const scope = await toolRoots();
-      let checked = await checkToolPath(requested, scope, store.dir, true);
+      let checked = await checkToolPath(requested, scope, options.dir, true);
       if (checked.identity === null) {
         // Created inside the checked directory itself (never through a link), then checked again.
         await createChecked(checked);
-        checked = await checkToolPath(requested, scope, store.dir, false);
+        checked = await checkToolPath(requested, scope, options.dir, false);
       }
       const line = JSON.stringify(value);
       await appendJsonl(checked.path, value, checked.identity ? { expectFile: checked.identity } : {});
@@ -181,7 +187,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
     async check_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
-      const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
+      const checked = await checkToolPath(requested, await toolRoots(), options.dir, false);
       // Read through the pinned directory: a folder swapped for a link meanwhile cannot redirect it.
       const stats = await withPinnedPath(checked, (pinned) => scanJsonl(pinned, { maxProblems: 20 }));
       return result({
@@ -198,7 +204,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     },
     async repair_jsonl(args) {
       const requested = stringArg(args, 'path', LIMITS.workspaceFolder);
-      const checked = await checkToolPath(requested, await toolRoots(), store.dir, false);
+      const checked = await checkToolPath(requested, await toolRoots(), options.dir, false);
       // Re-checked at every step up to the commit: a directory swapped for a link meanwhile
       // stops the repair before it writes its temporary files, quarantine or rename.
       const r = await repairJsonl(checked.path, { onPhase: repairGuard(checked) });

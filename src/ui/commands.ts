@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { SessionInfo, SessionStore } from '../core/session-store';
+import type { Registry } from '../core/registry';
+import type { SessionInfo } from '../core/session-store';
 import { checkJsonlFile } from './check-command';
 import { describeError, type Log } from './log';
 import { repairCommand } from './repair-command';
@@ -13,8 +14,8 @@ import { formatAge } from './relative-time';
 export interface CommandServices {
   model: SessionsModel;
   log: Log;
-  /** The store of a sessions folder shown (main or extra). */
-  storeFor(dir: string): Pick<SessionStore, 'archive'>;
+  /** The registry of a place shown (main or extra folder). */
+  storeFor(dir: string): Pick<Registry, 'archive' | 'kind' | 'readJournal'>;
   mainDir(): string;
   selfId(): string | undefined;
   refresh(): Promise<void>;
@@ -107,6 +108,15 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     reg('sessionKeeper.openJournal', async (arg) => {
       const p = fromNode(arg) ?? (await pickSession(s, 'Session whose journal to open', () => true));
       if (!p) return;
+      const store = s.storeFor(p.dir);
+      if (store.kind !== 'directory') {
+        // A journal on Redis is a Stream, not a file: shown as JSON Lines in a read-only-ish new document.
+        const entries = await store.readJournal(p.info.record.id);
+        const text = entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n');
+        const doc = await vscode.workspace.openTextDocument({ content: text === '' ? '' : `${text}\n`, language: 'jsonl' });
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return;
+      }
       if (!fs.existsSync(p.info.journal)) {
         void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal yet.`);
         return;
@@ -117,6 +127,12 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     reg('sessionKeeper.repairSessionJournal', async (arg) => {
       const p = fromNode(arg);
       if (!p) return undefined;
+      if (s.storeFor(p.dir).kind !== 'directory') {
+        void vscode.window.showInformationMessage(
+          `"${sessionLabel(p.info)}" keeps its journal on Redis, one whole entry per event: there is nothing to repair.`,
+        );
+        return undefined;
+      }
       if (!fs.existsSync(p.info.journal)) {
         void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal to repair.`);
         return undefined;
@@ -130,11 +146,19 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     reg('sessionKeeper.revealSession', async (arg) => {
       const p = fromNode(arg);
       if (!p) return undefined;
+      if (s.storeFor(p.dir).kind !== 'directory') {
+        void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" is on Redis, key ${p.info.file}: there is no file to reveal.`);
+        return undefined;
+      }
       return revealPath(p.info.file, false);
     }),
 
     reg('sessionKeeper.revealSessionsFolder', async () => {
       const dir = s.mainDir();
+      if (s.storeFor(dir).kind !== 'directory') {
+        void vscode.window.showInformationMessage(`The registry is on Redis (${dir}): there is no sessions folder.`);
+        return undefined;
+      }
       if (!fs.existsSync(dir)) {
         void vscode.window.showInformationMessage(`The sessions folder does not exist yet: ${dir}`);
         return undefined;

@@ -1,6 +1,6 @@
 import type { Log } from './log';
 import { readSettings, type Settings } from './settings';
-import { buildStores, type Stores } from './store-factory';
+import { buildStores, type SecretReader, type Stores } from './store-factory';
 
 /**
  * The settings and the stores built from them, read on first use rather than in activate():
@@ -9,7 +9,10 @@ import { buildStores, type Stores } from './store-factory';
 export class RuntimeConfig {
   private current: { settings: Settings; stores: Stores } | undefined;
 
-  constructor(private readonly log: Log) {}
+  constructor(
+    private readonly log: Log,
+    private readonly secret?: SecretReader,
+  ) {}
 
   get settings(): Settings {
     return this.load().settings;
@@ -19,17 +22,20 @@ export class RuntimeConfig {
     return this.load().stores;
   }
 
-  /** Reads the settings again (they changed); returns the previous and the new ones. */
-  reload(): { before: Settings; after: Settings } {
-    const before = this.settings;
+  /**
+   * Reads the settings again (they changed); returns the previous and the new ones, and the
+   * previous stores, for the caller to dispose of once nothing uses them.
+   */
+  reload(): { before: Settings; after: Settings; previous: Stores } {
+    const { settings: before, stores: previous } = this.load();
     this.current = undefined;
-    return { before, after: this.settings };
+    return { before, after: this.settings, previous };
   }
 
   private load(): { settings: Settings; stores: Stores } {
     if (!this.current) {
       const settings = readSettings();
-      this.current = { settings, stores: buildStores(settings, this.log) };
+      this.current = { settings, stores: buildStores(settings, this.log, this.secret) };
     }
     return this.current;
   }

@@ -23,6 +23,8 @@ export class SettingsChanges implements vscode.Disposable {
     private readonly refresher: TreeRefresher,
     /** The folders to watch under the new settings. */
     private readonly watchedDirs: () => string[],
+    /** Subscribes to the new main registry's notifications (RegistryWatch.restart). */
+    private readonly rewatchRegistry: () => void,
   ) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsSettings(e)) this.apply();
@@ -31,27 +33,27 @@ export class SettingsChanges implements vscode.Disposable {
 
   /** Reads the settings again and applies each effect. */
   apply(): void {
-    const { before, after } = this.config.reload();
+    const { before, after, previous } = this.config.reload();
     const { main } = this.config.stores;
-    this.log.info(`Settings changed; sessions folder ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
-    this.updateWindowSession(before, after);
+    this.log.info(`Settings changed; registry ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
+    const switched = this.updateWindowSession(before, after);
     this.refresher.watch(this.watchedDirs());
+    this.rewatchRegistry();
     this.refresher.now();
+    // The old registries (and their connections) go once this window's session has moved off them.
+    void switched.finally(() => Promise.all([previous.main, ...previous.extras].map((s) => s.store.dispose())));
   }
 
   /** A new folder moves this window's session there; otherwise new timings reach its record now. */
-  private updateWindowSession(before: Settings, after: Settings): void {
+  private updateWindowSession(before: Settings, after: Settings): Promise<void> {
     const session = this.session();
-    if (!session) return;
+    if (!session) return Promise.resolve();
     const { main } = this.config.stores;
     session.setInterval(after.heartbeatIntervalMs);
-    if (sessionsDir(after) !== sessionsDir(before)) {
-      void session.moveTo(main.store, main.dir);
-      return;
-    }
+    if (sessionsDir(after) !== sessionsDir(before)) return session.moveTo(main.store, main.dir);
     session.setStore(main.store);
     // Write the new interval and thresholds into this window's record now, not one old interval later.
-    void session.beat();
+    return session.beat();
   }
 
   dispose(): void {

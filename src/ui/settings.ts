@@ -10,6 +10,11 @@ export const SECTION = 'sessionKeeper';
 export interface Settings {
   /** As configured; '' means the core's default directory. */
   sessionsDirectory: string;
+  /**
+   * sessionKeeper.registry as configured: a Redis URL (or a directory); '' = sessionsDirectory,
+   * then $SESSION_KEEPER_REGISTRY, $SESSION_KEEPER_DIR and the machine's config file.
+   */
+  registry: string;
   heartbeatIntervalMs: number;
   /**
    * unresponsiveAfterMs written into this window's own record (the setting sessionKeeper.staleAfterSeconds);
@@ -41,9 +46,11 @@ function userValue<T>(config: vscode.WorkspaceConfiguration, key: string, fallba
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const dir = userValue<unknown>(config, 'sessionsDirectory', '');
+  const registry = userValue<unknown>(config, 'registry', '');
   const extras = userValue<unknown>(config, 'extraDirectories', []);
   return {
     sessionsDirectory: typeof dir === 'string' ? dir.trim() : '',
+    registry: typeof registry === 'string' ? registry.trim() : '',
     ...timingSettings({
       heartbeatIntervalSeconds: config.get('heartbeatIntervalSeconds'),
       unresponsiveAfterSeconds: config.get('staleAfterSeconds'),

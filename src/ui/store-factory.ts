@@ -1,19 +1,44 @@
 import * as vscode from 'vscode';
-import { defaultSessionsDir } from '../core/paths';
+import { DeferredRegistry } from '../core/deferred-registry';
+import { DirectoryRegistry } from '../core/directory-registry';
+import { openChosenRegistry } from '../core/open-registry';
 import { oneLine } from '../core/one-line';
-import { SessionStore, type ArchiveResult } from '../core/session-store';
+import type { Registry } from '../core/registry';
+import { chooseRegistry, type RegistryChoice } from '../core/registry-config';
+import { describeLocation } from '../core/registry-location';
+import type { ArchiveResult } from '../core/session-store';
+import * as os from 'node:os';
 import { describeError, type Log } from './log';
 import { expandHome, resolveExtraDirectory, type Settings } from './settings';
 import type { StoreRef } from './sessions-model';
 
 export interface Stores {
-  main: StoreRef & { store: SessionStore };
-  extras: (StoreRef & { store: SessionStore })[];
+  main: StoreRef & { store: Registry };
+  extras: (StoreRef & { store: Registry })[];
 }
 
-/** The sessions folder in use: the setting, else the core's default (which honours $SESSION_KEEPER_DIR). */
+/** Reads the registry password the user stored in VS Code's SecretStorage (undefined = none). */
+export type SecretReader = () => Thenable<string | undefined>;
+
+/**
+ * The registry in use: the sessionKeeper.registry setting, else sessionKeeper.sessionsDirectory,
+ * else $SESSION_KEEPER_REGISTRY, $SESSION_KEEPER_DIR, the machine's config file, and the core's
+ * default directory (src/core/registry-config.ts). Throws for a malformed setting or config file.
+ */
+export function chooseSettingsRegistry(settings: Settings): RegistryChoice {
+  return chooseRegistry({
+    ...(settings.registry ? { registry: expandHome(settings.registry) } : {}),
+    ...(settings.sessionsDirectory ? { dir: expandHome(settings.sessionsDirectory) } : {}),
+  });
+}
+
+/** The registry's location as shown (a folder, or a Redis URL without password). */
 export function sessionsDir(settings: Settings): string {
-  return settings.sessionsDirectory ? expandHome(settings.sessionsDirectory) : defaultSessionsDir();
+  try {
+    return describeLocation(chooseSettingsRegistry(settings).location);
+  } catch (err) {
+    return `invalid registry setting: ${describeError(err)}`;
+  }
 }
 
 /**
@@ -36,8 +61,12 @@ export function reportCleanup(archived: readonly ArchiveResult[], dir: string, l
   });
 }
 
-/** One store per folder shown, configured from the settings. Constructing a store touches no files. */
-export function buildStores(settings: Settings, log: Log): Stores {
+/**
+ * One registry per place shown, configured from the settings. A directory registry touches no
+ * files when built; a Redis one starts connecting (in the background, reconnecting by itself
+ * with bounded backoff) and every call waits for that.
+ */
+export function buildStores(settings: Settings, log: Log, secret: SecretReader = () => Promise.resolve(undefined)): Stores {
   const onError = (err: unknown, context: string): void => log.warn(`${context}: ${describeError(err)}`);
   // Thresholds go into the records this window creates; every session is judged by its own.
   const common = {
@@ -48,24 +77,47 @@ export function buildStores(settings: Settings, log: Log): Stores {
     tool: 'vscode',
     onError,
   };
-  const dir = sessionsDir(settings);
-  const main = new SessionStore(dir, {
-    ...common,
-    cleanupOnCreate: settings.autoCleanupOnStart,
-    // Opt-in; 0 leaves the option out, so nothing is ever deleted.
-    ...(settings.archiveRetentionDays > 0 ? { archiveRetentionDays: settings.archiveRetentionDays } : {}),
-    onCleanupAfterCreate: (archived) => reportCleanup(archived, dir, log),
-  });
+  let main: Registry;
+  try {
+    const choice = chooseSettingsRegistry(settings);
+    const location = describeLocation(choice.location);
+    const options = {
+      ...common,
+      cleanupOnCreate: settings.autoCleanupOnStart,
+      // Opt-in; 0 leaves the option out, so nothing is ever deleted.
+      ...(settings.archiveRetentionDays > 0 ? { archiveRetentionDays: settings.archiveRetentionDays } : {}),
+      onCleanupAfterCreate: (archived: ArchiveResult[]) => reportCleanup(archived, location, log),
+    };
+    if (choice.location.kind === 'directory') {
+      main = new DirectoryRegistry(choice.location.dir, options);
+    } else {
+      main = new DeferredRegistry('redis', location, process.env.SESSION_KEEPER_HOSTNAME || os.hostname(), async () => {
+        const password = await secret();
+        return openChosenRegistry(choice, {
+          ...options,
+          persistent: true,
+          ...(password ? { password } : {}),
+          onWarning: (message) => log.warn(message),
+          onStatus: (problem) =>
+            problem ? log.error(`Registry ${location} lost: ${describeError(problem)}; reconnecting`) : log.info(`Registry ${location} reachable again`),
+        });
+      });
+    }
+  } catch (err) {
+    // A malformed setting or config file: the view shows the error (every call fails with it).
+    const message = describeError(err);
+    main = new DeferredRegistry('directory', `invalid registry setting`, os.hostname(), () => Promise.reject(err instanceof Error ? err : new Error(message)));
+  }
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const extraDirs = [...new Set(settings.extraDirectories.flatMap((entry) => resolveExtraDirectory(entry, folders)))].filter(
-    (d) => d !== main.dir,
+    (d) => d !== main.location,
   );
   return {
-    main: { dir: main.dir, store: main },
+    main: { dir: main.location, store: main },
     // Extra folders belong to other tools: shown and archivable, never cleaned up behind their back.
     extras: extraDirs.map((d) => {
-      const store = new SessionStore(d, { ...common, cleanupOnCreate: false });
-      return { dir: store.dir, store };
+      const store = new DirectoryRegistry(d, { ...common, cleanupOnCreate: false });
+      return { dir: store.location, store };
     }),
   };
 }

@@ -4,12 +4,14 @@
 #   ripgrep      stands in for @vscode/ripgrep's download from GitHub
 #   libkrb5-dev  headers for code-server's native `kerberos` module
 #   python3 make g++  node-gyp's tool chain for code-server's native modules
+#   redis-server the registry-on-Redis tests start their own server (127.0.0.1, a free port)
+#   openssl      makes the self-signed certificate of the Redis TLS test
 # Uses apt-get as root, or sudo when it needs no password; otherwise says what to install.
 # Arguments: the packages to check (default: all of the above).
 set -euo pipefail
 
 packages=("$@")
-[ "${#packages[@]}" -gt 0 ] || packages=(chromium ripgrep libkrb5-dev python3 make g++)
+[ "${#packages[@]}" -gt 0 ] || packages=(chromium ripgrep libkrb5-dev python3 make g++ redis-server openssl)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -41,9 +41,12 @@ export function tempSessionsDir(prefix: string): string {
   return path.join(tempDir(prefix), 'sessions');
 }
 
-/** Runs the CLI as a real process (SESSION_KEEPER_DIR cleared); resolves with its exit code and output. */
-export async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SESSION_KEEPER_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs the CLI as a real process (SESSION_KEEPER_DIR cleared, `env` added); resolves with its
+ * exit code and output.
+ */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SESSION_KEEPER_DIR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -60,7 +60,7 @@ describe('bench quick mode', () => {
       assert.ok(!Number.isNaN(Date.parse(results.machine.date)));
       assert.deepEqual(
         results.figures.map((f) => f.id),
-        [1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7, 8],
       );
       let targets = 0;
       for (const f of results.figures) {

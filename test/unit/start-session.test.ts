@@ -208,13 +208,14 @@ describe('startSession', { timeout: 60_000 }, () => {
 });
 
 describe('openRegistry', () => {
-  test('opens a directory path and a file: URL to the same registry; refuses other schemes', async () => {
+  test('opens a directory path and a file: URL to the same registry; refuses other schemes and malformed Redis URLs', async () => {
     const dir = await tempDir('registry');
     const a = await openRegistry(dir);
     const b = await openRegistry(pathToFileURL(dir));
     const c = await openRegistry(pathToFileURL(dir).href);
-    assert.equal(a.dir, b.dir);
-    assert.equal(a.dir, c.dir);
+    assert.equal(a.kind, 'directory');
+    assert.equal(a.location, b.location);
+    assert.equal(a.location, c.location);
     const record = await a.create({ label: 'via a' });
     assert.deepEqual(
       (await b.list()).map((s) => s.record.id),
@@ -222,7 +223,8 @@ describe('openRegistry', () => {
     );
     await a.close(record.id);
     await a.idle();
-    await assert.rejects(openRegistry('redis://localhost:6379'), UnsupportedRegistryError);
+    // redis:// is supported now (test/unit/redis-registry.test.ts); malformed ones are not.
+    await assert.rejects(openRegistry('redis://localhost:6379/notadb'), UnsupportedRegistryError);
     await assert.rejects(openRegistry(new URL('https://example.invalid/x')), UnsupportedRegistryError);
   });
 });

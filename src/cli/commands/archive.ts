@@ -7,7 +7,7 @@ import { errorText } from '../../core/error-text';
 import { isRetentionDays, MAX_RETENTION_DAYS, type ArchiveResult, type PrunedDay } from '../../core/session-store';
 import { parseCommand } from '../args';
 import { EXIT_ERROR, EXIT_OK, printError, UsageError, type CommandContext } from '../context';
-import { openStore } from './store';
+import { withStore } from './store';
 
 export async function archiveCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommand('archive', args, {
@@ -27,28 +27,33 @@ export async function archiveCommand(ctx: CommandContext, args: string[]): Promi
     failed = true;
     printError(ctx, message);
   };
-  const store = openStore(ctx, { onError: (err, context) => fail(`${context}: ${(err as Error)?.message ?? String(err)}`) });
   const results: ArchiveResult[] = [];
-  if (values.stale) {
-    // An explicit request: no grace period, every stale session goes now.
-    results.push(...(await store.cleanup({ staleGraceMs: 0 })));
-  } else {
-    for (const id of positionals) {
-      try {
-        results.push(await store.archive(id));
-      } catch (err) {
-        fail(`archive ${id}: ${errorText(err)}`);
-      }
-    }
-  }
   let pruned: PrunedDay[] = [];
-  if (prune !== undefined) {
-    try {
-      pruned = await store.pruneArchive(prune);
-    } catch (err) {
-      fail(`archive --prune-older-than: ${errorText(err)}`);
-    }
-  }
+  await withStore(
+    ctx,
+    async (store) => {
+      if (values.stale) {
+        // An explicit request: no grace period, every stale session goes now.
+        results.push(...(await store.cleanup({ staleGraceMs: 0 })));
+      } else {
+        for (const id of positionals) {
+          try {
+            results.push(await store.archive(id));
+          } catch (err) {
+            fail(`archive ${id}: ${errorText(err)}`);
+          }
+        }
+      }
+      if (prune !== undefined) {
+        try {
+          pruned = await store.pruneArchive(prune);
+        } catch (err) {
+          fail(`archive --prune-older-than: ${errorText(err)}`);
+        }
+      }
+    },
+    { onError: (err, context) => fail(`${context}: ${errorText(err)}`) },
+  );
   if (values.json) {
     // The array of archived sessions as before; pruning alone prints {pruned}, both print both.
     const json = prune === undefined ? results : values.stale || positionals.length > 0 ? { archived: results, pruned } : { pruned };

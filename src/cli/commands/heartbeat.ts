@@ -2,7 +2,7 @@
 import { assertSessionId } from '../../core/session-record';
 import { parseCommand } from '../args';
 import { EXIT_OK, UsageError, type CommandContext } from '../context';
-import { openStore } from './store';
+import { withStore } from './store';
 
 function oneId(command: string, args: string[]): string {
   const { positionals } = parseCommand(command, args, {});
@@ -13,11 +13,13 @@ function oneId(command: string, args: string[]): string {
 }
 
 export async function heartbeatCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  await openStore(ctx).heartbeat(oneId('heartbeat', args));
+  const id = oneId('heartbeat', args);
+  await withStore(ctx, (registry) => registry.heartbeat(id));
   return EXIT_OK;
 }
 
 export async function closeCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  await openStore(ctx).close(oneId('close', args));
+  const id = oneId('close', args);
+  await withStore(ctx, (registry) => registry.close(id));
   return EXIT_OK;
 }

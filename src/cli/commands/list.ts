@@ -4,7 +4,7 @@ import type { SessionInfo, SessionProblem } from '../../core/session-store';
 import { noPositionals, parseCommand } from '../args';
 import { EXIT_OK, printWarning, type CommandContext } from '../context';
 import { sessionJson, sessionsTable, sessionsTableRows } from '../format';
-import { openStore } from './store';
+import { withStore } from './store';
 
 /** More than this many skipped entries are summarised instead of listed one by one. */
 const MAX_PROBLEMS_SHOWN = 10;
@@ -17,24 +17,29 @@ export async function listCommand(ctx: CommandContext, args: string[]): Promise<
     if (++problemCount <= MAX_PROBLEMS_SHOWN) printWarning(ctx, `skipped ${p.kind}: ${p.message}`);
   };
   // One pass over the archive: caching days would only hold what was already printed.
-  const store = openStore(ctx, { archiveCacheDays: 0 });
-  const live = await store.list({ onProblem });
-  if (values.all) {
-    const out = values.json ? jsonArrayWriter(ctx) : tableWriter(ctx);
-    await out.write(live);
-    for (const day of await store.listArchiveDays()) {
-      const { sessions, problems } = await store.listArchivedOn(day);
-      problems.forEach(onProblem);
-      await out.write(sessions);
-    }
-    out.end();
-  } else if (values.json) {
-    ctx.stdout(`${JSON.stringify(live.map(sessionJson), null, 2)}\n`);
-  } else if (live.length === 0) {
-    ctx.stdout(`No sessions in ${ctx.dir}\n`);
-  } else {
-    ctx.stdout(sessionsTable(live, false));
-  }
+  await withStore(
+    ctx,
+    async (registry) => {
+      const live = await registry.list({ onProblem });
+      if (values.all) {
+        const out = values.json ? jsonArrayWriter(ctx) : tableWriter(ctx, registry.location);
+        await out.write(live);
+        for (const day of await registry.listArchiveDays()) {
+          const { sessions, problems } = await registry.listArchivedOn(day);
+          problems.forEach(onProblem);
+          await out.write(sessions);
+        }
+        out.end();
+      } else if (values.json) {
+        ctx.stdout(`${JSON.stringify(live.map(sessionJson), null, 2)}\n`);
+      } else if (live.length === 0) {
+        ctx.stdout(`No sessions in ${registry.location}\n`);
+      } else {
+        ctx.stdout(sessionsTable(live, false));
+      }
+    },
+    { archiveCacheDays: 0 },
+  );
   if (problemCount > MAX_PROBLEMS_SHOWN) printWarning(ctx, `… and ${problemCount - MAX_PROBLEMS_SHOWN} more skipped entries`);
   return EXIT_OK;
 }
@@ -63,7 +68,7 @@ function jsonArrayWriter(ctx: CommandContext): ChunkWriter {
 }
 
 /** The table with fixed column widths, so rows can be written before all are known. */
-function tableWriter(ctx: CommandContext): ChunkWriter {
+function tableWriter(ctx: CommandContext, location: string): ChunkWriter {
   let count = 0;
   return {
     async write(sessions) {
@@ -73,7 +78,7 @@ function tableWriter(ctx: CommandContext): ChunkWriter {
       await ctx.drained?.();
     },
     end() {
-      if (count === 0) ctx.stdout(`No sessions in ${ctx.dir}\n`);
+      if (count === 0) ctx.stdout(`No sessions in ${location}\n`);
     },
   };
 }

@@ -18,16 +18,19 @@ export async function registerCommand(ctx: CommandContext, args: string[]): Prom
   const pid = intOption('register', values, 'pid', 1, LIMITS.pid) ?? process.ppid;
   const { staleGraceMs, ...timing } = timingOptions('register', values);
   const workspaces = (values.workspace as string[] | undefined) ?? [];
-  const store = openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {});
-  const record = await store.create({
+  const store = await openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {});
+  try {
+    const record = await store.create({
     label: stringOption(values, 'label') ?? '',
     pid,
     tool: stringOption(values, 'tool') ?? 'session-keeper-cli',
     workspaceFolders: workspaces.map((w) => path.resolve(ctx.cwd, w)),
-    ...timing,
-  });
-  ctx.stdout(`${record.id}\n`);
-  // Let the cleanup that create() started finish, so exiting never interrupts an archive move.
-  await store.idle();
+      ...timing,
+    });
+    ctx.stdout(`${record.id}\n`);
+  } finally {
+    // Let the cleanup that create() started finish, so exiting never interrupts an archive move.
+    await store.dispose();
+  }
   return EXIT_OK;
 }

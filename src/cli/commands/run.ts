@@ -6,9 +6,12 @@ import * as path from 'node:path';
 import { HeartbeatLoop } from '../../core/heartbeat-loop';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, LIMITS } from '../../core/session-record';
 import { ProcessNotRunningError } from '../../core/session-store';
+import { RegistryUnavailableError } from '../../core/registry-errors';
 import { parseCommand, splitRunArgs, stringOption } from '../args';
 import { EXIT_ERROR, printError, printWarning, UsageError, type CommandContext } from '../context';
 import { TIMING_OPTIONS, TIMING_VALUE_FLAGS, timingOptions } from '../timing-options';
+import { envWithoutCredentials } from '../../core/registry-config';
+import type { Registry } from '../../core/registry';
 import { openStore } from './store';
 
 /** How long `run` waits for an exit event before it calls a child it could not find still running. */
@@ -26,7 +29,7 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--dir', ...TIMING_VALUE_FLAGS]);
+const VALUE_OPTIONS = new Set(['--label', '--tool', '--workspace', '--dir', '--registry', '--registry-password-file', ...TIMING_VALUE_FLAGS]);
 
 export async function runCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const split = splitRunArgs(args, VALUE_OPTIONS);
@@ -53,7 +56,9 @@ export async function runCommand(ctx: CommandContext, args: string[]): Promise<n
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: ctx.cwd, env: ctx.env, windowsHide: false });
+    // Registry credentials are ours, not the child's: a password in the environment shows up in
+    // the child's /proc/<pid>/environ and in whatever it starts.
+    child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: ctx.cwd, env: envWithoutCredentials(ctx.env), windowsHide: false });
     const started = await new Promise<Error | null>((resolve) => {
       child?.once('spawn', () => resolve(null));
       child?.once('error', (err) => resolve(err));
@@ -97,27 +102,50 @@ async function superviseSession(
   input: { label: string; tool: string; workspaceFolders: string[]; heartbeatIntervalMs: number; unresponsiveAfterMs?: number; expireAfterMs?: number },
   staleGraceMs: number | undefined,
 ): Promise<void> {
-  const store = openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {});
-  let id: string;
+  let store: Registry;
   try {
-    id = (await store.create({ ...input, pid })).id;
+    store = await openStore(ctx, staleGraceMs !== undefined ? { staleGraceMs } : {}, { persistent: true });
   } catch (err) {
-    // A child that finished before it could be registered needs no session. Anything else is
-    // said: a session that silently never appears looks like a bug in whoever lists them.
-    const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
-    if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${errorText(err)}`);
-    await store.idle();
+    printWarning(ctx, `run: could not open the registry (the command keeps running without a session): ${errorText(err)}`);
     await exited;
     return;
   }
+  let id: string | undefined;
+  let waitedForRegistry = false;
+  while (id === undefined) {
+    try {
+      id = (await store.create({ ...input, pid })).id;
+      if (waitedForRegistry) printWarning(ctx, `run: the registry is back; session ${id} registered`);
+    } catch (err) {
+      if (err instanceof RegistryUnavailableError) {
+        // The server is down (run keeps reconnecting): register once it is back, unless the
+        // command ends first.
+        if (!waitedForRegistry) printWarning(ctx, `run: ${err.message}; the session is registered when it is back`);
+        waitedForRegistry = true;
+        if (await settlesWithin(exited, input.heartbeatIntervalMs)) break;
+        continue;
+      }
+      // A child that finished before it could be registered needs no session. Anything else is
+      // said: a session that silently never appears looks like a bug in whoever lists them.
+      const finished = err instanceof ProcessNotRunningError && (await settlesWithin(exited, EXIT_WAIT_MS));
+      if (!finished) printWarning(ctx, `run: could not register the session (the command keeps running without one): ${errorText(err)}`);
+      break;
+    }
+  }
+  if (id === undefined) {
+    await store.dispose();
+    await exited;
+    return;
+  }
+  const registered = id;
   const warned = new Set<string>();
   const heartbeats = new HeartbeatLoop({
     intervalMs: input.heartbeatIntervalMs,
-    beat: async () => void (await store.heartbeat(id)),
+    beat: async () => void (await store.heartbeat(registered)),
     onError: (err) => {
       const message = (err as Error).message;
       // Once per distinct error: a heartbeat every few seconds must not flood the terminal.
-      if (!warned.has(message)) printWarning(ctx, `run: heartbeat of session ${id} failed: ${message}`);
+      if (!warned.has(message)) printWarning(ctx, `run: heartbeat of session ${registered} failed: ${message}`);
       warned.add(message);
     },
   });
@@ -125,9 +153,9 @@ async function superviseSession(
   await exited;
   await heartbeats.stop();
   try {
-    await store.close(id);
+    await store.close(registered);
   } catch (err) {
-    printWarning(ctx, `run: could not close session ${id}: ${errorText(err)}`);
+    printWarning(ctx, `run: could not close session ${registered}: ${errorText(err)}`);
   }
-  await store.idle();
+  await store.dispose();
 }

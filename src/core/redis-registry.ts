@@ -1,0 +1,510 @@
+// The session registry on a Redis server (docs/format.md, "Registry on Redis"; docs/redis.md).
+// Same semantics as the sessions directory: every change is one Lua script (redis-scripts.ts)
+// that runs atomically with the server's clock; liveness is judged by the shared rules, with
+// pids checked only where they mean something and ages taken from the server's TIME.
+import * as os from 'node:os';
+import { v7 as uuidv7 } from 'uuid';
+import { assertJournalObject } from './directory-registry';
+import { serialiseRecord } from './jsonl-append';
+import { judgeRecords } from './judge-sessions';
+import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from './liveness';
+import { currentPidSpace, ProcessProbe, type PidSpace } from './process-info';
+import { RedisConnection, type ConnectionOptions } from './redis-connection';
+import { redisKeys, type RedisKeys } from './redis-layout';
+import { decisionState, recordFromEntries, recordFromReply, recordToPairs, replyEntries, splitBatch, StoredRecordError } from './redis-records';
+import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, LIST_BATCH, MARK_STALE, UPDATE } from './redis-scripts';
+import type { Registry } from './registry';
+import type { RedisLocation } from './registry-location';
+import {
+  assertSessionId,
+  checkSessionInput,
+  checkSessionUpdate,
+  checkTimingUpdate,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  FORMAT_VERSION,
+  InvalidRecordError,
+  isHeartbeatInterval,
+  isPid,
+  isSessionId,
+  isThresholdMs,
+  LIMITS,
+  msRangeError,
+  timingFields,
+  type RecordTimingUpdate,
+  type SessionRecord,
+} from './session-record';
+import { isArchiveDayName } from './archive-files';
+import { InvalidArchiveDayError } from './store/errors';
+import {
+  isRetentionDays,
+  MAX_RETENTION_DAYS,
+  ProcessNotRunningError,
+  SessionClosedError,
+  SessionNotFoundError,
+  type ArchiveResult,
+  type CleanupOptions,
+  type CreateInput,
+  type ListOptions,
+  type ListResult,
+  type PrunedDay,
+  type SessionInfo,
+  type SessionProblem,
+  type SessionUpdate,
+  type StoreOptions,
+} from './session-store';
+
+/** Options of a registry on Redis: those of a SessionStore that apply, and the connection's. */
+export interface RedisRegistryOptions
+  extends Omit<StoreOptions, 'now' | 'lock' | 'bootTimeMs'>,
+    ConnectionOptions {}
+
+/** Records read by one list-batch script: few replies to decode, without holding the server long. */
+const LIST_BATCH_SIZE = 1000;
+
+/** A record to read: its id, its keys, and its archive day (null when live). */
+interface Wanted {
+  id: string;
+  key: string;
+  journal: string;
+  archivedOn: string | null;
+}
+
+/** A record read from Redis with its raw field values and where it lives. */
+interface Stored {
+  record: SessionRecord;
+  raw: Record<string, string>;
+  key: string;
+  journal: string;
+  archivedOn: string | null;
+}
+
+export class RedisRegistry implements Registry {
+  readonly kind = 'redis' as const;
+  readonly location: string;
+  readonly hostname: string;
+  private readonly keys: RedisKeys;
+  private readonly pidSpace: PidSpace;
+  /** Records this registry created or heartbeated: what to register again from if the record vanishes. */
+  private readonly known = new Map<string, SessionRecord>();
+  private readonly background = new Set<Promise<void>>();
+  private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
+
+  private constructor(
+    private readonly conn: RedisConnection,
+    loc: RedisLocation,
+    private readonly options: RedisRegistryOptions,
+  ) {
+    this.location = loc.display;
+    this.keys = redisKeys(loc.prefix);
+    this.hostname = options.hostname ?? (process.env.SESSION_KEEPER_HOSTNAME || os.hostname());
+    this.pidSpace = options.pidSpace ?? currentPidSpace();
+  }
+
+  /**
+   * Connects to the registry at `loc`. Rejects with RegistryAuthError, RegistryTlsError and
+   * (unless `options.persistent`) RegistryUnavailableError; see RedisConnection.open.
+   */
+  static async open(loc: RedisLocation, options: RedisRegistryOptions = {}): Promise<RedisRegistry> {
+    const password = options.password ?? loc.password;
+    const conn = await RedisConnection.open(loc, { ...options, ...(password !== undefined ? { password } : {}) });
+    return new RedisRegistry(conn, loc, options);
+  }
+
+  async create(input: CreateInput): Promise<SessionRecord> {
+    const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });
+    if (inputError) throw new InvalidRecordError(inputError);
+    const interval = input.heartbeatIntervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    if (!isHeartbeatInterval(interval)) {
+      throw new RangeError(msRangeError('heartbeat interval', interval, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
+    }
+    const thresholds = {
+      unresponsiveAfterMs: input.unresponsiveAfterMs ?? this.options.unresponsiveAfterMs,
+      expireAfterMs: input.expireAfterMs ?? this.options.expireAfterMs,
+    };
+    for (const [key, value] of Object.entries(thresholds)) {
+      if (value !== undefined && !isThresholdMs(value)) throw new RangeError(msRangeError(key, value, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
+    }
+    const pid = input.pid ?? process.pid;
+    if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
+    const facts = await this.probe().facts(pid);
+    if (!facts.alive) throw new ProcessNotRunningError(pid);
+    const record: SessionRecord = {
+      version: FORMAT_VERSION,
+      id: uuidv7(),
+      pid,
+      processStartedAt: facts.startedAt === null ? null : new Date(facts.startedAt).toISOString(),
+      hostname: this.hostname,
+      user: this.options.user ?? currentUser(),
+      label: input.label,
+      workspaceFolders: [...(input.workspaceFolders ?? [])],
+      tool: input.tool ?? this.options.tool ?? 'session-keeper',
+      createdAt: '', // both set by the script from the server clock
+      heartbeatAt: '',
+      heartbeatIntervalMs: interval,
+      closedAt: null,
+      ...(this.pidSpace.bootId !== null ? { bootId: this.pidSpace.bootId } : {}),
+      ...(this.pidSpace.pidNamespace !== null ? { pidNamespace: this.pidSpace.pidNamespace } : {}),
+      ...(typeof facts.startTicks === 'number' ? { processStartTicks: facts.startTicks } : {}),
+      ...(thresholds.unresponsiveAfterMs !== undefined ? { unresponsiveAfterMs: thresholds.unresponsiveAfterMs } : {}),
+      ...(thresholds.expireAfterMs !== undefined ? { expireAfterMs: thresholds.expireAfterMs } : {}),
+    };
+    const reply = await this.conn.script(CREATE, [...this.base(record.id), ...recordToPairs(record)]);
+    const written = this.parse(reply, this.keys.session(record.id), record.id);
+    this.known.set(record.id, written);
+    if (this.options.cleanupOnCreate ?? true) this.cleanupInBackground();
+    return written;
+  }
+
+  async heartbeat(id: string, update: RecordTimingUpdate = {}): Promise<SessionRecord> {
+    assertSessionId(id);
+    checkTimingUpdate(update);
+    const sets = recordToPairs(timingFields(update));
+    const known = this.known.get(id);
+    const knownPairs = known ? recordToPairs(known) : [];
+    const reply = await this.run(id, () =>
+      this.conn.script(HEARTBEAT, [...this.base(id), String(sets.length / 2), ...sets, '0', String(knownPairs.length / 2), ...knownPairs]),
+    );
+    const record = this.parse(reply, this.keys.session(id), id);
+    this.known.set(id, record);
+    return record;
+  }
+
+  async update(id: string, change: SessionUpdate): Promise<SessionRecord> {
+    assertSessionId(id);
+    const inputError = checkSessionUpdate(change);
+    if (inputError) throw new InvalidRecordError(inputError);
+    const fields: Record<string, unknown> = {};
+    if (change.label !== undefined) fields.label = change.label;
+    if (change.status !== undefined) fields.status = change.status;
+    if (change.workspaceFolders !== undefined) {
+      const foldersError = checkSessionInput({ label: '', workspaceFolders: change.workspaceFolders });
+      if (foldersError) throw new InvalidRecordError(foldersError);
+      fields.workspaceFolders = [...change.workspaceFolders];
+    }
+    const reply = await this.run(id, () => this.conn.script(UPDATE, [this.prefixArg(), id, ...recordToPairs(fields)]));
+    const record = this.parse(reply, this.keys.session(id), id);
+    if (this.known.has(id)) this.known.set(id, record);
+    return record;
+  }
+
+  async close(id: string): Promise<void> {
+    assertSessionId(id);
+    try {
+      await this.run(id, () => this.conn.script(CLOSE, this.base(id)));
+    } catch (err) {
+      // Ours, and gone without a trace: nothing left to close.
+      if (!(err instanceof SessionNotFoundError && this.known.has(id))) throw err;
+    } finally {
+      this.known.delete(id);
+    }
+  }
+
+  async list(options: ListOptions = {}): Promise<SessionInfo[]> {
+    const judged = await this.judge(await this.load(options));
+    const out = judged.map(({ raw: _raw, ...info }): SessionInfo => info);
+    // Live before archived (a re-registered session shows its live entry first), newest first.
+    out.sort(
+      (a, b) =>
+        Number(a.archivedOn !== null) - Number(b.archivedOn !== null) ||
+        (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
+        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+    );
+    return out;
+  }
+
+  async archive(id: string): Promise<ArchiveResult> {
+    assertSessionId(id);
+    let info: SessionInfo | null = null;
+    try {
+      const reply = await this.conn.command(['HGETALL', this.keys.session(id)]);
+      const loaded = recordFromReply(reply, this.keys.session(id), id);
+      if (loaded) info = (await this.judge([{ record: loaded.record, raw: loaded.raw, key: this.keys.session(id), journal: this.keys.journal(id), archivedOn: null }]))[0] ?? null;
+    } catch (err) {
+      // An invalid record can be archived explicitly (never by cleanup).
+      if (!(err instanceof StoredRecordError)) throw err;
+    }
+    const reason = info ? info.reason : 'record missing or invalid';
+    const result = await this.archiveScript(id, '', info ? `${info.state}: ${reason}` : reason, info, reason);
+    if (!result) throw new SessionNotFoundError(id, this.location);
+    return result;
+  }
+
+  cleanup(options: CleanupOptions = {}): Promise<ArchiveResult[]> {
+    const grace = options.staleGraceMs ?? this.options.staleGraceMs ?? DEFAULT_STALE_GRACE_MS;
+    if (!(grace >= 0)) throw new RangeError(`stale grace ${grace} ms is negative`);
+    let running = this.cleanupRuns.get(grace);
+    if (!running) {
+      running = this.runCleanup(grace).finally(() => this.cleanupRuns.delete(grace));
+      this.cleanupRuns.set(grace, running);
+    }
+    return running;
+  }
+
+  async appendJournal(id: string, value: Record<string, unknown>): Promise<void> {
+    assertSessionId(id);
+    assertJournalObject(value);
+    await this.conn.command(['XADD', this.keys.journal(id), '*', 'json', serialiseRecord(value)]);
+  }
+
+  /** Entries of the live journal, else of the latest archived one; an entry that is not JSON comes back as its text. */
+  async readJournal(id: string): Promise<unknown[]> {
+    assertSessionId(id);
+    let key = this.keys.journal(id);
+    if ((await this.conn.command(['EXISTS', key])) === 0) {
+      const where = (await this.conn.command(['HGET', this.keys.archivedIndex, id])) as string | null;
+      const [day, name] = where ? where.split('/') : [];
+      if (day === undefined || name === undefined) return [];
+      key = this.keys.archivedJournal(day, name);
+    }
+    const entries = (await this.conn.command(['XRANGE', key, '-', '+'])) as Array<[string, unknown]>;
+    return entries.map(([, fields]) => {
+      const text = replyEntries(fields).find(([f]) => f === 'json')?.[1] ?? '';
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return text;
+      }
+    });
+  }
+
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    return this.conn.subscribe(this.keys.events, () => onChange(), onChange);
+  }
+
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
+
+  async dispose(): Promise<void> {
+    await this.idle();
+    await this.conn.close();
+  }
+
+  /** The key prefix argument of every script (ARGV[1]). */
+  private prefixArg(): string {
+    return this.keys.sessions.slice(0, -':sessions'.length);
+  }
+
+  /** prefix, id, writer pid, host name: the first arguments of most scripts. */
+  private base(id: string): string[] {
+    return [this.prefixArg(), id, String(process.pid), this.hostname];
+  }
+
+  /** Runs a script on session `id`, turning its error replies into the store's errors. */
+  private async run(id: string, fn: () => Promise<unknown>): Promise<unknown> {
+    try {
+      return await fn();
+    } catch (err) {
+      // The scripts' own error replies (the server may put "ERR " before them).
+      const reply = err instanceof Error ? /^(?:ERR )?(NOTFOUND|CLOSED)$/.exec(err.message)?.[1] : undefined;
+      if (reply === 'NOTFOUND') throw new SessionNotFoundError(id, this.location);
+      if (reply === 'CLOSED') throw new SessionClosedError(id);
+      throw err;
+    }
+  }
+
+  private parse(reply: unknown, key: string, id: string): SessionRecord {
+    const loaded = recordFromReply(reply, key, id);
+    if (!loaded) throw new SessionNotFoundError(id, this.location);
+    return loaded.record;
+  }
+
+  /** Live records (and archived ones when asked), validated; others are reported as problems. */
+  private async load(options: ListOptions): Promise<Stored[]> {
+    const report = options.onProblem;
+    const onProblem = (p: SessionProblem): void => report?.(p);
+    const wanted: Wanted[] = [];
+    const ids = (await this.conn.command(['SMEMBERS', this.keys.sessions])) as string[];
+    for (const id of ids) {
+      if (!isSessionId(id)) onProblem({ file: this.keys.sessions, kind: 'bad-name', message: `member ${JSON.stringify(id)} of ${this.keys.sessions} is not a session id` });
+      else wanted.push({ id, key: this.keys.session(id), journal: this.keys.journal(id), archivedOn: null });
+    }
+    if (options.includeArchived) {
+      for (const day of await this.listArchiveDays()) wanted.push(...(await this.archivedEntries(day, onProblem)));
+    }
+    return this.loadWanted(wanted, onProblem);
+  }
+
+  /** The entries of one archive day's set, as keys to load; malformed members are problems. */
+  private async archivedEntries(day: string, onProblem: (p: SessionProblem) => void): Promise<Wanted[]> {
+    const wanted: Wanted[] = [];
+    for (const name of (await this.conn.command(['SMEMBERS', this.keys.archiveDay(day)])) as string[]) {
+      const id = /^([0-9a-f-]{36})(?:\.\d+)?$/.exec(name)?.[1];
+      if (id === undefined || !isSessionId(id)) {
+        onProblem({ file: this.keys.archiveDay(day), kind: 'bad-name', message: `member ${JSON.stringify(name)} is not <session id>[.<n>]` });
+        continue;
+      }
+      wanted.push({ id, key: this.keys.archivedSession(day, name), journal: this.keys.archivedJournal(day, name), archivedOn: day });
+    }
+    return wanted;
+  }
+
+  private async loadWanted(wanted: Wanted[], onProblem: (p: SessionProblem) => void): Promise<Stored[]> {
+    const out: Stored[] = [];
+    for (let i = 0; i < wanted.length; i += LIST_BATCH_SIZE) {
+      const batch = wanted.slice(i, i + LIST_BATCH_SIZE);
+      const items = splitBatch(await this.conn.script(LIST_BATCH, batch.map((w) => w.key)), batch.length);
+      // Records holding separator characters (never valid JSON) are read whole, to report them.
+      const reread = await Promise.all(
+        items.map((item, j) => (item.kind === 'reread' ? this.conn.command(['HGETALL', batch[j]?.key ?? '']) : null)),
+      );
+      batch.forEach((w, j) => {
+        const item = items[j];
+        try {
+          const loaded =
+            item?.kind === 'entries' ? recordFromEntries(item.entries, w.key, w.id) : item?.kind === 'reread' ? recordFromReply(reread[j], w.key, w.id) : null;
+          // Gone since SMEMBERS (archived meanwhile): not a problem.
+          if (loaded) out.push({ ...loaded, key: w.key, journal: w.journal, archivedOn: w.archivedOn });
+        } catch (err) {
+          if (!(err instanceof StoredRecordError)) throw err;
+          onProblem({ file: w.key, kind: err.kind, message: err.message });
+        }
+      });
+    }
+    return out;
+  }
+
+  async listArchiveDays(): Promise<string[]> {
+    const days = (await this.conn.command(['SMEMBERS', this.keys.archiveDays])) as string[];
+    return days.filter(isArchiveDayName).sort().reverse();
+  }
+
+  async listArchivedOn(day: string): Promise<ListResult> {
+    if (!isArchiveDayName(day)) throw new InvalidArchiveDayError(day);
+    const problems: SessionProblem[] = [];
+    const onProblem = (p: SessionProblem): void => void problems.push(p);
+    const judged = await this.judge(await this.loadWanted(await this.archivedEntries(day, onProblem), onProblem));
+    const sessions = judged.map(({ raw: _raw, ...info }): SessionInfo => info);
+    sessions.sort(
+      (a, b) =>
+        (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
+        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+    );
+    return { sessions, problems };
+  }
+
+  /**
+   * Deletes whole archive days older than `olderThanDays` (UTC days before today on the
+   * server's clock minus that many). Not one transaction: each day's keys go first and the day
+   * leaves the day set last, so an interrupted prune is finished by the next one.
+   */
+  async pruneArchive(olderThanDays: number): Promise<PrunedDay[]> {
+    if (!isRetentionDays(olderThanDays)) {
+      throw new RangeError(`retention must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got ${String(olderThanDays)}`);
+    }
+    const now = await this.conn.serverTime();
+    const cutoff = new Date(now - olderThanDays * 86_400_000).toISOString().slice(0, 10);
+    const pruned: PrunedDay[] = [];
+    for (const day of await this.listArchiveDays()) {
+      if (day >= cutoff) continue;
+      const names = (await this.conn.command(['SMEMBERS', this.keys.archiveDay(day)])) as string[];
+      const keys = names.flatMap((n) => [this.keys.archivedSession(day, n), this.keys.archivedJournal(day, n)]);
+      for (let i = 0; i < keys.length; i += 500) await this.conn.command(['DEL', ...keys.slice(i, i + 500)]);
+      const index = (await this.conn.command(['HGETALL', this.keys.archivedIndex])) as Record<string, string> | string[];
+      const pairs = Array.isArray(index) ? index : Object.entries(index).flat();
+      const stale: string[] = [];
+      for (let i = 0; i + 1 < pairs.length; i += 2) if (String(pairs[i + 1]).startsWith(`${day}/`)) stale.push(String(pairs[i]));
+      if (stale.length > 0) await this.conn.command(['HDEL', this.keys.archivedIndex, ...stale]);
+      await this.conn.command(['DEL', this.keys.archiveDay(day)]);
+      await this.conn.command(['SREM', this.keys.archiveDays, day]);
+      pruned.push({ day, dir: this.keys.archiveDay(day), files: names.length });
+    }
+    if (pruned.length > 0) await this.conn.command(['PUBLISH', this.keys.events, JSON.stringify({ op: 'prune', id: null })]);
+    return pruned;
+  }
+
+  private async judge(stored: Stored[]): Promise<Array<SessionInfo & { raw: Record<string, string> }>> {
+    const now = await this.conn.serverTime();
+    const judged = await judgeRecords(
+      stored.map((s) => s.record),
+      this.probe(),
+      { now, hostname: this.hostname, pidSpace: this.pidSpace, bootTimeMs: this.bootTimeMs(now) },
+    );
+    return stored.map((s, i) => ({
+      record: s.record,
+      raw: s.raw,
+      ...(judged[i] as NonNullable<(typeof judged)[number]>),
+      file: s.key,
+      journal: s.journal,
+      archivedOn: s.archivedOn,
+    }));
+  }
+
+  private async runCleanup(graceMs: number): Promise<ArchiveResult[]> {
+    const sessions = await this.judge(await this.load({}));
+    const now = await this.conn.serverTime();
+    const results: ArchiveResult[] = [];
+    for (const info of sessions) {
+      try {
+        if (graceMs > 0 && needsStaleMark(info.state, info.record, now)) {
+          // The grace period runs from when a death was first seen, not from the last heartbeat.
+          await this.conn.script(MARK_STALE, [this.prefixArg(), info.record.id, info.raw.heartbeatAt ?? '']);
+          continue;
+        }
+        if (!dueForCleanup(info.state, info.record, now, graceMs)) continue;
+        // Archived only if the record is as judged: a heartbeat meanwhile keeps it.
+        const result = await this.archiveScript(info.record.id, decisionState(info.raw), `${info.state}: ${info.reason}`, info, info.reason);
+        if (result) results.push(result);
+      } catch (err) {
+        this.report(err, `cleanup: session ${info.record.id}`);
+      }
+    }
+    return results;
+  }
+
+  private async archiveScript(id: string, condition: string, journalReason: string, info: SessionInfo | null, reason: string): Promise<ArchiveResult | null> {
+    const reply = (await this.conn.script(ARCHIVE, [this.prefixArg(), id, condition, journalReason, String(process.pid), this.hostname])) as
+      | [string, string, number, number]
+      | null;
+    if (!reply) return null;
+    const [day, name, movedRecord, movedJournal] = reply;
+    this.known.delete(id);
+    const moved = [];
+    if (Number(movedJournal) === 1) moved.push({ from: this.keys.journal(id), to: this.keys.archivedJournal(day, name) });
+    if (Number(movedRecord) === 1) moved.push({ from: this.keys.session(id), to: this.keys.archivedSession(day, name) });
+    return { id, archivedOn: day, state: info?.state ?? null, reason, label: info?.record.label ?? null, moved };
+  }
+
+  private cleanupInBackground(): void {
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.cleanup())
+      .then(
+        (archived) => {
+          try {
+            if (archived.length > 0) this.options.onCleanupAfterCreate?.(archived);
+          } catch (err) {
+            this.report(err, 'cleanup after create: reporting what was archived');
+          }
+        },
+        (err: unknown) => this.report(err, 'cleanup after create'),
+      )
+      .finally(() => this.background.delete(run));
+    this.background.add(run);
+  }
+
+  private report(err: unknown, context: string): void {
+    try {
+      this.options.onError?.(err, context);
+    } catch {
+      // A failing error callback must not turn background work into an unhandled rejection.
+    }
+  }
+
+  /** This machine's boot time on the server's clock: now − uptime. */
+  private bootTimeMs(now: number): number | null {
+    const uptime = os.uptime();
+    return Number.isFinite(uptime) && uptime > 0 ? now - uptime * 1000 : null;
+  }
+
+  private probe(): ProcessProbe {
+    return new ProcessProbe(this.options.startTimeMethod ? { method: this.options.startTimeMethod } : {});
+  }
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? String(process.getuid?.() ?? '');
+  }
+}

@@ -1,0 +1,234 @@
+// The registry on a real redis-server: the same operations and rules as the sessions directory,
+// atomic writes (no lost field between racing writers), the server's clock, archive days that
+// never delete, journals as Streams, and pub/sub change notifications.
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openRegistry } from '../../src/lib/index';
+import type { Registry } from '../../src/core/registry';
+import { SessionClosedError, SessionNotFoundError } from '../../src/core/session-store';
+import { cleanupTracked, killed, liveChild } from '../helpers/processes';
+import { haveRedisServer, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis-server';
+
+const skip = haveRedisServer() ? false : 'redis-server is not installed (.ci/run installs it)';
+
+describe('registry on Redis', { skip }, () => {
+  let redis: TestRedis;
+  let prefixN = 0;
+  const open: Registry[] = [];
+  /** A registry on the shared test server under a fresh key prefix (one registry per test). */
+  let prefix = '';
+  const registry = async (options: Parameters<typeof openRegistry>[1] = {}): Promise<Registry> => {
+    const r = await openRegistry(`${redis.url}?prefix=${prefix}`, { cleanupOnCreate: false, ...options });
+    open.push(r);
+    return r;
+  };
+  const raw = async (...args: string[]): Promise<unknown> => {
+    const r = open[0] ?? (await registry());
+    // The connection is private; a second registry's list or journal is the public way, but some
+    // checks need a key as it is stored: reach it through the library's own client.
+    return (r as unknown as { conn: { command(a: string[]): Promise<unknown> } }).conn.command(args);
+  };
+
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await stopAllRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.dispose()));
+    cleanupTracked();
+    prefixN++;
+  });
+  const fresh = (): void => {
+    prefix = `t${process.pid}-${prefixN}`;
+  };
+
+  test('create, heartbeat, update, close, list, cleanup: timestamps from the server clock, the journal a Stream', async () => {
+    fresh();
+    const reg = await registry();
+    assert.equal(reg.kind, 'redis');
+    const child = await liveChild();
+    const before = Date.now();
+    const record = await reg.create({ label: 'window', pid: child.pid, workspaceFolders: ['/w'], heartbeatIntervalMs: 1000 });
+    const serverNow = Number(((await raw('TIME')) as string[])[0]) * 1000;
+    // The record's times are the server's: within a second of its TIME, whatever our clock says.
+    assert.ok(Math.abs(Date.parse(record.createdAt) - serverNow) < 2000, `${record.createdAt} vs server ${serverNow}`);
+    assert.ok(Math.abs(Date.parse(record.createdAt) - before) < 5000);
+    assert.equal(record.heartbeatAt, record.createdAt);
+    assert.deepEqual(record.workspaceFolders, ['/w']);
+
+    const beat = await reg.heartbeat(record.id, { heartbeatIntervalMs: 2000, expireAfterMs: 60_000 });
+    assert.equal(beat.heartbeatIntervalMs, 2000);
+    assert.equal(beat.expireAfterMs, 60_000);
+    assert.ok(beat.heartbeatAt >= record.heartbeatAt);
+    const updated = await reg.update(record.id, { status: 'busy', label: 'renamed' });
+    assert.equal(updated.status, 'busy');
+    assert.equal(updated.label, 'renamed');
+    assert.equal(updated.expireAfterMs, 60_000, 'an update keeps the fields it does not touch');
+
+    const [info] = await reg.list();
+    assert.equal(info?.state, 'active');
+    assert.equal(info?.file, `${prefix}:session:${record.id}`);
+    assert.equal(info?.journal, `${prefix}:journal:${record.id}`);
+
+    await killed(child);
+    const [dead] = await reg.list();
+    assert.equal(dead?.state, 'stale', 'a pid of this host and PID space is checked, as in a directory');
+
+    await reg.close(record.id);
+    await reg.close(record.id); // closing twice does nothing
+    await assert.rejects(reg.heartbeat(record.id), SessionClosedError);
+    await assert.rejects(reg.update(record.id, { status: 'x' }), SessionClosedError);
+    const archived = await reg.cleanup();
+    assert.deepEqual(archived.map((a) => [a.id, a.state]), [[record.id, 'closed']]);
+    assert.deepEqual(await reg.list(), []);
+    const all = await reg.list({ includeArchived: true });
+    assert.equal(all.length, 1);
+    assert.equal(all[0]?.archivedOn, archived[0]?.archivedOn);
+    assert.equal(all[0]?.archivedOn, new Date(Date.parse(all[0]?.record.closedAt ?? '')).toISOString().slice(0, 10));
+    const events = (await reg.readJournal(record.id)) as Array<{ event: string; sessionId: string }>;
+    assert.deepEqual(events.map((e) => e.event), ['created', 'closed', 'archived']);
+    assert.ok(events.every((e) => e.sessionId === record.id));
+    assert.equal(await raw('TYPE', all[0]?.journal ?? ''), 'stream');
+  });
+
+  test('archive never deletes: a session archived twice in a day keeps both copies; no key expires', async () => {
+    fresh();
+    const reg = await registry();
+    const record = await reg.create({ label: 'twice' });
+    const first = await reg.archive(record.id);
+    assert.equal(first.state, 'active');
+    // Its owner heartbeats: it comes back (from what the owner knows), then is archived again.
+    const back = await reg.heartbeat(record.id);
+    assert.equal(back.id, record.id);
+    const second = await reg.archive(record.id);
+    assert.equal(second.archivedOn, first.archivedOn);
+    assert.notDeepEqual(second.moved, first.moved);
+    const copies = await reg.list({ includeArchived: true });
+    assert.equal(copies.length, 2);
+    for (const c of copies) {
+      assert.equal(await raw('TTL', c.file), -1, `${c.file} never expires`);
+      assert.equal(await raw('TTL', c.journal), -1, `${c.journal} never expires`);
+    }
+    const journal = (await reg.readJournal(record.id)) as Array<{ event: string }>;
+    assert.deepEqual(journal.map((e) => e.event), ['re-registered', 'archived']);
+    await assert.rejects(reg.archive(record.id), SessionNotFoundError);
+  });
+
+  test('a session closed and then archived does not come back at its owner heartbeat', async () => {
+    fresh();
+    const reg = await registry();
+    const record = await reg.create({ label: 'done' });
+    const other = await registry();
+    await other.close(record.id);
+    await other.archive(record.id);
+    await assert.rejects(reg.heartbeat(record.id), SessionClosedError);
+    await assert.rejects(other.heartbeat(record.id), SessionClosedError);
+  });
+
+  test('concurrent writers on one record lose no field', async () => {
+    fresh();
+    const a = await registry();
+    const b = await registry();
+    const c = await registry();
+    const record = await a.create({ label: 'shared' });
+    const rounds = 60;
+    // Three writers, each changing its own field in order, all at once: the last value of each
+    // must survive, whatever the interleaving.
+    await Promise.all([
+      (async () => {
+        for (let i = 1; i <= rounds; i++) await a.update(record.id, { label: `label ${i}` });
+      })(),
+      (async () => {
+        for (let i = 1; i <= rounds; i++) await b.update(record.id, { status: `status ${i}` });
+      })(),
+      (async () => {
+        for (let i = 1; i <= rounds; i++) await c.heartbeat(record.id, { heartbeatIntervalMs: 1000 + i });
+      })(),
+      (async () => {
+        for (let i = 1; i <= rounds; i++) await a.update(record.id, { workspaceFolders: [`/w/${i}`] });
+      })(),
+    ]);
+    const [info] = await c.list();
+    assert.equal(info?.record.label, `label ${rounds}`);
+    assert.equal(info?.record.status, `status ${rounds}`);
+    assert.equal(info?.record.heartbeatIntervalMs, 1000 + rounds);
+    assert.deepEqual(info?.record.workspaceFolders, [`/w/${rounds}`]);
+  });
+
+  test('a cleanup that judged a session stale does not archive it once it heartbeats again', async () => {
+    fresh();
+    const reg = await registry();
+    const child = await liveChild();
+    const record = await reg.create({ label: 'revives', pid: child.pid });
+    await killed(child);
+    // The cleanup marks it stale (grace running); the owner heartbeats (staleSince goes); a
+    // zero-grace cleanup then judges the live record again and, its pid still dead, archives it
+    // — but only because the record it judged is the one it moves.
+    assert.deepEqual(await reg.cleanup({ staleGraceMs: 60_000 }), []);
+    const [marked] = await reg.list();
+    assert.ok(marked?.record.staleSince, 'the first cleanup marks it');
+    await reg.heartbeat(record.id);
+    const [revived] = await reg.list();
+    assert.equal(revived?.record.staleSince, undefined, 'a heartbeat removes the mark');
+    assert.deepEqual(await reg.cleanup({ staleGraceMs: 60_000 }), [], 'the grace starts again');
+  });
+
+  test('watch() reports a change made by another registry', async () => {
+    fresh();
+    const watcher = await registry();
+    const writer = await registry();
+    let changes = 0;
+    let notify: () => void = () => undefined;
+    const seen = new Promise<void>((resolve) => (notify = resolve));
+    const stop = await watcher.watch(() => {
+      changes++;
+      notify();
+    });
+    assert.ok(stop);
+    await writer.create({ label: 'appears' });
+    await seen;
+    assert.ok(changes >= 1);
+    await stop();
+  });
+
+  test('appendJournal adds objects other tools can read; a non-object is refused', async () => {
+    fresh();
+    const reg = await registry();
+    const record = await reg.create({ label: 'j' });
+    await reg.appendJournal(record.id, { event: 'note', text: 'hello' });
+    await assert.rejects(reg.appendJournal(record.id, [1, 2] as unknown as Record<string, unknown>), TypeError);
+    const journal = (await reg.readJournal(record.id)) as Array<Record<string, unknown>>;
+    assert.deepEqual(journal.map((e) => e.event), ['created', 'note']);
+    assert.equal(journal[1]?.text, 'hello');
+  });
+
+  test('records written by another tool with plain HSET are read; invalid ones are reported, not listed', async () => {
+    fresh();
+    const reg = await registry();
+    const id = '01890a5d-ac96-774b-bcce-b302099a8057';
+    const at = new Date().toISOString();
+    const fields: Record<string, unknown> = {
+      version: 1, id, pid: 4242, processStartedAt: null, hostname: 'elsewhere', user: 'u', label: 'from python',
+      workspaceFolders: [], tool: 'py', createdAt: at, heartbeatAt: at, heartbeatIntervalMs: 10000, closedAt: null, extra: { kept: true },
+    };
+    await raw('HSET', `${prefix}:session:${id}`, ...Object.entries(fields).flatMap(([k, v]) => [k, JSON.stringify(v)]));
+    await raw('SADD', `${prefix}:sessions`, id);
+    const bad = '01890a5d-ac96-774b-bcce-b302099a8058';
+    await raw('HSET', `${prefix}:session:${bad}`, 'version', '1', 'label', 'not json');
+    // A value that smuggles the list reply's separators: read whole and reported, never split.
+    const smuggler = '01890a5d-ac96-774b-bcce-b302099a8059';
+    const valid = Object.entries({ ...fields, id: smuggler }).flatMap(([k, v]) => [k, JSON.stringify(v)]);
+    await raw('HSET', `${prefix}:session:${smuggler}`, ...valid, 'label', '"x"\x1ehostname\x1f"forged"');
+    await raw('SADD', `${prefix}:sessions`, bad, smuggler, 'not-an-id');
+    const problems: string[] = [];
+    const sessions = await reg.list({ onProblem: (p) => problems.push(p.kind) });
+    assert.deepEqual(sessions.map((s) => [s.record.id, s.state, s.record.hostname]), [[id, 'active', 'elsewhere']]);
+    assert.match(sessions[0]?.reason ?? '', /heartbeat/);
+    assert.deepEqual(problems.sort(), ['bad-name', 'invalid-json', 'invalid-json']);
+    // An update by us keeps the other tool's field.
+    await reg.update(id, { status: 'seen' });
+    assert.equal(await raw('HGET', `${prefix}:session:${id}`, 'extra'), '{"kept":true}');
+  });
+});
