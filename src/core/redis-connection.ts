@@ -257,8 +257,10 @@ const TLS_CODE_RE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED
  */
 export function classifyRedisError(err: unknown, location: RedisLocation, password?: string): Error {
   if (err instanceof RegistryAuthError || err instanceof RegistryTlsError || err instanceof RegistryUnavailableError) return err;
-  const e = err instanceof Error ? err : new Error(String(err));
   const scrub = (text: string): string => (password ? text.split(password).join('***') : text);
+  // Something other than an Error thrown by the client: nothing to classify it by.
+  if (!(err instanceof Error)) return new RegistryUnavailableError(location.display, scrub(String(err)), { cause: err });
+  const e = err;
   const message = scrub(e.message || e.name);
   const code = (e as NodeJS.ErrnoException).code ?? '';
   if (/^(WRONGPASS|NOAUTH)\b/.test(e.message) || /invalid username-password/i.test(e.message)) {

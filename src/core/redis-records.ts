@@ -2,6 +2,7 @@
 // text (so `"label"` holds `"my window"` with its quotes, `pid` holds `1234`, `closedAt` holds
 // `null`). Any Redis client in any language can read and write them with HGETALL/HSET and a
 // JSON parser; fields this version does not know are kept as they are.
+import { RegistryReplyError } from './registry-errors';
 import { InvalidRecordError } from './session-record';
 import { checkSessionRecord, type SessionRecord } from './session-record';
 
@@ -80,7 +81,7 @@ export type BatchItem = { kind: 'missing' } | { kind: 'entries'; entries: Array<
 export function splitBatch(reply: unknown, count: number): BatchItem[] {
   const text = String(reply);
   const records = count === 0 ? [] : text.split('\x1d');
-  if (records.length !== count) throw new Error(`list batch: ${records.length} records for ${count} keys`);
+  if (records.length !== count) throw new RegistryReplyError(`list batch: ${records.length} records for ${count} keys`);
   return records.map((r): BatchItem => {
     if (r === '') return { kind: 'missing' };
     if (r === '\x1c') return { kind: 'reread' };

@@ -50,8 +50,9 @@ export function configFilePath(
 export function readRegistryConfig(file: string): RegistryConfig | null {
   let text: string;
   try {
-    text = readSmallFile(file);
+    text = readSmallFile(file, (reason) => new RegistryConfigError(file, reason));
   } catch (err) {
+    if (err instanceof RegistryConfigError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new RegistryConfigError(file, (err as Error).message);
   }
@@ -159,7 +160,7 @@ export function readPasswordFile(file: string): string {
         throw new RegistryPasswordFileError(file, `other users may read or change it (mode ${mode}); fix: chmod 600 '${file}'`);
       }
     }
-    text = readSmallFile(file);
+    text = readSmallFile(file, (reason) => new RegistryPasswordFileError(file, reason));
   } catch (err) {
     if (err instanceof RegistryPasswordFileError) throw err;
     throw new RegistryPasswordFileError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
@@ -170,12 +171,13 @@ export function readPasswordFile(file: string): string {
   return password;
 }
 
-function readSmallFile(file: string): string {
+/** Reads a small regular file as UTF-8; anything else is refused with `fail(reason)`. */
+function readSmallFile(file: string, fail: (reason: string) => Error): string {
   const fd = fs.openSync(file, 'r');
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > MAX_SMALL_FILE_BYTES) throw new Error(`larger than ${MAX_SMALL_FILE_BYTES} bytes`);
+    if (!st.isFile()) throw fail('not a regular file');
+    if (st.size > MAX_SMALL_FILE_BYTES) throw fail(`larger than ${MAX_SMALL_FILE_BYTES} bytes`);
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);

@@ -49,3 +49,10 @@ export class RegistryConfigError extends SessionKeeperError {
     super('EREGISTRYCONFIG', `registry configuration ${file}: ${reason}`);
   }
 }
+
+/** A reply of the server that is not what the registry's own script returns. Code `EREGISTRYREPLY`. */
+export class RegistryReplyError extends SessionKeeperError {
+  constructor(reason: string) {
+    super('EREGISTRYREPLY', `unexpected reply from the registry: ${reason}`);
+  }
+}

@@ -166,7 +166,7 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
     // child process does the locked close with the same store code.
     if (closing && settled) return;
     if (store.kind !== 'directory') {
-      onError(new Error('a registry on Redis cannot be written synchronously at exit; it will turn unresponsive, then stale'), `closing session ${id} at exit`);
+      onError(new SessionKeeperError('ECLOSEATEXIT', 'a registry on Redis cannot be written synchronously at exit; it will turn unresponsive, then stale'), `closing session ${id} at exit`);
       return;
     }
     if (exitModule === null) {
