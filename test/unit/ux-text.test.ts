@@ -167,6 +167,35 @@ describe('system errors in words', () => {
     assert.equal(errorText(new Error('plain')), 'plain');
   });
 
+  test('a call on two paths (rename, link, symlink, copy) names the path that failed, source or destination', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'two-paths-'));
+    const src = path.join(dir, 'events.jsonl');
+    fs.writeFileSync(src, '{}\n');
+    const taken = path.join(dir, 'taken.jsonl');
+    fs.writeFileSync(taken, '');
+    const folder = path.join(dir, 'folder');
+    fs.mkdirSync(path.join(folder, 'inside'), { recursive: true });
+    const emptyFolder = path.join(dir, 'empty');
+    fs.mkdirSync(emptyFolder);
+    const gone = path.join(dir, 'gone');
+    const intoGone = path.join(gone, 'events.jsonl');
+    const missing = path.join(dir, 'missing.jsonl');
+    const cases: [string, () => unknown, string][] = [
+      ['rename into a missing folder', () => fs.renameSync(src, intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['copy into a missing folder', () => fs.copyFileSync(src, intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['hard link into a missing folder', () => fs.linkSync(src, intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['symbolic link into a missing folder', () => fs.symlinkSync('anything', intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['rename of a missing source', () => fs.renameSync(missing, path.join(dir, 'new.jsonl')), `${missing} does not exist (ENOENT)`],
+      ['hard link onto an existing name', () => fs.linkSync(src, taken), `${taken} already exists (EEXIST)`],
+      ['symbolic link onto an existing name', () => fs.symlinkSync(src, taken), `${taken} already exists (EEXIST)`],
+      ['rename of a file onto a folder', () => fs.renameSync(src, folder), `${folder} is a folder, not a file (EISDIR)`],
+      ['rename of a folder onto a non-empty folder', () => fs.renameSync(emptyFolder, folder), `${folder} is a folder that is not empty (ENOTEMPTY)`],
+    ];
+    for (const [what, fn, sentence] of cases) assert.equal(errorText(thrown(fn)), sentence, what);
+    // Every sentence names a path that is at fault: the source is still there in each case but one.
+    assert.ok(fs.existsSync(src));
+  });
+
   test('every errno message the CLI can print for a bad path is a sentence, not "ENOENT: …"', () => {
     const missingParent = path.join(tmp, 'gone', 'events.jsonl');
     for (const args of [
