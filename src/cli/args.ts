@@ -12,6 +12,15 @@ export interface GlobalArgs {
   rest: string[];
 }
 
+/**
+ * A FILE or DIR argument of `command` as given, refusing the empty string: joined to the working
+ * folder it would silently name that folder (`check ''` read as the current folder).
+ */
+export function pathArgument(command: string | undefined, what: string, value: string): string {
+  if (value === '') throw new UsageError(`${command ? `${command}: ` : ''}${what} is empty; give a path`, command);
+  return value;
+}
+
 /** Options before the command: --dir DIR, --help/-h, --version. */
 export function parseGlobal(argv: string[]): GlobalArgs {
   const out: GlobalArgs = { dir: undefined, help: false, version: false, command: undefined, rest: [] };

@@ -213,6 +213,28 @@ describe('system errors in words', () => {
     assert.equal(fs.existsSync(path.join(tmp, 'gone')), false, 'nothing was created');
   });
 
+  test('an empty FILE or --dir is a usage error, never the working folder', () => {
+    // Run inside a folder with a file in it: '' joined to the working folder names that folder.
+    const cwd = fs.mkdtempSync(path.join(tmp, 'empty-arg-'));
+    fs.writeFileSync(path.join(cwd, 'keep.jsonl'), '{"a":1}\n');
+    const cases: [string[], RegExp][] = [
+      [['check', ''], /^session-keeper: check: FILE is empty; give a path\n/],
+      [['repair', ''], /^session-keeper: repair: FILE is empty; give a path\n/],
+      [['append', '', '{"a":1}'], /^session-keeper: append: FILE is empty; give a path\n/],
+      [['list', '--dir', ''], /^session-keeper: list: --dir is empty; give a path\n/],
+      [['list', '--dir='], /^session-keeper: list: --dir is empty; give a path\n/],
+      [['check', '--dir', '', 'keep.jsonl'], /^session-keeper: check: --dir is empty; give a path\n/],
+      [['--dir=', 'list'], /^session-keeper: option --dir needs a non-empty directory\n/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args, cwd);
+      assert.equal(r.status, 2, `${JSON.stringify(args)}: ${r.stderr}`);
+      assert.match(r.stderr, message, JSON.stringify(args));
+      assert.equal(r.stdout, '', JSON.stringify(args));
+    }
+    assert.deepEqual(fs.readdirSync(cwd), ['keep.jsonl'], 'nothing was written');
+  });
+
   test('the CLI suggests the command and the option meant', () => {
     assert.match(cli(['lsit']).stderr, /unknown command "lsit" \(did you mean list\?\)/);
     assert.match(cli(['check', '--jsn', 'x.jsonl']).stderr, /Unknown option '--jsn' \(did you mean --json\?\)/);
