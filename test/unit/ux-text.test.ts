@@ -124,6 +124,33 @@ describe('did you mean', () => {
     for (const [input, want] of cases) assert.equal(closest(input, commands), want, input);
   });
 
+  test('closest is the nearest name within reach, whatever the input (long ones answered at once)', () => {
+    // The plain definition: every candidate's distance, the first of the smallest, if within reach.
+    const reference = (input: string): string | undefined => {
+      if (input === '') return undefined;
+      const prefixed = commands.filter((c) => c.startsWith(input.toLowerCase()));
+      if (prefixed.length === 1) return prefixed[0];
+      const reach = input.length <= 4 ? 1 : input.length <= 8 ? 2 : 3;
+      let best: string | undefined;
+      let bestDistance = Infinity;
+      for (const c of commands) {
+        const d = editDistance(input, c);
+        if (d < bestDistance) [best, bestDistance] = [c, d];
+      }
+      return bestDistance <= reach ? best : undefined;
+    };
+    const letters = fc.constantFrom(...'acehiklmnprstuvx');
+    fc.assert(
+      fc.property(fc.array(letters, { maxLength: 14 }), (chars) => {
+        const input = chars.join('');
+        assert.equal(closest(input, commands), reference(input), input);
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(closest('a'.repeat(1_000_000), commands), undefined);
+    assert.equal(closest(`${'x'.repeat(1_000_000)}check`, commands), undefined);
+  });
+
   test('edit distance: a swap of neighbours is one edit, and distance is symmetric', () => {
     assert.equal(editDistance('chekc', 'check'), 1);
     fc.assert(
