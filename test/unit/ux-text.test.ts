@@ -69,6 +69,28 @@ describe('problem sentences', () => {
     assert.equal(invalidJsonReason('1,"b":2}'), 'extra-close');
     assert.equal(invalidJsonReason('garbage line'), 'not-json');
     assert.equal(invalidJsonReason('{"s":"a \\" {"'), 'cut-off');
+    // Brackets or quotes in text that is no beginning of JSON were not cut off by a torn write.
+    assert.equal(invalidJsonReason('\u001b[31m'), 'not-json');
+    assert.equal(invalidJsonReason('[INFO] started {'), 'not-json');
+    assert.equal(invalidJsonReason('{"a":"tab\there'), 'not-json');
+    assert.equal(invalidJsonReason('say "hi'), 'not-json');
+    assert.equal(invalidJsonReason('{"a":tru'), 'cut-off');
+  });
+
+  test('"probably a torn write" is said exactly of the beginnings of JSON values that stop early', () => {
+    // Every proper prefix of a record that stops inside a string or a bracket is torn; the same
+    // prefix behind a byte no JSON value starts with is not.
+    const record = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)).filter((s) => s.startsWith('{') || s.startsWith('['));
+    fc.assert(
+      fc.property(record, fc.nat(), fc.constantFrom('\u001b', '#', 'x', '<'), (json, cut, junk) => {
+        const prefix = json.slice(0, 1 + (cut % (json.length - 1)));
+        const reason = invalidJsonReason(prefix);
+        assert.ok(reason === 'open-string' || reason === 'cut-off', `${prefix}: ${reason}`);
+        const other = invalidJsonReason(junk + prefix);
+        assert.ok(other === 'not-json' || other === 'extra-close', `${junk}${prefix}: ${other}`);
+      }),
+      { numRuns: 500 },
+    );
     assert.equal(
       describeProblem(problem('invalid-json', 0, 20), Buffer.from('{"seq":3,"event":"ti')),
       'line ends inside a string: probably a torn write (20 bytes)',
