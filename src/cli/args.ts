@@ -14,6 +14,15 @@ export interface GlobalArgs {
   rest: string[];
 }
 
+/**
+ * A FILE or DIR argument of `command` as given, refusing the empty string: joined to the working
+ * folder it would silently name that folder (`check ''` read as the current folder).
+ */
+export function pathArgument(command: string | undefined, what: string, value: string): string {
+  if (value === '') throw new UsageError(`${command ? `${command}: ` : ''}${what} is empty; give a path`, command);
+  return value;
+}
+
 const OPTION_FLAGS = { registry: '--registry', registryPasswordFile: '--registry-password-file' } as const;
 
 /** Options before the command: --dir DIR, --registry URL, --registry-password-file FILE, --help/-h, --version. */

@@ -2,7 +2,7 @@
 // when this module is the program (dist/cli.js or out/src/cli/main.js).
 import { joinAsOpened } from '../core/lock-target';
 import { defaultSessionsDir } from '../core/paths';
-import { parseGlobal } from './args';
+import { parseGlobal, pathArgument } from './args';
 import { appendCommand } from './commands/append';
 import { archiveCommand } from './commands/archive';
 import { checkCommand } from './commands/check';
@@ -69,7 +69,8 @@ export async function main(argv: string[], io: CliIo, extra: Pick<CommandContext
       io.stdout(commandHelp(command) ?? globalHelp());
       return EXIT_OK;
     }
-    const dir = commandOption(rest, '--dir') ?? global.dir;
+    const given = commandOption(rest, '--dir');
+    const dir = given !== undefined ? pathArgument(command, '--dir', given) : global.dir;
     const registry = commandOption(rest, '--registry') ?? global.registry;
     const registryPasswordFile = commandOption(rest, '--registry-password-file') ?? global.registryPasswordFile;
     const ctx: CommandContext = {

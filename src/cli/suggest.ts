@@ -35,6 +35,9 @@ export function closest(input: string, candidates: readonly string[]): string | 
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: such a name can never be within reach,
+    // and skipping it keeps a pasted 100 KB argument from costing seconds (a table of n × m cells).
+    if (Math.abs(input.length - c.length) > reach) continue;
     const distance = editDistance(input, c);
     if (distance < bestDistance) {
       best = c;

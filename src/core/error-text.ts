@@ -5,7 +5,7 @@
  * so events.jsonl cannot be created in it"). Errors that are not system errors keep their
  * message, which is already written for people (SessionKeeperError and the rest).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** The fields Node puts on a failed system call's error. */
@@ -30,6 +30,11 @@ function action(syscall: string | undefined): string {
       return 'create the folder';
     case 'rename':
       return 'move';
+    case 'copyfile':
+      return 'copy';
+    case 'link':
+    case 'symlink':
+      return 'link';
     case 'unlink':
     case 'rmdir':
     case 'rm':
@@ -53,11 +58,44 @@ function firstMissing(p: string): string {
   return missing;
 }
 
+/** True when something (a symbolic link included, dangling or not) is at `p`. */
+function isPresent(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path an error is about. A call on two paths (rename, link, symlink, copyfile) puts the
+ * source in `path` and the destination in `dest`, whichever of them failed: an existing or
+ * non-empty destination, or a missing folder for it (ENOENT while the source is there; for
+ * symlink the source is only the link's text), is the destination's fault.
+ */
+function blamedPath(err: SystemError): string | undefined {
+  const { path: p, dest } = err;
+  if (p === undefined || dest === undefined) return p;
+  switch (err.code) {
+    case 'EEXIST':
+    case 'EISDIR':
+    case 'ENOTEMPTY':
+      return dest;
+    case 'ENOENT':
+      return err.syscall === 'symlink' || isPresent(p) ? dest : p;
+    default:
+      return p;
+  }
+}
+
 /** A sentence for a system error; undefined for an error code without one (its message is used). */
 export function describeSystemError(err: SystemError): string | undefined {
-  const p = err.path;
+  const p = blamedPath(err);
   const where = p ?? 'the path given';
   const does = action(err.syscall);
+  // What a two-path call was doing, for the errors that belong to neither path alone.
+  const what = err.path !== undefined && err.dest !== undefined ? `${err.path} to ${err.dest}` : where;
   switch (err.code) {
     case 'ENOENT': {
       if (p === undefined) return 'a file or folder it needs does not exist';
@@ -67,17 +105,21 @@ export function describeSystemError(err: SystemError): string | undefined {
     }
     case 'EACCES':
     case 'EPERM':
-      return `permission denied: cannot ${does} ${where}`;
+      return `permission denied: cannot ${does} ${what}`;
     case 'EISDIR':
       return p === undefined ? 'a folder was given where a file is needed' : `${p} is a folder, not a file`;
     case 'ENOTDIR':
-      return `a part of ${where} is a file where a folder is needed`;
+      return err.dest === undefined
+        ? `a part of ${where} is a file where a folder is needed`
+        : `a part of ${err.path} or of ${err.dest} is a file where a folder is needed`;
     case 'EEXIST':
       return `${where} already exists`;
+    case 'ENOTEMPTY':
+      return `${where} is a folder that is not empty`;
     case 'ENOSPC':
-      return `the disk is full: cannot ${does} ${where}`;
+      return `the disk is full: cannot ${does} ${what}`;
     case 'EDQUOT':
-      return `the disk quota is used up: cannot ${does} ${where}`;
+      return `the disk quota is used up: cannot ${does} ${what}`;
     case 'EROFS':
       return `${where} is on a read-only file system`;
     case 'ENAMETOOLONG':
@@ -92,7 +134,7 @@ export function describeSystemError(err: SystemError): string | undefined {
     case 'ENXIO':
       return `${where} is not a regular file (a pipe or device with no reader)`;
     case 'EXDEV':
-      return `${where} cannot be moved to another file system in one step`;
+      return err.dest === undefined ? `${where} cannot be moved to another file system in one step` : `${err.path} cannot be moved to ${err.dest} in one step: another file system`;
     case 'EIO':
       return `the disk reported an input/output error on ${where}`;
     default:

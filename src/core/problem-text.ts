@@ -5,6 +5,7 @@
  * editor's diagnostics both word them here, so a problem reads the same everywhere.
  */
 import type { JsonlProblem, ProblemKind } from './jsonl-parser';
+import { JsonSyntaxValidator } from './json-syntax';
 import { formatCount } from './number-format';
 
 /** Why a line that is not one JSON value is not, judged from its text (see describeProblem). */
@@ -13,7 +14,9 @@ export type InvalidJsonReason = 'open-string' | 'cut-off' | 'extra-close' | 'not
 /**
  * Scans a damaged line's text for the most likely cause: a string left open (the write stopped
  * inside it), brackets left open (the write stopped before the record's end), more closing than
- * opening brackets (the start of the record is missing), else plain "not JSON".
+ * opening brackets (the start of the record is missing), else plain "not JSON". A torn write
+ * leaves the beginning of a JSON value, so the first two are said only of text that is one
+ * (an escape sequence such as ESC [31m opens a bracket, but nothing was cut off there).
  */
 export function invalidJsonReason(text: string): InvalidJsonReason {
   let inString = false;
@@ -30,9 +33,8 @@ export function invalidJsonReason(text: string): InvalidJsonReason {
     else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) minDepth = Math.min(minDepth, --depth);
   }
-  if (inString) return 'open-string';
+  if ((inString || depth > 0) && new JsonSyntaxValidator().push(Buffer.from(text, 'utf8'))) return inString ? 'open-string' : 'cut-off';
   if (minDepth < 0) return 'extra-close';
-  if (depth > 0) return 'cut-off';
   return 'not-json';
 }
 

@@ -69,6 +69,28 @@ describe('problem sentences', () => {
     assert.equal(invalidJsonReason('1,"b":2}'), 'extra-close');
     assert.equal(invalidJsonReason('garbage line'), 'not-json');
     assert.equal(invalidJsonReason('{"s":"a \\" {"'), 'cut-off');
+    // Brackets or quotes in text that is no beginning of JSON were not cut off by a torn write.
+    assert.equal(invalidJsonReason('\u001b[31m'), 'not-json');
+    assert.equal(invalidJsonReason('[INFO] started {'), 'not-json');
+    assert.equal(invalidJsonReason('{"a":"tab\there'), 'not-json');
+    assert.equal(invalidJsonReason('say "hi'), 'not-json');
+    assert.equal(invalidJsonReason('{"a":tru'), 'cut-off');
+  });
+
+  test('"probably a torn write" is said exactly of the beginnings of JSON values that stop early', () => {
+    // Every proper prefix of a record that stops inside a string or a bracket is torn; the same
+    // prefix behind a byte no JSON value starts with is not.
+    const record = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)).filter((s) => s.startsWith('{') || s.startsWith('['));
+    fc.assert(
+      fc.property(record, fc.nat(), fc.constantFrom('\u001b', '#', 'x', '<'), (json, cut, junk) => {
+        const prefix = json.slice(0, 1 + (cut % (json.length - 1)));
+        const reason = invalidJsonReason(prefix);
+        assert.ok(reason === 'open-string' || reason === 'cut-off', `${prefix}: ${reason}`);
+        const other = invalidJsonReason(junk + prefix);
+        assert.ok(other === 'not-json' || other === 'extra-close', `${junk}${prefix}: ${other}`);
+      }),
+      { numRuns: 500 },
+    );
     assert.equal(
       describeProblem(problem('invalid-json', 0, 20), Buffer.from('{"seq":3,"event":"ti')),
       'line ends inside a string: probably a torn write (20 bytes)',
@@ -124,6 +146,33 @@ describe('did you mean', () => {
     for (const [input, want] of cases) assert.equal(closest(input, commands), want, input);
   });
 
+  test('closest is the nearest name within reach, whatever the input (long ones answered at once)', () => {
+    // The plain definition: every candidate's distance, the first of the smallest, if within reach.
+    const reference = (input: string): string | undefined => {
+      if (input === '') return undefined;
+      const prefixed = commands.filter((c) => c.startsWith(input.toLowerCase()));
+      if (prefixed.length === 1) return prefixed[0];
+      const reach = input.length <= 4 ? 1 : input.length <= 8 ? 2 : 3;
+      let best: string | undefined;
+      let bestDistance = Infinity;
+      for (const c of commands) {
+        const d = editDistance(input, c);
+        if (d < bestDistance) [best, bestDistance] = [c, d];
+      }
+      return bestDistance <= reach ? best : undefined;
+    };
+    const letters = fc.constantFrom(...'acehiklmnprstuvx');
+    fc.assert(
+      fc.property(fc.array(letters, { maxLength: 14 }), (chars) => {
+        const input = chars.join('');
+        assert.equal(closest(input, commands), reference(input), input);
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(closest('a'.repeat(1_000_000), commands), undefined);
+    assert.equal(closest(`${'x'.repeat(1_000_000)}check`, commands), undefined);
+  });
+
   test('edit distance: a swap of neighbours is one edit, and distance is symmetric', () => {
     assert.equal(editDistance('chekc', 'check'), 1);
     fc.assert(
@@ -167,6 +216,35 @@ describe('system errors in words', () => {
     assert.equal(errorText(new Error('plain')), 'plain');
   });
 
+  test('a call on two paths (rename, link, symlink, copy) names the path that failed, source or destination', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'two-paths-'));
+    const src = path.join(dir, 'events.jsonl');
+    fs.writeFileSync(src, '{}\n');
+    const taken = path.join(dir, 'taken.jsonl');
+    fs.writeFileSync(taken, '');
+    const folder = path.join(dir, 'folder');
+    fs.mkdirSync(path.join(folder, 'inside'), { recursive: true });
+    const emptyFolder = path.join(dir, 'empty');
+    fs.mkdirSync(emptyFolder);
+    const gone = path.join(dir, 'gone');
+    const intoGone = path.join(gone, 'events.jsonl');
+    const missing = path.join(dir, 'missing.jsonl');
+    const cases: [string, () => unknown, string][] = [
+      ['rename into a missing folder', () => fs.renameSync(src, intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['copy into a missing folder', () => fs.copyFileSync(src, intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['hard link into a missing folder', () => fs.linkSync(src, intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['symbolic link into a missing folder', () => fs.symlinkSync('anything', intoGone), `the folder ${gone} does not exist (needed for ${intoGone}); create it first (ENOENT)`],
+      ['rename of a missing source', () => fs.renameSync(missing, path.join(dir, 'new.jsonl')), `${missing} does not exist (ENOENT)`],
+      ['hard link onto an existing name', () => fs.linkSync(src, taken), `${taken} already exists (EEXIST)`],
+      ['symbolic link onto an existing name', () => fs.symlinkSync(src, taken), `${taken} already exists (EEXIST)`],
+      ['rename of a file onto a folder', () => fs.renameSync(src, folder), `${folder} is a folder, not a file (EISDIR)`],
+      ['rename of a folder onto a non-empty folder', () => fs.renameSync(emptyFolder, folder), `${folder} is a folder that is not empty (ENOTEMPTY)`],
+    ];
+    for (const [what, fn, sentence] of cases) assert.equal(errorText(thrown(fn)), sentence, what);
+    // Every sentence names a path that is at fault: the source is still there in each case but one.
+    assert.ok(fs.existsSync(src));
+  });
+
   test('every errno message the CLI can print for a bad path is a sentence, not "ENOENT: …"', () => {
     const missingParent = path.join(tmp, 'gone', 'events.jsonl');
     for (const args of [
@@ -182,6 +260,28 @@ describe('system errors in words', () => {
     }
     assert.match(cli(['append', missingParent, '{"a":1}']).stderr, /the folder .*gone does not exist \(needed for .*events\.jsonl\); create it first \(ENOENT\)/);
     assert.equal(fs.existsSync(path.join(tmp, 'gone')), false, 'nothing was created');
+  });
+
+  test('an empty FILE or --dir is a usage error, never the working folder', () => {
+    // Run inside a folder with a file in it: '' joined to the working folder names that folder.
+    const cwd = fs.mkdtempSync(path.join(tmp, 'empty-arg-'));
+    fs.writeFileSync(path.join(cwd, 'keep.jsonl'), '{"a":1}\n');
+    const cases: [string[], RegExp][] = [
+      [['check', ''], /^session-keeper: check: FILE is empty; give a path\n/],
+      [['repair', ''], /^session-keeper: repair: FILE is empty; give a path\n/],
+      [['append', '', '{"a":1}'], /^session-keeper: append: FILE is empty; give a path\n/],
+      [['list', '--dir', ''], /^session-keeper: list: --dir is empty; give a path\n/],
+      [['list', '--dir='], /^session-keeper: list: --dir is empty; give a path\n/],
+      [['check', '--dir', '', 'keep.jsonl'], /^session-keeper: check: --dir is empty; give a path\n/],
+      [['--dir=', 'list'], /^session-keeper: option --dir needs a non-empty directory\n/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args, cwd);
+      assert.equal(r.status, 2, `${JSON.stringify(args)}: ${r.stderr}`);
+      assert.match(r.stderr, message, JSON.stringify(args));
+      assert.equal(r.stdout, '', JSON.stringify(args));
+    }
+    assert.deepEqual(fs.readdirSync(cwd), ['keep.jsonl'], 'nothing was written');
   });
 
   test('the CLI suggests the command and the option meant', () => {

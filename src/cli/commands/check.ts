@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { fileAsOpened } from '../../core/lock-target';
 import type { JsonlProblem } from '../../core/jsonl-reader';
 import { scanJsonl } from '../../core/jsonl-reader';
-import { parseCommand } from '../args';
+import { parseCommand, pathArgument } from '../args';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CommandContext } from '../context';
 import { oneLine } from '../../core/one-line';
 import { maxLineBytesOption } from './max-line-bytes';
@@ -40,7 +40,7 @@ export async function checkCommand(ctx: CommandContext, args: string[]): Promise
   if (positionals.length !== 1) throw new UsageError('check: expected exactly one FILE', 'check');
   const maxLineBytes = maxLineBytesOption('check', values['max-line-bytes']);
   const threads = threadsOption(values.threads);
-  const file = fileAsOpened(positionals[0] as string, ctx.cwd);
+  const file = fileAsOpened(pathArgument('check', 'FILE', positionals[0] as string), ctx.cwd);
   const result = await scanJsonl(file, { maxLineBytes, threads });
   if (values.json) {
     ctx.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);

@@ -2,7 +2,7 @@
 import { joinAsOpened } from '../../core/lock-target';
 import { repairJsonl } from '../../core/jsonl-repair';
 import { oneLine } from '../../core/one-line';
-import { parseCommand } from '../args';
+import { parseCommand, pathArgument } from '../args';
 import { EXIT_OK, UsageError, type CommandContext } from '../context';
 import { maxLineBytesOption } from './max-line-bytes';
 
@@ -11,7 +11,7 @@ export async function repairCommand(ctx: CommandContext, args: string[]): Promis
   const { values, positionals } = parseCommand('repair', args, { json: { type: 'boolean' }, 'max-line-bytes': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('repair: expected exactly one FILE', 'repair');
   const maxLineBytes = maxLineBytesOption('repair', values['max-line-bytes']);
-  const result = await repairJsonl(joinAsOpened(ctx.cwd, positionals[0] as string), { maxLineBytes });
+  const result = await repairJsonl(joinAsOpened(ctx.cwd, pathArgument('repair', 'FILE', positionals[0] as string)), { maxLineBytes });
   if (values.json) {
     ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
   } else {
