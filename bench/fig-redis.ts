@@ -1,4 +1,4 @@
-// Figure 7: the registry on Redis beside the sessions directory, in the same run: list() of 1 000
+// Figure 8: the registry on Redis beside the sessions directory, in the same run: list() of 1 000
 // and 10 000 sessions, heartbeat latency (p99) and losses with 100 sessions at 1 Hz, and the time
 // from a registration by one registry instance ("machine") to its appearance in another's
 // listing (pub/sub for Redis, a file watch for the directory). The Redis server is a real
@@ -27,7 +27,7 @@ export async function figureRedis(ctx: BenchContext): Promise<FigureResult> {
   const sizes = quick ? [1000] : [1000, 10000];
   const heartbeatSeconds = quick ? 3 : 60;
   if (!haveRedisServer()) {
-    return { id: 7, title, params: { sizes }, rows: [{ name: 'Redis registry', value: null, unit: 'ms', note: 'redis-server is not installed' }], notes: [] };
+    return { id: 8, title, params: { sizes }, rows: [{ name: 'Redis registry', value: null, unit: 'ms', note: 'redis-server is not installed' }], notes: [] };
   }
   const redis = await startRedis();
   const rows: Row[] = [];
@@ -45,7 +45,7 @@ export async function figureRedis(ctx: BenchContext): Promise<FigureResult> {
     const templateStore = new DirectoryRegistry(templateDir, { cleanupOnCreate: false });
     const template = { ...(await templateStore.create({ label: 'template' })) };
     for (const n of sizes) {
-      ctx.log(`figure 7: list of ${n} sessions`);
+      ctx.log(`figure 8: list of ${n} sessions`);
       const dir = path.join(ctx.options.tmpDir, `redis-list-${n}`);
       writeSessions(dir, n, template);
       const reg = await open(`list${n}`);
@@ -75,7 +75,7 @@ export async function figureRedis(ctx: BenchContext): Promise<FigureResult> {
 
     // 2. Heartbeats: 100 sessions at 1 Hz, each backend in turn.
     for (const backend of ['directory', 'redis'] as const) {
-      ctx.log(`figure 7: ${SESSIONS_AT_1HZ} sessions at 1 Hz for ${heartbeatSeconds} s (${backend})`);
+      ctx.log(`figure 8: ${SESSIONS_AT_1HZ} sessions at 1 Hz for ${heartbeatSeconds} s (${backend})`);
       const reg: Registry = backend === 'redis' ? await open('hb') : new DirectoryRegistry(path.join(ctx.options.tmpDir, 'redis-hb-dir'), { cleanupOnCreate: false });
       const result = await heartbeatRun(reg, heartbeatSeconds);
       rows.push({
@@ -95,7 +95,7 @@ export async function figureRedis(ctx: BenchContext): Promise<FigureResult> {
 
     // 3. Propagation: registered by A, seen in B's listing.
     for (const backend of ['directory', 'redis'] as const) {
-      ctx.log(`figure 7: propagation (${backend})`);
+      ctx.log(`figure 8: propagation (${backend})`);
       const dir = path.join(ctx.options.tmpDir, 'redis-prop-dir');
       const a: Registry = backend === 'redis' ? await open('prop') : new DirectoryRegistry(dir, { cleanupOnCreate: false });
       const b: Registry = backend === 'redis' ? await open('prop') : new DirectoryRegistry(dir, { cleanupOnCreate: false });
@@ -117,7 +117,7 @@ export async function figureRedis(ctx: BenchContext): Promise<FigureResult> {
     fs.rmSync(redis.dir, { recursive: true, force: true });
   }
   return {
-    id: 7,
+    id: 8,
     title,
     params: { sizes, sessionsAt1Hz: SESSIONS_AT_1HZ, heartbeatSeconds, redis: 'local redis-server, AOF fsync always, 127.0.0.1' },
     rows,
