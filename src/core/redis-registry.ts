@@ -10,9 +10,10 @@ import { judgeRecords } from './judge-sessions';
 import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from './liveness';
 import { currentPidSpace, ProcessProbe, type PidSpace } from './process-info';
 import { RedisConnection, type ConnectionOptions } from './redis-connection';
+import { archivedEntries, loadRecords, pruneArchiveDays, type Stored, type Wanted } from './redis-archive';
 import { redisKeys, type RedisKeys } from './redis-layout';
-import { decisionState, recordFromEntries, recordFromReply, recordToPairs, replyEntries, splitBatch, StoredRecordError } from './redis-records';
-import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, LIST_BATCH, MARK_STALE, UPDATE } from './redis-scripts';
+import { decisionState, recordFromReply, recordToPairs, replyEntries, StoredRecordError } from './redis-records';
+import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, MARK_STALE, UPDATE } from './redis-scripts';
 import type { Registry } from './registry';
 import type { RedisLocation } from './registry-location';
 import {
@@ -35,9 +36,8 @@ import {
 } from './session-record';
 import { isArchiveDayName } from './archive-files';
 import { InvalidArchiveDayError } from './store/errors';
+import { sortNewestFirst } from './store/judge';
 import {
-  isRetentionDays,
-  MAX_RETENTION_DAYS,
   ProcessNotRunningError,
   SessionClosedError,
   SessionNotFoundError,
@@ -57,26 +57,6 @@ import {
 export interface RedisRegistryOptions
   extends Omit<StoreOptions, 'now' | 'lock' | 'bootTimeMs'>,
     ConnectionOptions {}
-
-/** Records read by one list-batch script: few replies to decode, without holding the server long. */
-const LIST_BATCH_SIZE = 1000;
-
-/** A record to read: its id, its keys, and its archive day (null when live). */
-interface Wanted {
-  id: string;
-  key: string;
-  journal: string;
-  archivedOn: string | null;
-}
-
-/** A record read from Redis with its raw field values and where it lives. */
-interface Stored {
-  record: SessionRecord;
-  raw: Record<string, string>;
-  key: string;
-  journal: string;
-  archivedOn: string | null;
-}
 
 export class RedisRegistry implements Registry {
   readonly kind = 'redis' as const;
@@ -201,15 +181,8 @@ export class RedisRegistry implements Registry {
 
   async list(options: ListOptions = {}): Promise<SessionInfo[]> {
     const judged = await this.judge(await this.load(options));
-    const out = judged.map(({ raw: _raw, ...info }): SessionInfo => info);
     // Live before archived (a re-registered session shows its live entry first), newest first.
-    out.sort(
-      (a, b) =>
-        Number(a.archivedOn !== null) - Number(b.archivedOn !== null) ||
-        (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
-        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
-    );
-    return out;
+    return sortNewestFirst(judged.map(({ raw: _raw, ...info }): SessionInfo => info));
   }
 
   async archive(id: string): Promise<ArchiveResult> {
@@ -320,48 +293,9 @@ export class RedisRegistry implements Registry {
       else wanted.push({ id, key: this.keys.session(id), journal: this.keys.journal(id), archivedOn: null });
     }
     if (options.includeArchived) {
-      for (const day of await this.listArchiveDays()) wanted.push(...(await this.archivedEntries(day, onProblem)));
+      for (const day of await this.listArchiveDays()) wanted.push(...(await archivedEntries(this.conn, this.keys, day, onProblem)));
     }
-    return this.loadWanted(wanted, onProblem);
-  }
-
-  /** The entries of one archive day's set, as keys to load; malformed members are problems. */
-  private async archivedEntries(day: string, onProblem: (p: SessionProblem) => void): Promise<Wanted[]> {
-    const wanted: Wanted[] = [];
-    for (const name of (await this.conn.command(['SMEMBERS', this.keys.archiveDay(day)])) as string[]) {
-      const id = /^([0-9a-f-]{36})(?:\.\d+)?$/.exec(name)?.[1];
-      if (id === undefined || !isSessionId(id)) {
-        onProblem({ file: this.keys.archiveDay(day), kind: 'bad-name', message: `member ${JSON.stringify(name)} is not <session id>[.<n>]` });
-        continue;
-      }
-      wanted.push({ id, key: this.keys.archivedSession(day, name), journal: this.keys.archivedJournal(day, name), archivedOn: day });
-    }
-    return wanted;
-  }
-
-  private async loadWanted(wanted: Wanted[], onProblem: (p: SessionProblem) => void): Promise<Stored[]> {
-    const out: Stored[] = [];
-    for (let i = 0; i < wanted.length; i += LIST_BATCH_SIZE) {
-      const batch = wanted.slice(i, i + LIST_BATCH_SIZE);
-      const items = splitBatch(await this.conn.script(LIST_BATCH, batch.map((w) => w.key)), batch.length);
-      // Records holding separator characters (never valid JSON) are read whole, to report them.
-      const reread = await Promise.all(
-        items.map((item, j) => (item.kind === 'reread' ? this.conn.command(['HGETALL', batch[j]?.key ?? '']) : null)),
-      );
-      batch.forEach((w, j) => {
-        const item = items[j];
-        try {
-          const loaded =
-            item?.kind === 'entries' ? recordFromEntries(item.entries, w.key, w.id) : item?.kind === 'reread' ? recordFromReply(reread[j], w.key, w.id) : null;
-          // Gone since SMEMBERS (archived meanwhile): not a problem.
-          if (loaded) out.push({ ...loaded, key: w.key, journal: w.journal, archivedOn: w.archivedOn });
-        } catch (err) {
-          if (!(err instanceof StoredRecordError)) throw err;
-          onProblem({ file: w.key, kind: err.kind, message: err.message });
-        }
-      });
-    }
-    return out;
+    return loadRecords(this.conn, wanted, onProblem);
   }
 
   async listArchiveDays(): Promise<string[]> {
@@ -369,48 +303,18 @@ export class RedisRegistry implements Registry {
     return days.filter(isArchiveDayName).sort().reverse();
   }
 
+  /** Deletes whole archive days older than `olderThanDays` (redis-archive.ts). */
+  pruneArchive(olderThanDays: number): Promise<PrunedDay[]> {
+    return pruneArchiveDays(this.conn, this.keys, olderThanDays, () => this.listArchiveDays());
+  }
+
   async listArchivedOn(day: string): Promise<ListResult> {
     if (!isArchiveDayName(day)) throw new InvalidArchiveDayError(day);
     const problems: SessionProblem[] = [];
     const onProblem = (p: SessionProblem): void => void problems.push(p);
-    const judged = await this.judge(await this.loadWanted(await this.archivedEntries(day, onProblem), onProblem));
+    const judged = await this.judge(await loadRecords(this.conn, await archivedEntries(this.conn, this.keys, day, onProblem), onProblem));
     const sessions = judged.map(({ raw: _raw, ...info }): SessionInfo => info);
-    sessions.sort(
-      (a, b) =>
-        (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : 0) ||
-        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
-    );
-    return { sessions, problems };
-  }
-
-  /**
-   * Deletes whole archive days older than `olderThanDays` (UTC days before today on the
-   * server's clock minus that many). Not one transaction: each day's keys go first and the day
-   * leaves the day set last, so an interrupted prune is finished by the next one.
-   */
-  async pruneArchive(olderThanDays: number): Promise<PrunedDay[]> {
-    if (!isRetentionDays(olderThanDays)) {
-      throw new RangeError(`retention must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got ${String(olderThanDays)}`);
-    }
-    const now = await this.conn.serverTime();
-    const cutoff = new Date(now - olderThanDays * 86_400_000).toISOString().slice(0, 10);
-    const pruned: PrunedDay[] = [];
-    for (const day of await this.listArchiveDays()) {
-      if (day >= cutoff) continue;
-      const names = (await this.conn.command(['SMEMBERS', this.keys.archiveDay(day)])) as string[];
-      const keys = names.flatMap((n) => [this.keys.archivedSession(day, n), this.keys.archivedJournal(day, n)]);
-      for (let i = 0; i < keys.length; i += 500) await this.conn.command(['DEL', ...keys.slice(i, i + 500)]);
-      const index = (await this.conn.command(['HGETALL', this.keys.archivedIndex])) as Record<string, string> | string[];
-      const pairs = Array.isArray(index) ? index : Object.entries(index).flat();
-      const stale: string[] = [];
-      for (let i = 0; i + 1 < pairs.length; i += 2) if (String(pairs[i + 1]).startsWith(`${day}/`)) stale.push(String(pairs[i]));
-      if (stale.length > 0) await this.conn.command(['HDEL', this.keys.archivedIndex, ...stale]);
-      await this.conn.command(['DEL', this.keys.archiveDay(day)]);
-      await this.conn.command(['SREM', this.keys.archiveDays, day]);
-      pruned.push({ day, dir: this.keys.archiveDay(day), files: names.length });
-    }
-    if (pruned.length > 0) await this.conn.command(['PUBLISH', this.keys.events, JSON.stringify({ op: 'prune', id: null })]);
-    return pruned;
+    return { sessions: sortNewestFirst(sessions), problems };
   }
 
   private async judge(stored: Stored[]): Promise<Array<SessionInfo & { raw: Record<string, string> }>> {

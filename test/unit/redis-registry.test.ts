@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { openRegistry } from '../../src/lib/index';
 import type { Registry } from '../../src/core/registry';
 import { SessionClosedError, SessionNotFoundError } from '../../src/core/session-store';
-import { cleanupTracked, killed, liveChild } from '../helpers/processes';
+import { cleanupTracked, cli, killed, liveChild } from '../helpers/processes';
 import { haveRedisServer, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis-server';
 
 const skip = haveRedisServer() ? false : 'redis-server is not installed (.ci/run installs it)';
@@ -91,6 +91,51 @@ describe('registry on Redis', { skip }, () => {
     assert.deepEqual(events.map((e) => e.event), ['created', 'closed', 'archived']);
     assert.ok(events.every((e) => e.sessionId === record.id));
     assert.equal(await raw('TYPE', all[0]?.journal ?? ''), 'stream');
+  });
+
+  test('archive days: listed without reading records, one day read on request, opt-in retention deletes only old days', async () => {
+    fresh();
+    const reg = await registry();
+    const live = await reg.create({ label: 'stays live' });
+    const a = await reg.create({ label: 'a' });
+    const b = await reg.create({ label: 'b' });
+    const today = (await reg.archive(a.id)).archivedOn;
+    await reg.archive(b.id);
+    assert.deepEqual(await reg.listArchiveDays(), [today]);
+    const day = await reg.listArchivedOn(today);
+    assert.deepEqual(day.sessions.map((s) => s.record.id).sort(), [a.id, b.id].sort());
+    assert.deepEqual(day.problems, []);
+    await assert.rejects(reg.listArchivedOn('../x'), (err: Error & { code?: string }) => err.code === 'EINVALIDDAY');
+
+    // Move b's copy to a day long past, as if archived then.
+    const old = '2000-01-01';
+    const entry = day.sessions.find((s) => s.record.id === b.id);
+    assert.ok(entry);
+    const name = entry.file.slice(entry.file.lastIndexOf(':') + 1);
+    await raw('RENAME', entry.file, `${prefix}:archive:${old}:session:${name}`);
+    await raw('RENAME', entry.journal, `${prefix}:archive:${old}:journal:${name}`);
+    await raw('SREM', `${prefix}:archive:${today}`, name);
+    await raw('SADD', `${prefix}:archive:${old}`, name);
+    await raw('SADD', `${prefix}:archive-days`, old);
+    await raw('HSET', `${prefix}:archived`, b.id, `${old}/${name}`);
+    assert.deepEqual(await reg.listArchiveDays(), [today, old]);
+    assert.deepEqual((await reg.listArchivedOn(old)).sessions.map((s) => s.record.id), [b.id]);
+
+    // The CLI streams list --all day by day from Redis: the same sessions as one list().
+    const whole = await reg.list({ includeArchived: true });
+    const cliOut = await cli(['list', '--all', '--json', '--registry', `${redis.url}?prefix=${prefix}`]);
+    assert.equal(cliOut.code, 0, cliOut.stderr);
+    assert.deepEqual((JSON.parse(cliOut.stdout) as Array<{ id: string }>).map((s) => s.id).sort(), whole.map((s) => s.record.id).sort());
+
+    const pruned = await reg.pruneArchive(30);
+    assert.deepEqual(pruned.map((p) => [p.day, p.files]), [[old, 1]]);
+    assert.deepEqual(await reg.listArchiveDays(), [today]);
+    assert.equal(await raw('EXISTS', `${prefix}:archive:${old}:session:${name}`, `${prefix}:archive:${old}:journal:${name}`, `${prefix}:archive:${old}`), 0);
+    assert.equal(await raw('HEXISTS', `${prefix}:archived`, b.id), 0);
+    // Today's archive and the live session are untouched.
+    assert.deepEqual((await reg.listArchivedOn(today)).sessions.map((s) => s.record.id), [a.id]);
+    assert.deepEqual((await reg.list()).map((s) => s.record.id), [live.id]);
+    await assert.rejects(reg.pruneArchive(0), RangeError);
   });
 
   test('archive never deletes: a session archived twice in a day keeps both copies; no key expires', async () => {
