@@ -44,9 +44,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Whether redis-server is installed (`.ci/run` installs Debian's). */
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((d) => fs.existsSync(path.join(d, program)));
+}
+
+/**
+ * Whether redis-server is installed. When it is not, installs Debian's redis-server and openssl
+ * the way the browser tests get their packages (apt-get as root or password-less sudo; else the
+ * script says what to install), so `npm ci && npm test` on a fresh machine runs these tests too.
+ * Under CI (`CI` set) a missing server is an error, never a silent skip.
+ */
 export function haveRedisServer(): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((d) => fs.existsSync(path.join(d, 'redis-server')));
+  if (onPath('redis-server')) return true;
+  const script = path.join(__dirname, '..', '..', '..', 'test', 'harness', 'install-debian-packages.sh');
+  try {
+    execFileSync('bash', [script, 'redis-server', 'openssl'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    // Reported by the script on stderr; decided below.
+  }
+  if (onPath('redis-server')) return true;
+  if (process.env.CI) throw new Error(`redis-server is not installed and could not be installed (${script}); the Redis tests cannot run`);
+  return false;
 }
 
 const running = new Set<ChildProcess>();
