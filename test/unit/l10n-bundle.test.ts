@@ -1,0 +1,89 @@
+// Localisation: every message the extension words through vscode.l10n.t or src/ui/l10n.ts is a
+// string literal present in l10n/bundle.l10n.json (so a translation is a complete file, not a
+// code change), and the UI's pure modules really take their words from the installed translator.
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { englishSource, fillPlaceholders, useTranslator } from '../../src/ui/l10n';
+import { statusBarView } from '../../src/ui/status-bar-text';
+import { rowOf } from '../../src/ui/session-tree-model';
+import { formatAge } from '../../src/ui/relative-time';
+import type { ModelSnapshot } from '../../src/ui/sessions-model';
+
+const root = path.resolve(__dirname, '../../..');
+const load = createRequire(__filename);
+const exporter = load(path.join(root, 'scripts/l10n-export.js')) as {
+  collectMessages(base?: string): { messages: Map<string, string[]>; nonLiteral: string[] };
+  bundleText(messages: Map<string, string[]>): string;
+  BUNDLE: string;
+};
+
+describe('l10n bundle', () => {
+  const { messages, nonLiteral } = exporter.collectMessages(root);
+  const bundle = JSON.parse(fs.readFileSync(exporter.BUNDLE, 'utf8')) as Record<string, string>;
+
+  test('the sources word their text through l10n.t', () => {
+    // A floor, not an exact count: the tree, status bar, commands and diagnostics all use it.
+    assert.ok(messages.size > 100, `only ${messages.size} messages found`);
+    for (const file of ['src/ui/session-text.ts', 'src/ui/status-bar-text.ts', 'src/ui/session-tree-model.ts', 'src/ui/commands.ts', 'src/ui/jsonl-diagnostics.ts']) {
+      assert.ok([...messages.values()].flat().some((w) => w.startsWith(`${file}:`)), `${file} has no l10n.t call`);
+    }
+  });
+
+  test('every message is a string literal (a bundle key)', () => {
+    assert.deepEqual(nonLiteral, []);
+  });
+
+  test('every message is in l10n/bundle.l10n.json with its English text, and nothing else is', () => {
+    const missing = [...messages.keys()].filter((m) => bundle[m] !== m);
+    assert.deepEqual(missing, [], 'run: node scripts/l10n-export.js');
+    const unused = Object.keys(bundle).filter((k) => !messages.has(k));
+    assert.deepEqual(unused, [], 'run: node scripts/l10n-export.js');
+    assert.equal(fs.readFileSync(exporter.BUNDLE, 'utf8'), exporter.bundleText(messages));
+  });
+
+  test('placeholders of each message are numbered from {0} without gaps', () => {
+    for (const message of messages.keys()) {
+      const used = [...new Set([...message.matchAll(/\{(\d+)\}/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+      assert.deepEqual(used, used.map((_, i) => i), message);
+    }
+  });
+});
+
+describe('the translator', () => {
+  afterEach(() => useTranslator(englishSource));
+
+  test('fillPlaceholders fills by index and leaves a placeholder without a value', () => {
+    assert.equal(fillPlaceholders('{1} of {0}, {0} again; {2}', ['a', 2]), '2 of a, a again; {2}');
+    assert.equal(englishSource('{0} s ago', 20), '20 s ago');
+  });
+
+  const snapshot: ModelSnapshot = {
+    main: { dir: '/s', sessions: [], archiveDays: ['2025-01-01', '2025-01-02'], error: null, exists: true },
+    extras: [],
+    takenAt: 0,
+  };
+
+  test('the status bar, tree rows and ages take their words from the installed translator', () => {
+    const seen: string[] = [];
+    useTranslator((message, ...args) => {
+      seen.push(message);
+      return `«${fillPlaceholders(message, args)}»`;
+    });
+    const view = statusBarView(snapshot);
+    assert.equal(view.text, '$(pulse) «0 sessions»');
+    assert.equal(view.ariaLabel, '«Session Keeper: «0 sessions»»');
+    const archived = rowOf({ kind: 'archived', dir: '/s', days: ['2025-01-01', '2025-01-02'], extra: false });
+    assert.equal(archived.label, '«Archived»');
+    assert.equal(archived.description, '«2 days»');
+    assert.equal(formatAge(5 * 60_000), '«5 min ago»');
+    assert.ok(seen.includes('{0} sessions') && seen.includes('{0} min ago'));
+  });
+
+  test('without a translator installed the English source shows, placeholders filled', () => {
+    assert.equal(statusBarView(snapshot).text, '$(pulse) 0 sessions');
+    assert.equal(formatAge(5 * 60_000), '5 min ago');
+  });
+});
