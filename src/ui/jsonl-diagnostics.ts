@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import type { JsonlStats, ProblemKind } from '../core/jsonl-reader';
 import { formatCount, formatPercent } from '../core/number-format';
 import { scanText } from '../core/jsonl-text-scan';
+import { problemSentence } from '../core/problem-text';
+import * as l10n from './l10n';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import { isJsonlDocument } from './jsonl-target';
@@ -105,7 +107,8 @@ export class JsonlDiagnostics implements vscode.Disposable {
       const end = doc.positionAt(f.end);
       // An empty span still marks its whole line, so the squiggle is visible.
       const range = start.isEqual(end) ? doc.lineAt(start.line).range : new vscode.Range(start, end);
-      const d = new vscode.Diagnostic(range, capitalize(f.message), f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind]);
+      // Worded here from the core's reason code, in the display language.
+      const d = new vscode.Diagnostic(range, capitalize(problemSentence(f.reason, l10n)), f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind]);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = f.kind;
       return d;

@@ -5,10 +5,12 @@
 //
 // Rules for callers (test/unit/l10n-bundle.test.ts checks them): the message is a string literal
 // (the bundle's key), values go in as `{0}`, `{1}`… placeholders, and plurals are separate
-// messages ("{0} session" / "{0} sessions"), never glued-on suffixes.
+// messages ("{0} session" / "{0} sessions"), never glued-on suffixes. The core's sentences
+// (core/problem-text.ts) take this module as their `Words`: `problemSentence(reason, l10n)`.
+import { ENGLISH, type WordArg } from '../core/problem-text';
 
 /** A placeholder's value, as vscode.l10n.t takes it. */
-export type L10nArg = string | number | boolean;
+export type L10nArg = WordArg;
 
 /**
  * Turns an English source message and its placeholder values into the sentence to show:
@@ -21,14 +23,11 @@ export type Translate = (message: string, ...args: L10nArg[]) => string;
  * stays as written. The same substitution vscode.l10n.t does for the English source.
  */
 export function fillPlaceholders(message: string, args: readonly L10nArg[]): string {
-  return message.replace(/\{(\d+)\}/g, (whole, index: string) => {
-    const value = args[Number(index)];
-    return value === undefined ? whole : String(value);
-  });
+  return ENGLISH.t(message, ...args);
 }
 
 /** The English source with its placeholders filled: what shows where no translation is loaded. */
-export const englishSource: Translate = (message, ...args) => fillPlaceholders(message, args);
+export const englishSource: Translate = (message, ...args) => ENGLISH.t(message, ...args);
 
 let current: Translate = englishSource;
 

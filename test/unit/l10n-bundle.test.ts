@@ -11,6 +11,8 @@ import { statusBarView } from '../../src/ui/status-bar-text';
 import { rowOf } from '../../src/ui/session-tree-model';
 import { formatAge } from '../../src/ui/relative-time';
 import type { ModelSnapshot } from '../../src/ui/sessions-model';
+import { problemSentence, type ProblemReason } from '../../src/core/problem-text';
+import * as l10n from '../../src/ui/l10n';
 
 const root = path.resolve(__dirname, '../../..');
 const load = createRequire(__filename);
@@ -85,5 +87,34 @@ describe('the translator', () => {
   test('without a translator installed the English source shows, placeholders filled', () => {
     assert.equal(statusBarView(snapshot).text, '$(pulse) 0 sessions');
     assert.equal(formatAge(5 * 60_000), '5 min ago');
+  });
+
+  test('every problem reason code is worded through the translator (the core returns codes, the UI words them)', () => {
+    const reasons: ProblemReason[] = [
+      { code: 'invalid-json', why: 'open-string', bytes: 20 },
+      { code: 'invalid-json', why: 'cut-off', bytes: 20 },
+      { code: 'invalid-json', why: 'extra-close', bytes: 1 },
+      { code: 'invalid-json', why: 'not-json', bytes: 1_484_536 },
+      { code: 'invalid-utf8-at', at: 17 },
+      { code: 'invalid-utf8', bytes: 3 },
+      { code: 'too-long', bytes: 9_000_000 },
+      { code: 'not-utf8', message: '', encoding: 'UTF-16LE' },
+      { code: 'not-utf8', message: '', encoding: null },
+      { code: 'nul-bytes', bytes: 4 },
+      { code: 'torn-tail', bytes: 12 },
+      { code: 'fused-values' },
+      { code: 'cr-line-end' },
+      { code: 'utf8-bom' },
+      { code: 'blank-line' },
+      { code: 'recovered' },
+    ];
+    useTranslator((message, ...args) => `«${fillPlaceholders(message, args)}»`);
+    for (const reason of reasons) {
+      const worded = problemSentence(reason, l10n);
+      assert.match(worded, /^«.*»$/, JSON.stringify(reason));
+      // The English source is the same sentence without the marks.
+      assert.equal(worded.replace(/[«»]/g, ''), problemSentence(reason), JSON.stringify(reason));
+    }
+    assert.equal(problemSentence({ code: 'invalid-json', why: 'not-json', bytes: 1_484_536 }), 'not a JSON value (1,484,536 bytes)');
   });
 });
