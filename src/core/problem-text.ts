@@ -7,6 +7,7 @@
 import type { JsonlProblem } from './jsonl-parser';
 import { JsonSyntaxValidator } from './json-syntax';
 import { formatCount } from './number-format';
+import { ENGLISH, type Words } from './words';
 
 /** Why a line that is not one JSON value is not, judged from its text (see describeProblem). */
 export type InvalidJsonReason = 'open-string' | 'cut-off' | 'extra-close' | 'not-json';
@@ -69,23 +70,6 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   }
   return -1;
 }
-
-/** A placeholder's value in a sentence: what vscode.l10n.t takes. */
-export type WordArg = string | number | boolean;
-
-/**
- * Where sentences get their words: `t(message, ...args)` returns `message` (an English source
- * sentence with `{0}`, `{1}`… placeholders) in the reader's language with the placeholders
- * filled. The VS Code UI passes vscode.l10n.t (src/ui/l10n.ts); the CLI uses ENGLISH.
- */
-export interface Words {
-  t(message: string, ...args: WordArg[]): string;
-}
-
-/** The English source sentences, placeholders filled: the CLI's words and the default. */
-export const ENGLISH: Words = {
-  t: (message, ...args) => message.replace(/\{(\d+)\}/g, (whole, i: string) => (args[Number(i)] === undefined ? whole : String(args[Number(i)]))),
-};
 
 /**
  * Why a JSONL problem (or a recovered record) is one, as a code with the values its sentence

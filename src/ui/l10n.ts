@@ -6,8 +6,8 @@
 // Rules for callers (test/unit/l10n-bundle.test.ts checks them): the message is a string literal
 // (the bundle's key), values go in as `{0}`, `{1}`… placeholders, and plurals are separate
 // messages ("{0} session" / "{0} sessions"), never glued-on suffixes. The core's sentences
-// (core/problem-text.ts) take this module as their `Words`: `problemSentence(reason, l10n)`.
-import { ENGLISH, type WordArg } from '../core/problem-text';
+// (core/problem-text.ts, core/liveness-text.ts) take this module as their `Words` (core/words.ts): `problemSentence(reason, l10n)`.
+import { ENGLISH, type WordArg } from '../core/words';
 
 /** A placeholder's value, as vscode.l10n.t takes it. */
 export type L10nArg = WordArg;

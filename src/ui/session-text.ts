@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import type { SessionInfo, SessionState } from '../core/session-store';
 import { formatDuration, thresholdsOf } from '../core/liveness';
+import { livenessSentence } from '../core/liveness-text';
 import { ageOf, formatAge, localTime } from './relative-time';
 import * as l10n from './l10n';
 import { escapeMarkdown, sanitizeText } from './text-safety';
@@ -46,6 +47,11 @@ export interface DescribeOptions {
   sharesFolder?: boolean;
   /** This machine's host name: a row leaves its host out when it is this one. Defaults to os.hostname(). */
   localHost?: string;
+}
+
+/** Why the session is in its state, in the display language (from the core's reason code when it has one). */
+export function sessionReason(info: SessionInfo): string {
+  return info.why ? livenessSentence(info.why, l10n) : info.reason;
 }
 
 export function sessionLabel(info: SessionInfo): string {
@@ -112,7 +118,7 @@ function sessionTooltip(info: SessionInfo, self: boolean, now: number): string {
   const state = info.archivedOn ? l10n.t('Archived on {0} (UTC)', escapeMarkdown(info.archivedOn, 20)) : stateTitle(info.state);
   const folders = Array.isArray(r.workspaceFolders) ? r.workspaceFolders : [];
   const rows: [string, string][] = [
-    [l10n.t('State'), info.reason ? l10n.t('{0} — {1}', state, escapeMarkdown(info.reason)) : state],
+    [l10n.t('State'), info.reason ? l10n.t('{0} — {1}', state, escapeMarkdown(sessionReason(info))) : state],
     // The one "now" every age below is measured from: when the store judged the session.
     [l10n.t('Checked'), escapeMarkdown(localTime(now))],
     [l10n.t('Id'), escapeMarkdown(r.id, 80)],

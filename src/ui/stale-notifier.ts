@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { SessionsModel } from './sessions-model';
-import { sessionLabel } from './session-text';
+import { sessionLabel, sessionReason } from './session-text';
 import { VIEW_ID } from './status-bar';
 
 /**
@@ -17,7 +17,7 @@ export class StaleNotifier implements vscode.Disposable {
       if (!first) return;
       const text =
         sessions.length === 1
-          ? vscode.l10n.t('Session "{0}" went stale: {1}.', sessionLabel(first), first.reason)
+          ? vscode.l10n.t('Session "{0}" went stale: {1}.', sessionLabel(first), sessionReason(first))
           : vscode.l10n.t('{0} sessions went stale, "{1}" among them.', sessions.length, sessionLabel(first));
       const archiveAll = vscode.l10n.t('Archive All Stale');
       const show = vscode.l10n.t('Show Sessions');

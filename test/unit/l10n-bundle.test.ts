@@ -13,6 +13,7 @@ import { formatAge } from '../../src/ui/relative-time';
 import type { ModelSnapshot } from '../../src/ui/sessions-model';
 import { problemSentence, type ProblemReason } from '../../src/core/problem-text';
 import * as l10n from '../../src/ui/l10n';
+import { livenessSentence, type LivenessReason, type ScopeReason } from '../../src/core/liveness-text';
 
 const root = path.resolve(__dirname, '../../..');
 const load = createRequire(__filename);
@@ -116,5 +117,45 @@ describe('the translator', () => {
       assert.equal(worded.replace(/[«»]/g, ''), problemSentence(reason), JSON.stringify(reason));
     }
     assert.equal(problemSentence({ code: 'invalid-json', why: 'not-json', bytes: 1_484_536 }), 'not a JSON value (1,484,536 bytes)');
+  });
+
+  test('every liveness reason code is worded through the translator, and English is the core reason', () => {
+    const scopes: ScopeReason[] = [
+      { code: 'other-host', host: 'build-01' },
+      { code: 'no-pid-space-here' },
+      { code: 'other-boot' },
+      { code: 'other-pid-space', recorded: 'pid:[4026531836]', here: null },
+      { code: 'other-pid-space', recorded: null, here: 'pid:[1]' },
+      { code: 'other-pid-namespace' },
+    ];
+    const past = { future: false, ms: 180_000 };
+    const ahead = { future: true, ms: 5_000 };
+    const reasons: LivenessReason[] = [
+      { code: 'closed', agoMs: 60_000 },
+      { code: 'zombie', pid: 42 },
+      { code: 'gone', pid: 42 },
+      { code: 'pid-reused', pid: 42 },
+      { code: 'late-process-alive', beat: past },
+      { code: 'skew-process-alive', beat: ahead },
+      { code: 'fresh', ageMs: 1_000 },
+      { code: 'skew', beat: ahead },
+      { code: 'expired', ageMs: 90_000_000, expireAfterMs: 86_400_000 },
+      { code: 'clock-wrong', beat: ahead, expireAfterMs: 1_000 },
+      { code: 'previous-boot' },
+      { code: 'late', beat: past, process: 'alive' },
+      { code: 'late', beat: ahead, process: 'not-checked' },
+      ...scopes.flatMap((scope): LivenessReason[] => [
+        { code: 'fresh', ageMs: 1_000, scope },
+        { code: 'skew', beat: ahead, scope },
+        { code: 'late', beat: past, process: 'not-checked', scope },
+      ]),
+    ];
+    useTranslator((message, ...args) => `«${fillPlaceholders(message, args)}»`);
+    for (const reason of reasons) {
+      const worded = livenessSentence(reason, l10n);
+      assert.match(worded, /^«.*»$/, JSON.stringify(reason));
+      assert.equal(worded.replace(/[«»]/g, ''), livenessSentence(reason), JSON.stringify(reason));
+    }
+    assert.equal(livenessSentence({ code: 'fresh', ageMs: 1_000, scope: { code: 'other-pid-namespace' } }), 'heartbeat 1 s ago; other PID namespace, process not checked');
   });
 });

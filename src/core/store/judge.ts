@@ -20,9 +20,9 @@ export async function judgeAll(ctx: StoreContext, items: ReadRecord[], now: numb
   const known = new Map<number, ProcessFacts>();
   await Promise.all([...pids].map(async ([pid, needStart]) => known.set(pid, await probe.facts(pid, needStart))));
   return items.map(({ c, record }, i): SessionInfo => {
-    const { state, reason, heartbeatAgeMs } = judgeLiveness(record, { ...judging, process: checked[i] ? known.get(record.pid) : undefined });
+    const { state, reason, why, heartbeatAgeMs } = judgeLiveness(record, { ...judging, process: checked[i] ? known.get(record.pid) : undefined });
     // <stem>.json -> <stem>.jsonl
-    return { record, state, reason, heartbeatAgeMs, file: c.file, journal: `${c.file}l`, archivedOn: c.archivedOn };
+    return { record, state, reason, why, heartbeatAgeMs, file: c.file, journal: `${c.file}l`, archivedOn: c.archivedOn };
   });
 }
 
