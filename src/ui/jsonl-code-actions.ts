@@ -8,11 +8,10 @@ export class JsonlRepairCodeActions implements vscode.CodeActionProvider {
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.code !== 'truncated');
     if (ours.length === 0) return [];
-    const title = vscode.l10n.t('Repair file');
-    const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+    const action = new vscode.CodeAction('Repair file', vscode.CodeActionKind.QuickFix);
     action.diagnostics = ours;
     action.isPreferred = true;
-    action.command = { command: 'sessionKeeper.repairJsonlFile', title, arguments: [doc.uri] };
+    action.command = { command: 'sessionKeeper.repairJsonlFile', title: 'Repair file', arguments: [doc.uri] };
     return [action];
   }
 }
