@@ -4,7 +4,7 @@ import type { Registry } from '../core/registry';
 import type { SessionInfo } from '../core/session-store';
 import { checkJsonlFile } from './check-command';
 import { describeError, type Log } from './log';
-import { repairCommand } from './repair-command';
+import { repairJsonlFile } from './repair-command';
 import { revealPath } from './reveal';
 import { describeSession, sessionLabel, STATE_TITLES } from './session-text';
 import { RUN_EXAMPLE, type SessionNode } from './session-tree-model';
@@ -137,10 +137,10 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
         void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal to repair.`);
         return undefined;
       }
-      return repairCommand(vscode.Uri.file(p.info.journal), s.log, (uri) => s.afterRepair(uri));
+      return repairJsonlFile(vscode.Uri.file(p.info.journal), s.log, (uri) => s.afterRepair(uri));
     }),
 
-    reg('sessionKeeper.repairJsonlFile', (arg) => repairCommand(arg, s.log, (uri) => s.afterRepair(uri))),
+    reg('sessionKeeper.repairJsonlFile', (arg) => repairJsonlFile(arg, s.log, (uri) => s.afterRepair(uri))),
     reg('sessionKeeper.checkJsonlFile', (arg) => checkJsonlFile(arg, s.log)),
 
     reg('sessionKeeper.revealSession', async (arg) => {

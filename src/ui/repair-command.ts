@@ -80,7 +80,7 @@ export function describeRepair(result: RepairResult): string {
  * repair, which leaves the file as it was. Returns the result (for callers and tests), or
  * undefined when nothing was repaired (cancelled, declined, failed).
  */
-export async function repairCommand(arg: unknown, log: Log, afterRepair?: (uri: vscode.Uri) => void): Promise<RepairResult | undefined> {
+export async function repairJsonlFile(arg: unknown, log: Log, afterRepair?: (uri: vscode.Uri) => void): Promise<RepairResult | undefined> {
   const uri = await pickJsonlFile(arg, 'Repair JSONL File');
   if (!uri) return undefined;
   if (uri.scheme !== 'file') {
