@@ -51,10 +51,6 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   };
   // Changes on other machines reach this tree through the registry's notifications, if it has them.
   const registryWatch = new RegistryWatch(() => stores().main, () => refresher.poke(), log);
-  // The error welcome says that the registry cannot be used; this says why.
-  const showRegistryError = (error: string | null, where: string): void => {
-    view.message = error ? `Cannot use ${where}: ${error}` : undefined;
-  };
   const settingsChanges = new SettingsChanges(config, log, () => session, refresher, watchedDirs, () => registryWatch.restart());
 
   context.subscriptions.push(
@@ -68,10 +64,9 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     diagnostics,
     vscode.languages.registerCodeActionsProvider(JSONL_SELECTOR, new JsonlRepairCodeActions(), JsonlRepairCodeActions.metadata),
     view.onDidChangeVisibility((e) => refresher.setVisible(e.visible)),
-    model.onDidChange((snap) => {
-      contextKeys.update(snap);
-      showRegistryError(snap.main.error, snap.main.dir);
-    }),
+    // No view.message for an unreadable registry: VS Code hides a view's welcome content while
+    // it has a message, and the welcome is where that state is explained (with its buttons).
+    model.onDidChange((snap) => contextKeys.update(snap)),
     registerPasswordCommand(context.secrets, () => settingsChanges.apply()),
     registryWatch,
     ...registerCommands({
