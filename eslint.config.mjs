@@ -26,6 +26,7 @@ export default tseslint.config(
     // from vscode only. The VS Code layer (tree items, provider, status bar, commands) is separate.
     files: [
       'src/ui/events.ts',
+      'src/ui/l10n.ts',
       'src/ui/log.ts',
       'src/ui/relative-time.ts',
       'src/ui/session-text.ts',

@@ -21,6 +21,7 @@ import { registerPasswordCommand, REGISTRY_PASSWORD_KEY } from './ui/registry-pa
 import { RegistryWatch } from './ui/registry-watch';
 import type { Stores } from './ui/store-factory';
 import { TreeRefresher } from './ui/tree-refresh';
+import { useTranslator } from './ui/l10n';
 import { windowIdentity } from './ui/window-identity';
 import { WindowSession } from './ui/window-session';
 
@@ -28,6 +29,8 @@ let windowSession: WindowSession | undefined;
 
 export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const started = performance.now();
+  // The UI's pure modules word their text through ui/l10n.ts; here it is the display language's.
+  useTranslator(vscode.l10n.t);
   const log = vscode.window.createOutputChannel('Session Keeper', { log: true });
   const config = new RuntimeConfig(log, () => context.secrets.get(REGISTRY_PASSWORD_KEY));
   const stores = (): Stores => config.stores;

@@ -10,7 +10,7 @@
  * between the two halves of a surrogate pair, so the bytes parsed are exactly the UTF-8
  * encoding of the text.
  */
-import { describeProblem } from './problem-text';
+import { problemReason, problemSentence, type ProblemReason } from './problem-text';
 import { JsonlParser } from './jsonl-parser';
 import type { JsonlProblem, JsonlStats, ProblemKind } from './jsonl-problems';
 
@@ -30,7 +30,10 @@ export interface TextFinding {
   kind: ProblemKind | 'recovered';
   start: number;
   end: number;
+  /** The English sentence (problemSentence of `reason`), e.g. for logs. */
   message: string;
+  /** Why, as a code with its values: a UI words it in its own language with problemSentence. */
+  reason: ProblemReason;
 }
 
 export interface TextScanOptions {
@@ -52,10 +55,10 @@ interface ByteFinding {
   kind: ProblemKind | 'recovered';
   offset: number;
   length: number;
-  message: string;
+  reason: ProblemReason;
 }
 
-const RECOVERED_MESSAGE = 'Record recovered from a damaged line; Repair rewrites it on a line of its own';
+const RECOVERED: ProblemReason = { code: 'recovered' };
 
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -75,13 +78,13 @@ export async function scanText(
   const parser = new JsonlParser(
     {
       record(_value, _line, offset, length, recovered) {
-        if (recovered && found.length < maxFindings) found.push({ kind: 'recovered', offset, length, message: RECOVERED_MESSAGE });
+        if (recovered && found.length < maxFindings) found.push({ kind: 'recovered', offset, length, reason: RECOVERED });
       },
       problem(p: JsonlProblem, span: Buffer | null, start: number) {
-        // Worded now, in a person's words: the parser reuses its buffers after this call.
+        // Judged now: the parser reuses its buffers after this call.
         if (found.length < maxFindings) {
-          const message = describeProblem(p, span ? span.subarray(start, start + p.length) : undefined);
-          found.push({ kind: p.kind, offset: p.offset, length: p.length, message });
+          const reason = problemReason(p, span ? span.subarray(start, start + p.length) : undefined);
+          found.push({ kind: p.kind, offset: p.offset, length: p.length, reason });
         }
       },
     },
@@ -117,7 +120,7 @@ export async function scanText(
   for (const f of found) {
     const start = mapper.charAt(f.offset);
     const end = mapper.charAt(f.offset + f.length);
-    findings.push({ kind: f.kind, start, end, message: f.message });
+    findings.push({ kind: f.kind, start, end, message: problemSentence(f.reason), reason: f.reason });
     // Mapping decodes at most a slice per call; yield every few slices' worth.
     budget += mapper.lastCost;
     if (budget > 4 * sliceChars) {

@@ -1,6 +1,7 @@
 // Judges a session's state from its record and facts gathered elsewhere. Pure: no I/O, no clock.
 import type { PidSpace, ProcessFacts } from './process-info';
 import type { SessionRecord, SessionState } from './session-record';
+import { livenessSentence, scopeSentence, type Beat, type LivenessReason, type ScopeReason } from './liveness-text';
 
 /** A record without unresponsiveAfterMs is unresponsive after this many heartbeat intervals without a heartbeat. */
 export const DEFAULT_UNRESPONSIVE_AFTER_INTERVALS = 3;
@@ -42,7 +43,10 @@ export interface LivenessContext {
 
 export interface Liveness {
   state: SessionState;
+  /** Why, in English (livenessSentence of `why`): what the CLI, logs and journals show. */
   reason: string;
+  /** Why, as a code with its values: a UI words it in its own language (liveness-text.ts). */
+  why: LivenessReason;
   /** Age of the last heartbeat in ms; 0 for a heartbeat stamped in the future. */
   heartbeatAgeMs: number;
 }
@@ -81,17 +85,21 @@ export function thresholdsOf(record: SessionRecord): Thresholds {
  * another space. Else the words saying
  * why not, as they appear in reasons ("on host x", "other PID namespace", …).
  */
-export function pidCheckScope(record: SessionRecord, ctx: Pick<LivenessContext, 'hostname' | 'pidSpace'>): { checkable: true } | { checkable: false; why: string } {
-  if (!sameHost(record.hostname, ctx.hostname)) return { checkable: false, why: `on host ${record.hostname}` };
+export function pidCheckScope(
+  record: SessionRecord,
+  ctx: Pick<LivenessContext, 'hostname' | 'pidSpace'>,
+): { checkable: true } | { checkable: false; why: string; scope: ScopeReason } {
+  const not = (scope: ScopeReason): { checkable: false; why: string; scope: ScopeReason } => ({ checkable: false, why: scopeSentence(scope), scope });
+  if (!sameHost(record.hostname, ctx.hostname)) return not({ code: 'other-host', host: record.hostname });
   if (!record.bootId && !record.pidNamespace) return { checkable: true }; // an older writer: judged as before
   const bootId = ctx.pidSpace?.bootId;
-  if (!bootId && !ctx.pidSpace?.pidNamespace) return { checkable: false, why: 'other PID space (none known here)' };
-  if (record.bootId && bootId && record.bootId !== bootId) return { checkable: false, why: 'other boot of this host name (boot id differs)' };
+  if (!bootId && !ctx.pidSpace?.pidNamespace) return not({ code: 'no-pid-space-here' });
+  if (record.bootId && bootId && record.bootId !== bootId) return not({ code: 'other-boot' });
   const ns = ctx.pidSpace?.pidNamespace ?? null;
   const recordNs = record.pidNamespace ?? null;
   if (recordNs !== ns) {
-    if (recordNs === null || ns === null) return { checkable: false, why: `other PID space (${recordNs ?? 'none recorded'} vs ${ns ?? 'none here'})` };
-    return { checkable: false, why: 'other PID namespace' };
+    if (recordNs === null || ns === null) return not({ code: 'other-pid-space', recorded: recordNs, here: ns });
+    return not({ code: 'other-pid-namespace' });
   }
   return { checkable: true };
 }
@@ -126,38 +134,37 @@ export function judgeLiveness(record: SessionRecord, ctx: LivenessContext): Live
   const age = heartbeatAge(record, ctx.now);
   const skew = heartbeatSkew(record, ctx.now);
   const { unresponsiveAfterMs, expireAfterMs } = thresholdsOf(record);
-  const result = (state: SessionState, reason: string): Liveness => ({ state, reason, heartbeatAgeMs: age });
+  const result = (state: SessionState, why: LivenessReason): Liveness => ({ state, reason: livenessSentence(why), why, heartbeatAgeMs: age });
 
   if (record.closedAt !== null) {
     const closedAge = Math.max(0, ctx.now - Date.parse(record.closedAt));
-    return result('closed', `closed ${formatDuration(closedAge)} ago`);
+    return result('closed', { code: 'closed', agoMs: closedAge });
   }
   const scope = pidCheckScope(record, ctx);
   const facts = scope.checkable ? ctx.process : undefined;
   let provenAlive = false;
   if (facts) {
-    if (facts.zombie) return result('stale', `process ${record.pid} is a zombie (exited, not yet reaped by its parent)`);
-    if (!facts.alive) return result('stale', `process ${record.pid} is gone`);
+    if (facts.zombie) return result('stale', { code: 'zombie', pid: record.pid });
+    if (!facts.alive) return result('stale', { code: 'gone', pid: record.pid });
     const identity = processIdentity(record, facts, ctx);
-    if (identity === 'other') return result('stale', `pid ${record.pid} now belongs to another process`);
+    if (identity === 'other') return result('stale', { code: 'pid-reused', pid: record.pid });
     provenAlive = identity === 'same';
   }
-  const heartbeat = skew > 0 ? `heartbeat ${formatDuration(skew)} in the future` : `no heartbeat for ${formatDuration(age)}`;
+  const beat: Beat = skew > 0 ? { future: true, ms: skew } : { future: false, ms: age };
   if (provenAlive) {
-    if (age > unresponsiveAfterMs || skew > unresponsiveAfterMs) return result('unresponsive', `${heartbeat}; process alive`);
-    return result('active', skew > 0 ? `${heartbeat} (clock skew); process alive` : `heartbeat ${formatDuration(age)} ago`);
+    if (age > unresponsiveAfterMs || skew > unresponsiveAfterMs) return result('unresponsive', { code: 'late-process-alive', beat });
+    return result('active', skew > 0 ? { code: 'skew-process-alive', beat } : { code: 'fresh', ageMs: age });
   }
-  if (age > expireAfterMs) return result('stale', `no heartbeat for ${formatDuration(age)} (expires after ${formatDuration(expireAfterMs)})`);
-  if (skew > expireAfterMs) return result('stale', `${heartbeat}: the writer's clock is wrong (expires after ${formatDuration(expireAfterMs)})`);
-  if (isFromPreviousBoot(record, ctx)) return result('stale', `from a previous boot of this host (boot id differs, last heartbeat before this boot)`);
+  if (age > expireAfterMs) return result('stale', { code: 'expired', ageMs: age, expireAfterMs });
+  if (skew > expireAfterMs) return result('stale', { code: 'clock-wrong', beat, expireAfterMs });
+  if (isFromPreviousBoot(record, ctx)) return result('stale', { code: 'previous-boot' });
   // Same host name but another PID space: say so, or people wonder why a dead pid looks fine.
-  const foreignSpace = !scope.checkable && sameHost(record.hostname, ctx.hostname) ? `; ${scope.why}, process not checked` : '';
+  const foreignSpace = !scope.checkable && sameHost(record.hostname, ctx.hostname) ? { scope: scope.scope } : {};
   if (age > unresponsiveAfterMs || skew > unresponsiveAfterMs) {
-    const where = scope.checkable ? (facts ? 'process alive' : 'process not checked') : `${scope.why}, process not checked`;
-    const clock = skew > 0 ? ` (the writer's clock is ahead)` : '';
-    return result('unresponsive', `${heartbeat}${clock}; ${where}`);
+    const where = scope.checkable ? {} : { scope: scope.scope };
+    return result('unresponsive', { code: 'late', beat, process: facts ? 'alive' : 'not-checked', ...where });
   }
-  return result('active', skew > 0 ? `${heartbeat} (clock skew)${foreignSpace}` : `heartbeat ${formatDuration(age)} ago${foreignSpace}`);
+  return result('active', skew > 0 ? { code: 'skew', beat, ...foreignSpace } : { code: 'fresh', ageMs: age, ...foreignSpace });
 }
 
 /**

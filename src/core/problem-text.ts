@@ -4,9 +4,10 @@
  * The reader reports kinds with their offsets (jsonl-parser.ts); the CLI's `check` and the
  * editor's diagnostics both word them here, so a problem reads the same everywhere.
  */
-import type { JsonlProblem, ProblemKind } from './jsonl-parser';
+import type { JsonlProblem } from './jsonl-parser';
 import { JsonSyntaxValidator } from './json-syntax';
 import { formatCount } from './number-format';
+import { ENGLISH, type Words } from './words';
 
 /** Why a line that is not one JSON value is not, judged from its text (see describeProblem). */
 export type InvalidJsonReason = 'open-string' | 'cut-off' | 'extra-close' | 'not-json';
@@ -70,45 +71,99 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-const REASON_TEXT: Record<InvalidJsonReason, string> = {
-  'open-string': 'line ends inside a string: probably a torn write',
-  'cut-off': 'record stops before its closing bracket: probably a torn write',
-  'extra-close': 'line starts in the middle of a record: the start of the record is missing',
-  'not-json': 'not a JSON value',
-};
-
-const FIXED_TEXT: Record<Exclude<ProblemKind, 'invalid-json' | 'invalid-utf8' | 'too-long' | 'not-utf8'>, string> = {
-  'nul-bytes': 'zero bytes where text should be: the residue of a crash during a write',
-  'torn-tail': 'the last line stops without a line end: probably a torn write',
-  'fused-values': 'several records on one line; Repair puts each on a line of its own',
-  'cr-line-end': 'a line ends with a bare CR; Repair ends lines with LF',
-  'utf8-bom': 'the file starts with a byte-order mark; Repair removes it',
-  'blank-line': 'blank line; Repair removes it',
-};
+/**
+ * Why a JSONL problem (or a recovered record) is one, as a code with the values its sentence
+ * needs: what the core returns, so each UI words it in its own language (problemSentence).
+ * `bytes` is the problem's length, `at` a byte offset in the file, `message` the reader's own
+ * English sentence for a file in another encoding (kept as is: it names the conversion command).
+ */
+export type ProblemReason =
+  | { code: 'invalid-json'; why: InvalidJsonReason; bytes: number }
+  | { code: 'invalid-utf8-at'; at: number }
+  | { code: 'invalid-utf8'; bytes: number }
+  | { code: 'too-long'; bytes: number }
+  | { code: 'not-utf8'; message: string; encoding: string | null }
+  | { code: 'nul-bytes' | 'torn-tail'; bytes: number }
+  | { code: 'fused-values' | 'cr-line-end' | 'utf8-bom' | 'blank-line' | 'recovered' };
 
 /**
- * One sentence (lower-case start, no final period) for `problem`. `span` is the problem's bytes
- * when the caller has them (the editor does, the CLI's streaming check does not): with them an
- * invalid line says why it is invalid and invalid UTF-8 says at which byte of the file.
+ * The reason code of `problem`. `span` is the problem's bytes when the caller has them (the
+ * editor does, the CLI's streaming check does not): with them an invalid line says why it is
+ * invalid and invalid UTF-8 says at which byte of the file.
  */
-export function describeProblem(problem: JsonlProblem, span?: Uint8Array): string {
-  const size = `${formatCount(problem.length)} byte${problem.length === 1 ? '' : 's'}`;
+export function problemReason(problem: JsonlProblem, span?: Uint8Array): ProblemReason {
+  const bytes = problem.length;
   switch (problem.kind) {
     case 'invalid-json': {
-      if (!span) return `${REASON_TEXT['not-json']} (${size})`;
+      if (!span) return { code: 'invalid-json', why: 'not-json', bytes };
       const text = Buffer.from(span.buffer, span.byteOffset, span.byteLength).toString('utf8');
-      return `${REASON_TEXT[invalidJsonReason(text)]} (${size})`;
+      return { code: 'invalid-json', why: invalidJsonReason(text), bytes };
     }
     case 'invalid-utf8': {
       const at = span ? firstInvalidUtf8(span) : -1;
-      return at >= 0 ? `invalid UTF-8 at byte ${formatCount(problem.offset + at)}` : `invalid UTF-8 in this line (${size})`;
+      return at >= 0 ? { code: 'invalid-utf8-at', at: problem.offset + at } : { code: 'invalid-utf8', bytes };
     }
     case 'too-long':
-      return `a line of ${size}, longer than the line limit, that is not a JSON value`;
+      return { code: 'too-long', bytes };
+    case 'not-utf8':
+      return { code: 'not-utf8', message: problem.message, encoding: problem.encoding ?? null };
+    case 'nul-bytes':
+    case 'torn-tail':
+      return { code: problem.kind, bytes };
+    default:
+      return { code: problem.kind };
+  }
+}
+
+/**
+ * The sentence (lower-case start, no final period) for a problem reason, in `l10n`'s words.
+ * Every message is a literal here, so l10n/bundle.l10n.json holds it (scripts/l10n-export.js).
+ */
+export function problemSentence(reason: ProblemReason, l10n: Words = ENGLISH): string {
+  const size = (n: number): string => (n === 1 ? l10n.t('1 byte') : l10n.t('{0} bytes', formatCount(n)));
+  switch (reason.code) {
+    case 'invalid-json':
+      switch (reason.why) {
+        case 'open-string':
+          return l10n.t('line ends inside a string: probably a torn write ({0})', size(reason.bytes));
+        case 'cut-off':
+          return l10n.t('record stops before its closing bracket: probably a torn write ({0})', size(reason.bytes));
+        case 'extra-close':
+          return l10n.t('line starts in the middle of a record: the start of the record is missing ({0})', size(reason.bytes));
+        default:
+          return l10n.t('not a JSON value ({0})', size(reason.bytes));
+      }
+    case 'invalid-utf8-at':
+      return l10n.t('invalid UTF-8 at byte {0}', formatCount(reason.at));
+    case 'invalid-utf8':
+      return l10n.t('invalid UTF-8 in this line ({0})', size(reason.bytes));
+    case 'too-long':
+      return l10n.t('a line of {0}, longer than the line limit, that is not a JSON value', size(reason.bytes));
     case 'not-utf8':
       // The reader's own sentence names the encoding and the command that converts it.
-      return problem.message || (problem.encoding ? `file is ${problem.encoding}, not UTF-8` : 'file is not UTF-8');
-    default:
-      return `${FIXED_TEXT[problem.kind]}${problem.kind === 'nul-bytes' || problem.kind === 'torn-tail' ? ` (${size})` : ''}`;
+      if (reason.message) return reason.message;
+      return reason.encoding ? l10n.t('file is {0}, not UTF-8', reason.encoding) : l10n.t('file is not UTF-8');
+    case 'nul-bytes':
+      return l10n.t('zero bytes where text should be: the residue of a crash during a write ({0})', size(reason.bytes));
+    case 'torn-tail':
+      return l10n.t('the last line stops without a line end: probably a torn write ({0})', size(reason.bytes));
+    case 'fused-values':
+      return l10n.t('several records on one line; Repair puts each on a line of its own');
+    case 'cr-line-end':
+      return l10n.t('a line ends with a bare CR; Repair ends lines with LF');
+    case 'utf8-bom':
+      return l10n.t('the file starts with a byte-order mark; Repair removes it');
+    case 'blank-line':
+      return l10n.t('blank line; Repair removes it');
+    case 'recovered':
+      return l10n.t('record recovered from a damaged line; Repair rewrites it on a line of its own');
   }
+}
+
+/**
+ * One English sentence (lower-case start, no final period) for `problem`: problemSentence of
+ * problemReason. `span` as for problemReason.
+ */
+export function describeProblem(problem: JsonlProblem, span?: Uint8Array): string {
+  return problemSentence(problemReason(problem, span));
 }

@@ -6,7 +6,7 @@ import { checkJsonlFile } from './check-command';
 import { describeError, type Log } from './log';
 import { repairJsonlFile } from './repair-command';
 import { revealPath } from './reveal';
-import { describeSession, sessionLabel, STATE_TITLES } from './session-text';
+import { describeSession, sessionLabel, stateTitle } from './session-text';
 import { RUN_EXAMPLE, type SessionNode } from './session-tree-model';
 import type { SessionsModel } from './sessions-model';
 import { formatAge } from './relative-time';
@@ -38,13 +38,13 @@ async function pickSession(s: CommandServices, placeHolder: string, filter: (i: 
   const snap = s.model.snapshot;
   const all = [snap.main, ...snap.extras].flatMap((d) => d.sessions.filter((i) => !i.archivedOn && filter(i)).map((info) => ({ dir: d.dir, info })));
   if (all.length === 0) {
-    void vscode.window.showInformationMessage('Session Keeper: no matching sessions.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Session Keeper: no matching sessions.'));
     return undefined;
   }
   const items = all.map((p) => ({
     label: sessionLabel(p.info),
     // The row's own words (session-text.ts), after the state the tree shows as its group.
-    description: `${STATE_TITLES[p.info.state]} · ${describeSession(p.info, { self: p.info.record.id === s.selfId() }).description}`,
+    description: `${stateTitle(p.info.state)} · ${describeSession(p.info, { self: p.info.record.id === s.selfId() }).description}`,
     detail: p.info.record.id,
     session: p,
   }));
@@ -58,7 +58,7 @@ async function archiveOne(s: CommandServices, p: Picked): Promise<boolean> {
     return true;
   } catch (err) {
     s.log.error(`Could not archive session ${p.info.record.id}: ${describeError(err)}`);
-    void vscode.window.showErrorMessage(`Could not archive "${sessionLabel(p.info)}": ${describeError(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not archive "{0}": {1}', sessionLabel(p.info), describeError(err)));
     return false;
   }
 }
@@ -69,17 +69,20 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     reg('sessionKeeper.refresh', () => s.refresh()),
 
     reg('sessionKeeper.archiveSession', async (arg) => {
-      const p = fromNode(arg) ?? (await pickSession(s, 'Session to archive', (i) => i.record.id !== s.selfId()));
+      const p = fromNode(arg) ?? (await pickSession(s, vscode.l10n.t('Session to archive'), (i) => i.record.id !== s.selfId()));
       if (!p) return false;
       if (p.info.record.id === s.selfId()) {
-        void vscode.window.showInformationMessage('This window is a live session; it is archived when the window closes and the folder is cleaned up.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('This window is a live session; it is archived when the window closes and the folder is cleaned up.'));
         return false;
       }
       if (p.info.state === 'active' || p.info.state === 'unresponsive') {
-        const yes = 'Archive';
+        const yes = vscode.l10n.t('Archive');
+        const last = formatAge(p.info.heartbeatAgeMs);
         const choice = await vscode.window.showWarningMessage(
-          `"${sessionLabel(p.info)}" is ${p.info.state} (last heartbeat ${formatAge(p.info.heartbeatAgeMs)}).`,
-          { modal: true, detail: 'If its process is still running it registers again with its next heartbeat.' },
+          p.info.state === 'active'
+            ? vscode.l10n.t('"{0}" is active (last heartbeat {1}).', sessionLabel(p.info), last)
+            : vscode.l10n.t('"{0}" is unresponsive (last heartbeat {1}).', sessionLabel(p.info), last),
+          { modal: true, detail: vscode.l10n.t('If its process is still running it registers again with its next heartbeat.') },
           yes,
         );
         if (choice !== yes) return false;
@@ -95,18 +98,22 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
         d.sessions.filter((i) => !i.archivedOn && (i.state === 'stale' || i.state === 'closed')).map((info) => ({ dir: d.dir, info })),
       );
       if (targets.length === 0) {
-        void vscode.window.showInformationMessage('Session Keeper: no stale or closed sessions to archive.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Session Keeper: no stale or closed sessions to archive.'));
         return 0;
       }
       let archived = 0;
       for (const p of targets) if (await archiveOne(s, p)) archived++;
       await s.refresh();
-      void vscode.window.showInformationMessage(`Session Keeper: archived ${archived} stale or closed session${archived === 1 ? '' : 's'}.`);
+      void vscode.window.showInformationMessage(
+        archived === 1
+          ? vscode.l10n.t('Session Keeper: archived 1 stale or closed session.')
+          : vscode.l10n.t('Session Keeper: archived {0} stale or closed sessions.', archived),
+      );
       return archived;
     }),
 
     reg('sessionKeeper.openJournal', async (arg) => {
-      const p = fromNode(arg) ?? (await pickSession(s, 'Session whose journal to open', () => true));
+      const p = fromNode(arg) ?? (await pickSession(s, vscode.l10n.t('Session whose journal to open'), () => true));
       if (!p) return;
       const store = s.storeFor(p.dir);
       if (store.kind !== 'directory') {
@@ -118,7 +125,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
         return;
       }
       if (!fs.existsSync(p.info.journal)) {
-        void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal yet.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('"{0}" has no journal yet.', sessionLabel(p.info)));
         return;
       }
       await vscode.window.showTextDocument(vscode.Uri.file(p.info.journal), { preview: true });
@@ -129,12 +136,12 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       if (!p) return undefined;
       if (s.storeFor(p.dir).kind !== 'directory') {
         void vscode.window.showInformationMessage(
-          `"${sessionLabel(p.info)}" keeps its journal on Redis, one whole entry per event: there is nothing to repair.`,
+          vscode.l10n.t('"{0}" keeps its journal on Redis, one whole entry per event: there is nothing to repair.', sessionLabel(p.info)),
         );
         return undefined;
       }
       if (!fs.existsSync(p.info.journal)) {
-        void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" has no journal to repair.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('"{0}" has no journal to repair.', sessionLabel(p.info)));
         return undefined;
       }
       return repairJsonlFile(vscode.Uri.file(p.info.journal), s.log, (uri) => s.afterRepair(uri));
@@ -147,7 +154,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const p = fromNode(arg);
       if (!p) return undefined;
       if (s.storeFor(p.dir).kind !== 'directory') {
-        void vscode.window.showInformationMessage(`"${sessionLabel(p.info)}" is on Redis, key ${p.info.file}: there is no file to reveal.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('"{0}" is on Redis, key {1}: there is no file to reveal.', sessionLabel(p.info), p.info.file));
         return undefined;
       }
       return revealPath(p.info.file, false);
@@ -156,28 +163,28 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     reg('sessionKeeper.revealSessionsFolder', async () => {
       const dir = s.mainDir();
       if (s.storeFor(dir).kind !== 'directory') {
-        void vscode.window.showInformationMessage(`The registry is on Redis (${dir}): there is no sessions folder.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('The registry is on Redis ({0}): there is no sessions folder.', dir));
         return undefined;
       }
       if (!fs.existsSync(dir)) {
-        void vscode.window.showInformationMessage(`The sessions folder does not exist yet: ${dir}`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('The sessions folder does not exist yet: {0}', dir));
         return undefined;
       }
       return revealPath(dir, true);
     }),
 
     reg('sessionKeeper.copySessionId', async (arg) => {
-      const p = fromNode(arg) ?? (await pickSession(s, 'Session whose id to copy', () => true));
+      const p = fromNode(arg) ?? (await pickSession(s, vscode.l10n.t('Session whose id to copy'), () => true));
       if (!p) return undefined;
       await vscode.env.clipboard.writeText(p.info.record.id);
-      vscode.window.setStatusBarMessage(`Copied session id ${p.info.record.id}`, 3000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied session id {0}', p.info.record.id), 3000);
       return p.info.record.id;
     }),
 
     // The click action of the view's "Add an agent or tool" hint (not in the palette).
     reg('sessionKeeper.copyRunExample', async () => {
       await vscode.env.clipboard.writeText(RUN_EXAMPLE);
-      vscode.window.setStatusBarMessage(`Copied: ${RUN_EXAMPLE}`, 3000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied: {0}', RUN_EXAMPLE), 3000);
       return RUN_EXAMPLE;
     }),
 

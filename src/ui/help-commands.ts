@@ -46,10 +46,13 @@ export function registerHelpCommands(log: Log, mutes: WarningMutes, sessionsDir:
     vscode.commands.registerCommand('sessionKeeper.showSessionsFolder', async () => {
       const dir = sessionsDir();
       const fallback = defaultSessionsDir();
-      const copy = 'Copy Path';
-      const change = 'Change…';
-      const detail = dir === fallback ? 'the default on this machine' : `the default here would be ${fallback}`;
-      const choice = await vscode.window.showInformationMessage(`Sessions folder: ${dir} (${detail}).`, copy, change);
+      const copy = vscode.l10n.t('Copy Path');
+      const change = vscode.l10n.t('Change…');
+      const text =
+        dir === fallback
+          ? vscode.l10n.t('Sessions folder: {0} (the default on this machine).', dir)
+          : vscode.l10n.t('Sessions folder: {0} (the default here would be {1}).', dir, fallback);
+      const choice = await vscode.window.showInformationMessage(text, copy, change);
       if (choice === copy) await vscode.env.clipboard.writeText(dir);
       else if (choice === change) await openExtensionSettings('sessionKeeper.sessionsDirectory', log);
       return dir;
@@ -61,7 +64,7 @@ export function registerHelpCommands(log: Log, mutes: WarningMutes, sessionsDir:
       const count = await mutes.reset();
       log.info(`Reset ${count} muted corruption warning${count === 1 ? '' : 's'}`);
       void vscode.window.showInformationMessage(
-        count === 0 ? 'No warnings were muted.' : 'Corruption warnings will show again for every file.',
+        count === 0 ? vscode.l10n.t('No warnings were muted.') : vscode.l10n.t('Corruption warnings will show again for every file.'),
       );
       return count;
     }),

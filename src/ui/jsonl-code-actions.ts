@@ -8,10 +8,11 @@ export class JsonlRepairCodeActions implements vscode.CodeActionProvider {
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.code !== 'truncated');
     if (ours.length === 0) return [];
-    const action = new vscode.CodeAction('Repair file', vscode.CodeActionKind.QuickFix);
+    const title = vscode.l10n.t('Repair file');
+    const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
     action.diagnostics = ours;
     action.isPreferred = true;
-    action.command = { command: 'sessionKeeper.repairJsonlFile', title: 'Repair file', arguments: [doc.uri] };
+    action.command = { command: 'sessionKeeper.repairJsonlFile', title, arguments: [doc.uri] };
     return [action];
   }
 }

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import type { JsonlStats, ProblemKind } from '../core/jsonl-reader';
 import { formatCount, formatPercent } from '../core/number-format';
 import { scanText } from '../core/jsonl-text-scan';
+import { problemSentence } from '../core/problem-text';
+import * as l10n from './l10n';
 import { oneLine } from '../core/one-line';
 import { describeError, type Log } from './log';
 import { isJsonlDocument } from './jsonl-target';
@@ -105,7 +107,8 @@ export class JsonlDiagnostics implements vscode.Disposable {
       const end = doc.positionAt(f.end);
       // An empty span still marks its whole line, so the squiggle is visible.
       const range = start.isEqual(end) ? doc.lineAt(start.line).range : new vscode.Range(start, end);
-      const d = new vscode.Diagnostic(range, capitalize(f.message), f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind]);
+      // Worded here from the core's reason code, in the display language.
+      const d = new vscode.Diagnostic(range, capitalize(problemSentence(f.reason, l10n)), f.kind === 'recovered' ? vscode.DiagnosticSeverity.Information : SEVERITY[f.kind]);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = f.kind;
       return d;
@@ -113,7 +116,7 @@ export class JsonlDiagnostics implements vscode.Disposable {
     if (truncated) {
       const d = new vscode.Diagnostic(
         doc.lineAt(0).range,
-        `Only the first ${MAX_CHECKED_CHARS / 1024 / 1024} MB are checked in the editor; "Session Keeper: Check JSONL File…" reads the whole file`,
+        vscode.l10n.t('Only the first {0} MB are checked in the editor; "Session Keeper: Check JSONL File…" reads the whole file', MAX_CHECKED_CHARS / 1024 / 1024),
         vscode.DiagnosticSeverity.Information,
       );
       d.source = DIAGNOSTIC_SOURCE;
@@ -134,12 +137,18 @@ export class JsonlDiagnostics implements vscode.Disposable {
     const counts = `${formatCount(stats.corrupted)} of ${formatCount(stats.lines - stats.blank)}`;
     this.log.warn(`${oneLine(uri.fsPath)}: ${counts} lines corrupted (${pct})${this.mutes?.isMuted(uri) ? '; warning muted' : ''}`);
     if (this.mutes?.isMuted(uri)) return;
-    const actions = ['Repair', 'Show Problems', ...(this.mutes ? [NOT_FOR_FILE, NEVER] : [])];
-    void vscode.window.showWarningMessage(`${name}: ${pct} of its lines are corrupted (${counts}).`, ...actions).then(async (choice) => {
-      if (choice === 'Repair') await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
-      else if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
-      else if (choice === NOT_FOR_FILE) await this.mutes?.muteFile(uri);
-      else if (choice === NEVER) await this.mutes?.muteAll();
+    const repair = vscode.l10n.t('Repair');
+    const show = vscode.l10n.t('Show Problems');
+    // The "Don't show again" buttons (undone by the Reset Warnings command).
+    const notForFile = vscode.l10n.t("Don't Warn for This File");
+    const never = vscode.l10n.t("Don't Warn Again");
+    const actions = [repair, show, ...(this.mutes ? [notForFile, never] : [])];
+    const shown = vscode.l10n.t('{0}: {1} of its lines are corrupted ({2} of {3}).', name, pct, formatCount(stats.corrupted), formatCount(stats.lines - stats.blank));
+    void vscode.window.showWarningMessage(shown, ...actions).then(async (choice) => {
+      if (choice === repair) await vscode.commands.executeCommand('sessionKeeper.repairJsonlFile', uri);
+      else if (choice === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+      else if (choice === notForFile) await this.mutes?.muteFile(uri);
+      else if (choice === never) await this.mutes?.muteAll();
     });
   }
 
@@ -149,10 +158,6 @@ export class JsonlDiagnostics implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
   }
 }
-
-/** The warning's "Don't show again" buttons (undone by the Reset Warnings command). */
-const NOT_FOR_FILE = "Don't Warn for This File";
-const NEVER = "Don't Warn Again";
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -36,8 +36,8 @@ export async function pickJsonlFile(arg: unknown, title: string): Promise<vscode
     title,
     canSelectMany: false,
     canSelectFolders: false,
-    openLabel: 'Select',
-    filters: { 'JSON Lines': ['jsonl', 'ndjson'], 'All files': ['*'] },
+    openLabel: vscode.l10n.t('Select'),
+    filters: { [vscode.l10n.t('JSON Lines')]: ['jsonl', 'ndjson'], [vscode.l10n.t('All files')]: ['*'] },
   });
   return picked?.[0];
 }

@@ -12,8 +12,8 @@ export const REGISTRY_PASSWORD_KEY = 'sessionKeeper.registryPassword';
 export function registerPasswordCommand(secrets: vscode.SecretStorage, changed: () => void): vscode.Disposable {
   return vscode.commands.registerCommand('sessionKeeper.setRegistryPassword', async () => {
     const value = await vscode.window.showInputBox({
-      title: 'Session Keeper: Registry Password',
-      prompt: 'The password of the Redis registry (sessionKeeper.registry). Stored in VS Code\'s secret storage. Leave empty to remove it.',
+      title: vscode.l10n.t('Session Keeper: Registry Password'),
+      prompt: vscode.l10n.t("The password of the Redis registry ({0}). Stored in VS Code's secret storage. Leave empty to remove it.", 'sessionKeeper.registry'),
       password: true,
       ignoreFocusOut: true,
     });

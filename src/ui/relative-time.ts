@@ -1,6 +1,7 @@
 // Human ages and times for the tree ("12 s ago", "5 min ago", local clock times). No vscode
 // import: unit-tested under Node. Durations ("45 s", "2 min") are core/liveness.ts's
-// formatDuration, the one the CLI and the liveness reasons use too.
+// formatDuration, the one the CLI and the liveness reasons use too. Words go through l10n.t.
+import * as l10n from './l10n';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -13,11 +14,11 @@ const DAY = 24 * HOUR;
  * "just now" instead of a number that changes (and re-renders its row) on every look.
  */
 export function formatAge(ageMs: number): string {
-  if (!Number.isFinite(ageMs) || ageMs < 10 * SECOND) return 'just now';
-  if (ageMs < MINUTE) return `${Math.floor(ageMs / (10 * SECOND)) * 10} s ago`;
-  if (ageMs < HOUR) return `${Math.floor(ageMs / MINUTE)} min ago`;
-  if (ageMs < 2 * DAY) return `${Math.floor(ageMs / HOUR)} h ago`;
-  return `${Math.floor(ageMs / DAY)} days ago`;
+  if (!Number.isFinite(ageMs) || ageMs < 10 * SECOND) return l10n.t('just now');
+  if (ageMs < MINUTE) return l10n.t('{0} s ago', Math.floor(ageMs / (10 * SECOND)) * 10);
+  if (ageMs < HOUR) return l10n.t('{0} min ago', Math.floor(ageMs / MINUTE));
+  if (ageMs < 2 * DAY) return l10n.t('{0} h ago', Math.floor(ageMs / HOUR));
+  return l10n.t('{0} days ago', Math.floor(ageMs / DAY));
 }
 
 /** The age of an ISO timestamp relative to `now` (ms since the epoch), or null when the text is not a date. */
@@ -36,9 +37,4 @@ const two = (n: number): string => String(n).padStart(2, '0');
 export function localTime(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-}
-
-/** "1 session", "4 sessions", "0 days": a count with its noun, English plural by -s unless given. */
-export function countOf(n: number, noun: string, pluralNoun = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : pluralNoun}`;
 }

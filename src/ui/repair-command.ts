@@ -48,11 +48,14 @@ async function repairThroughEditor(doc: vscode.TextDocument, log: Log, signal: A
 async function settleUnsavedChanges(uri: vscode.Uri): Promise<boolean> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (!doc?.isDirty) return true;
-  const save = 'Save and Repair';
-  const discard = 'Repair File on Disk';
+  const save = vscode.l10n.t('Save and Repair');
+  const discard = vscode.l10n.t('Repair File on Disk');
   const choice = await vscode.window.showWarningMessage(
-    `${path.basename(uri.fsPath)} has unsaved changes.`,
-    { modal: true, detail: 'Repair reads and rewrites the file on disk. Save your changes first, or repair the saved version and keep your edits in the editor.' },
+    vscode.l10n.t('{0} has unsaved changes.', path.basename(uri.fsPath)),
+    {
+      modal: true,
+      detail: vscode.l10n.t('Repair reads and rewrites the file on disk. Save your changes first, or repair the saved version and keep your edits in the editor.'),
+    },
     save,
     discard,
   );
@@ -63,16 +66,20 @@ async function settleUnsavedChanges(uri: vscode.Uri): Promise<boolean> {
 /** The sentence the person reads after a repair. */
 export function describeRepair(result: RepairResult): string {
   const name = path.basename(result.file);
-  if (!result.changed) return `${name} is intact: ${formatCount(result.kept)} record${result.kept === 1 ? '' : 's'}, nothing to repair.`;
+  const t = vscode.l10n.t;
   const n = formatCount;
-  const parts = [`kept ${n(result.kept)} record${result.kept === 1 ? '' : 's'}`];
-  if (result.recovered > 0) parts.push(`recovered ${n(result.recovered)}`);
-  if (result.quarantined > 0) {
-    parts.push(`quarantined ${n(result.quarantined)} line${result.quarantined === 1 ? '' : 's'} (${n(result.quarantinedBytes)} byte${result.quarantinedBytes === 1 ? '' : 's'})`);
+  if (!result.changed) {
+    return result.kept === 1 ? t('{0} is intact: 1 record, nothing to repair.', name) : t('{0} is intact: {1} records, nothing to repair.', name, n(result.kept));
   }
-  if (result.reformatted > 0) parts.push(`fixed ${n(result.reformatted)} format problem${result.reformatted === 1 ? '' : 's'}`);
-  const where = result.quarantinePath ? ` Quarantine: ${result.quarantinePath}` : '';
-  return `Repaired ${name}: ${parts.join(', ')}.${where}`;
+  const parts = [result.kept === 1 ? t('kept 1 record') : t('kept {0} records', n(result.kept))];
+  if (result.recovered > 0) parts.push(t('recovered {0}', n(result.recovered)));
+  if (result.quarantined > 0) {
+    const bytes = result.quarantinedBytes === 1 ? t('1 byte') : t('{0} bytes', n(result.quarantinedBytes));
+    parts.push(result.quarantined === 1 ? t('quarantined 1 line ({0})', bytes) : t('quarantined {0} lines ({1})', n(result.quarantined), bytes));
+  }
+  if (result.reformatted > 0) parts.push(result.reformatted === 1 ? t('fixed 1 format problem') : t('fixed {0} format problems', n(result.reformatted)));
+  const summary = t('Repaired {0}: {1}.', name, parts.join(t(', ')));
+  return result.quarantinePath ? `${summary} ${t('Quarantine: {0}', result.quarantinePath)}` : summary;
 }
 
 /**
@@ -81,10 +88,10 @@ export function describeRepair(result: RepairResult): string {
  * undefined when nothing was repaired (cancelled, declined, failed).
  */
 export async function repairJsonlFile(arg: unknown, log: Log, afterRepair?: (uri: vscode.Uri) => void): Promise<RepairResult | undefined> {
-  const uri = await pickJsonlFile(arg, 'Repair JSONL File');
+  const uri = await pickJsonlFile(arg, vscode.l10n.t('Repair JSONL File'));
   if (!uri) return undefined;
   if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage(`Session Keeper repairs files on disk only, not ${uri.scheme}: resources.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Session Keeper repairs files on disk only, not {0}: resources.', uri.scheme));
     return undefined;
   }
   if (!(await settleUnsavedChanges(uri))) return undefined;
@@ -95,7 +102,7 @@ export async function repairJsonlFile(arg: unknown, log: Log, afterRepair?: (uri
   try {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isDirty);
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Repairing ${name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Repairing {0}', name), cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => {
@@ -131,7 +138,7 @@ export async function repairJsonlFile(arg: unknown, log: Log, afterRepair?: (uri
     const message = describeRepair(result);
     const quarantine = result.quarantinePath;
     if (quarantine) {
-      void vscode.window.showInformationMessage(message, 'Open Quarantine').then((choice) => {
+      void vscode.window.showInformationMessage(message, vscode.l10n.t('Open Quarantine')).then((choice) => {
         if (choice) void vscode.window.showTextDocument(vscode.Uri.file(quarantine), { preview: true });
       });
     } else {
@@ -141,11 +148,11 @@ export async function repairJsonlFile(arg: unknown, log: Log, afterRepair?: (uri
   } catch (err) {
     if (cancelled) {
       log.info(`Repair of ${file} cancelled; the file is unchanged`);
-      void vscode.window.showInformationMessage(`Repair of ${name} cancelled; the file is unchanged.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Repair of {0} cancelled; the file is unchanged.', name));
       return undefined;
     }
     log.error(`Repair of ${file} failed: ${describeError(err)}`);
-    void vscode.window.showErrorMessage(`Could not repair ${name}: ${describeError(err)}`, 'Show Log').then((choice) => {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not repair {0}: {1}', name, describeError(err)), vscode.l10n.t('Show Log')).then((choice) => {
       if (choice) log.show();
     });
     return undefined;

@@ -37,10 +37,10 @@ export async function revealPath(fsPath: string, isFolder: boolean): Promise<'os
     await vscode.window.showTextDocument(uri, { preview: true });
     return 'editor';
   }
-  const open = 'Open in New Window';
-  const copy = 'Copy Path';
+  const open = vscode.l10n.t('Open in New Window');
+  const copy = vscode.l10n.t('Copy Path');
   void vscode.window
-    .showInformationMessage(`The folder is on the machine this window is connected to: ${fsPath}`, open, copy)
+    .showInformationMessage(vscode.l10n.t('The folder is on the machine this window is connected to: {0}', fsPath), open, copy)
     .then(async (choice) => {
       if (choice === open) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
       else if (choice === copy) await vscode.env.clipboard.writeText(fsPath);

@@ -5,7 +5,9 @@
 import * as os from 'node:os';
 import type { SessionInfo, SessionState } from '../core/session-store';
 import { formatDuration, thresholdsOf } from '../core/liveness';
+import { livenessSentence } from '../core/liveness-text';
 import { ageOf, formatAge, localTime } from './relative-time';
+import * as l10n from './l10n';
 import { escapeMarkdown, sanitizeText } from './text-safety';
 
 export interface SessionText {
@@ -15,13 +17,21 @@ export interface SessionText {
   tooltip: string;
 }
 
-/** The name of each state, as a group title ("Active") and in a tooltip ("State: Active"). */
-export const STATE_TITLES: Record<SessionState, string> = {
-  active: 'Active',
-  unresponsive: 'Unresponsive',
-  stale: 'Stale',
-  closed: 'Closed',
-};
+/** The name of each state, as a group title ("Active") and in a tooltip ("State: Active"); "Unknown" for a state this version does not know. */
+export function stateTitle(state: SessionState): string {
+  switch (state) {
+    case 'active':
+      return l10n.t('Active');
+    case 'unresponsive':
+      return l10n.t('Unresponsive');
+    case 'stale':
+      return l10n.t('Stale');
+    case 'closed':
+      return l10n.t('Closed');
+    default:
+      return l10n.t('Unknown');
+  }
+}
 
 export interface DescribeOptions {
   /** This window's own session. */
@@ -39,8 +49,13 @@ export interface DescribeOptions {
   localHost?: string;
 }
 
+/** Why the session is in its state, in the display language (from the core's reason code when it has one). */
+export function sessionReason(info: SessionInfo): string {
+  return info.why ? livenessSentence(info.why, l10n) : info.reason;
+}
+
 export function sessionLabel(info: SessionInfo): string {
-  return sanitizeText(info.record.label, 80) || '(no label)';
+  return sanitizeText(info.record.label, 80) || l10n.t('(no label)');
 }
 
 /**
@@ -67,24 +82,24 @@ export function describeSession(info: SessionInfo, opts: DescribeOptions): Sessi
   const r = info.record;
   const parts: string[] = [];
   const closedAge = ageOf(r.closedAt, now);
-  if (info.state === 'closed' && closedAge !== null) parts.push(`closed ${formatAge(closedAge)}`);
+  if (info.state === 'closed' && closedAge !== null) parts.push(l10n.t('closed {0}', formatAge(closedAge)));
   else parts.push(formatAge(info.heartbeatAgeMs));
-  if (opts.self) parts.push('this window');
-  parts.push(`pid ${Number.isSafeInteger(r.pid) ? r.pid : '?'}`);
+  if (opts.self) parts.push(l10n.t('this window'));
+  parts.push(l10n.t('pid {0}', Number.isSafeInteger(r.pid) ? r.pid : '?'));
   const host = sanitizeText(r.hostname, 40);
   if (host !== (opts.localHost ?? os.hostname())) parts.push(host || '?');
   // The owner's status line: text another process wrote, so sanitized, short and quoted.
   const status = sanitizeText(r.status, 60);
-  if (status && !info.archivedOn && info.state !== 'closed') parts.push(`“${status}”`);
+  if (status && !info.archivedOn && info.state !== 'closed') parts.push(l10n.t('“{0}”', status));
   const neighbours = opts.neighbours ?? 0;
-  if (opts.self && neighbours > 0) parts.push(`${neighbours} other${neighbours === 1 ? '' : 's'} in this folder`);
-  if (!opts.self && opts.sharesFolder) parts.push('in this folder');
+  if (opts.self && neighbours > 0) parts.push(neighbours === 1 ? l10n.t('1 other in this folder') : l10n.t('{0} others in this folder', neighbours));
+  if (!opts.self && opts.sharesFolder) parts.push(l10n.t('in this folder'));
   return { label: sessionLabel(info), description: parts.join(' · '), tooltip: sessionTooltip(info, opts.self, now) };
 }
 
 /** "3 min ago", "5 s from now" (a clock ahead of ours): the same words as the liveness reasons. */
 function ago(ms: number): string {
-  return ms < 0 ? `${formatDuration(-ms)} from now` : `${formatDuration(ms)} ago`;
+  return ms < 0 ? l10n.t('{0} from now', formatDuration(-ms)) : l10n.t('{0} ago', formatDuration(ms));
 }
 
 function when(iso: string | null, now: number): string {
@@ -100,37 +115,38 @@ function duration(ms: number): string {
 
 function sessionTooltip(info: SessionInfo, self: boolean, now: number): string {
   const r = info.record;
-  const state = info.archivedOn ? `Archived on ${escapeMarkdown(info.archivedOn, 20)} (UTC)` : STATE_TITLES[info.state] ?? 'Unknown';
+  const state = info.archivedOn ? l10n.t('Archived on {0} (UTC)', escapeMarkdown(info.archivedOn, 20)) : stateTitle(info.state);
   const folders = Array.isArray(r.workspaceFolders) ? r.workspaceFolders : [];
   const rows: [string, string][] = [
-    ['State', `${state}${info.reason ? ` — ${escapeMarkdown(info.reason)}` : ''}`],
+    [l10n.t('State'), info.reason ? l10n.t('{0} — {1}', state, escapeMarkdown(sessionReason(info))) : state],
     // The one "now" every age below is measured from: when the store judged the session.
-    ['Checked', escapeMarkdown(localTime(now))],
-    ['Id', escapeMarkdown(r.id, 80)],
-    ['Status', escapeMarkdown(r.status, 200) || '—'],
-    ['Tool', escapeMarkdown(r.tool, 40) || '—'],
-    ['Host', escapeMarkdown(r.hostname, 80) || '—'],
-    ['User', escapeMarkdown(r.user, 80) || '—'],
-    ['PID', Number.isSafeInteger(r.pid) ? String(r.pid) : '?'],
-    ['Process started', when(r.processStartedAt, now)],
-    ['Created', when(r.createdAt, now)],
-    ['Last heartbeat', when(r.heartbeatAt, now)],
-    ['Heartbeat interval', duration(r.heartbeatIntervalMs)],
+    [l10n.t('Checked'), escapeMarkdown(localTime(now))],
+    [l10n.t('Id'), escapeMarkdown(r.id, 80)],
+    [l10n.t('Status'), escapeMarkdown(r.status, 200) || '—'],
+    [l10n.t('Tool'), escapeMarkdown(r.tool, 40) || '—'],
+    [l10n.t('Host'), escapeMarkdown(r.hostname, 80) || '—'],
+    [l10n.t('User'), escapeMarkdown(r.user, 80) || '—'],
+    [l10n.t('PID'), Number.isSafeInteger(r.pid) ? String(r.pid) : '?'],
+    [l10n.t('Process started'), when(r.processStartedAt, now)],
+    [l10n.t('Created'), when(r.createdAt, now)],
+    [l10n.t('Last heartbeat'), when(r.heartbeatAt, now)],
+    [l10n.t('Heartbeat interval'), duration(r.heartbeatIntervalMs)],
     // The thresholds that judged it: the record's own, the same for every reader.
-    ['Unresponsive after', duration(thresholdsOf(r).unresponsiveAfterMs)],
-    ['Stale after', duration(thresholdsOf(r).expireAfterMs)],
-    ['Closed', when(r.closedAt, now)],
+    [l10n.t('Unresponsive after'), duration(thresholdsOf(r).unresponsiveAfterMs)],
+    [l10n.t('Stale after'), duration(thresholdsOf(r).expireAfterMs)],
+    [l10n.t('Closed'), when(r.closedAt, now)],
   ];
-  const lines = [`**${escapeMarkdown(r.label, 120) || '(no label)'}**${self ? ' — this window' : ''}`, ''];
-  for (const [name, value] of rows) lines.push(`${name}: ${value}  `);
-  if (folders.length === 0) lines.push('Workspace folders: —  ');
+  const title = escapeMarkdown(r.label, 120) || l10n.t('(no label)');
+  const lines = [self ? l10n.t('**{0}** — this window', title) : `**${title}**`, ''];
+  for (const [name, value] of rows) lines.push(`${l10n.t('{0}: {1}', name, value)}  `);
+  if (folders.length === 0) lines.push(`${l10n.t('Workspace folders: —')}  `);
   else {
-    lines.push('Workspace folders:  ');
+    lines.push(`${l10n.t('Workspace folders:')}  `);
     // A long list would make the tooltip unreadable; the file has them all.
     for (const folder of folders.slice(0, 10)) lines.push(`\u00a0\u00a0${escapeMarkdown(folder, 160)}  `);
-    if (folders.length > 10) lines.push(`\u00a0\u00a0… and ${folders.length - 10} more  `);
+    if (folders.length > 10) lines.push(`\u00a0\u00a0${l10n.t('… and {0} more', folders.length - 10)}  `);
   }
-  lines.push(`Session file: ${escapeMarkdown(info.file, 300)}  `);
-  lines.push(`Journal: ${escapeMarkdown(info.journal, 300)}`);
+  lines.push(`${l10n.t('Session file: {0}', escapeMarkdown(info.file, 300))}  `);
+  lines.push(l10n.t('Journal: {0}', escapeMarkdown(info.journal, 300)));
   return lines.join('\n');
 }

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import type { SessionInfo, SessionState } from '../core/session-store';
 import { folderNeighbours } from '../core/shared-folders';
 import type { DirSnapshot, ModelSnapshot } from './sessions-model';
-import { countOf } from './relative-time';
-import { describeSession, STATE_TITLES } from './session-text';
+import * as l10n from './l10n';
+import { describeSession, stateTitle } from './session-text';
 import { sanitizeText } from './text-safety';
 
 /** A codicon id ("pass", "archive") and an optional theme colour id ("testing.iconPassed"). */
@@ -109,7 +109,7 @@ export function rootNodes(input: TreeInput): SessionNode[] {
   if (main.error) {
     // Alone, an unreadable folder is the welcome view's job (context key sessionKeeper.dirError).
     if (!extras.some((e) => e.exists)) return [];
-    roots.push({ kind: 'message', id: `error:${main.dir}`, text: 'Cannot read the sessions folder', detail: main.error, icon: { id: 'warning' } });
+    roots.push({ kind: 'message', id: `error:${main.dir}`, text: l10n.t('Cannot read the sessions folder'), detail: main.error, icon: { id: 'warning' } });
   } else {
     roots.push(...groupNodes(main, input.selfId, false));
     if (input.selfId !== undefined && main.sessions.length === 1 && main.sessions[0]?.record.id === input.selfId) roots.push(addAgentsHint());
@@ -124,11 +124,15 @@ function addAgentsHint(): SessionNode {
   return {
     kind: 'message',
     id: 'hint:add-agents',
-    text: 'Add an agent or tool:',
+    text: l10n.t('Add an agent or tool:'),
     detail: RUN_EXAMPLE,
     icon: { id: 'lightbulb' },
-    tooltip: `Only this window is registered. Wrap an agent or any command so it shows up here while it runs:\n${RUN_EXAMPLE}\n(or add "session-keeper mcp" as an MCP server). Click to copy the command.`,
-    command: { command: 'sessionKeeper.copyRunExample', title: 'Copy the command', withNode: false },
+    tooltip: l10n.t(
+      'Only this window is registered. Wrap an agent or any command so it shows up here while it runs:\n{0}\n(or add "{1}" as an MCP server). Click to copy the command.',
+      RUN_EXAMPLE,
+      'session-keeper mcp',
+    ),
+    command: { command: 'sessionKeeper.copyRunExample', title: l10n.t('Copy the command'), withNode: false },
   };
 }
 
@@ -188,7 +192,7 @@ export function childNodes(node: SessionNode, input: TreeInput): SessionNode[] {
     case 'archived':
       return node.days.map((day) => ({ kind: 'day', dir: node.dir, day, extra: node.extra }));
     case 'extraDir':
-      if (node.error) return [{ kind: 'message', id: `error:${node.dir}`, text: 'Cannot read this folder', detail: node.error, icon: { id: 'warning' } }];
+      if (node.error) return [{ kind: 'message', id: `error:${node.dir}`, text: l10n.t('Cannot read this folder'), detail: node.error, icon: { id: 'warning' } }];
       return groupNodes({ dir: node.dir, sessions: node.sessions, archiveDays: node.archiveDays, error: null, exists: true }, undefined, true);
     default:
       return [];
@@ -263,12 +267,12 @@ function describeOptions(node: SessionRowNode): Parameters<typeof describeSessio
 export function rowOf(node: SessionNode): Row {
   switch (node.kind) {
     case 'group': {
-      const title = STATE_TITLES[node.group];
+      const n = node.sessions.length;
       return {
         id: `group:${node.dir}:${node.group}`,
-        label: title,
-        description: String(node.sessions.length),
-        tooltip: countOf(node.sessions.length, `${title.toLowerCase()} session`),
+        label: stateTitle(node.group),
+        description: String(n),
+        tooltip: groupTooltip(node.group, n),
         contextValue: `group.${node.group}`,
         collapsible: 'expanded',
       };
@@ -276,9 +280,12 @@ export function rowOf(node: SessionNode): Row {
     case 'archived':
       return {
         id: `archived:${node.dir}`,
-        label: 'Archived',
-        description: countOf(node.days.length, 'day'),
-        tooltip: `Archived sessions on ${countOf(node.days.length, 'day')} (UTC days they were archived). Expand a day to read it.`,
+        label: l10n.t('Archived'),
+        description: node.days.length === 1 ? l10n.t('1 day') : l10n.t('{0} days', node.days.length),
+        tooltip:
+          node.days.length === 1
+            ? l10n.t('Archived sessions on 1 day (UTC days they were archived). Expand a day to read it.')
+            : l10n.t('Archived sessions on {0} days (UTC days they were archived). Expand a day to read it.', node.days.length),
         icon: { id: 'archive' },
         contextValue: 'group.archived',
         collapsible: 'collapsed',
@@ -288,7 +295,12 @@ export function rowOf(node: SessionNode): Row {
         id: `day:${node.dir}:${node.day}`,
         label: node.day,
         description: node.count === undefined ? '' : String(node.count),
-        tooltip: node.count === undefined ? `Sessions archived on ${node.day} (UTC)` : `${countOf(node.count, 'session')} archived on ${node.day} (UTC)`,
+        tooltip:
+          node.count === undefined
+            ? l10n.t('Sessions archived on {0} (UTC)', node.day)
+            : node.count === 1
+              ? l10n.t('1 session archived on {0} (UTC)', node.day)
+              : l10n.t('{0} sessions archived on {1} (UTC)', node.count, node.day),
         icon: { id: 'calendar' },
         contextValue: 'archiveDay',
         collapsible: 'collapsed',
@@ -298,7 +310,7 @@ export function rowOf(node: SessionNode): Row {
       return {
         id: `extra:${node.dir}`,
         label: sanitizeText(path.basename(node.dir), 60) || node.dir,
-        description: node.error ? 'cannot read' : String(live),
+        description: node.error ? l10n.t('cannot read') : String(live),
         tooltip: node.error ? `${node.dir}\n${node.error}` : node.dir,
         icon: { id: node.error ? 'warning' : 'folder' },
         contextValue: 'extraDirectory',
@@ -329,13 +341,46 @@ export function rowOf(node: SessionNode): Row {
         icon: sessionIcon(node.info, node.self),
         contextValue: sessionContextValue(node.info, node.self, node.extra),
         collapsible: 'none',
-        accessibilityLabel: `${text.label}, ${state}, ${text.description}`,
+        accessibilityLabel: l10n.t('{0}, {1}, {2}', text.label, state === 'archived' ? l10n.t('archived') : stateName(state), text.description),
         // The default action, as in first-class trees: a session's journal; an archived record itself.
         command: node.info.archivedOn
-          ? { command: 'sessionKeeper.revealSession', title: 'Reveal Session Record', withNode: true }
-          : { command: 'sessionKeeper.openJournal', title: 'Open Journal', withNode: true },
+          ? { command: 'sessionKeeper.revealSession', title: l10n.t('Reveal Session Record'), withNode: true }
+          : { command: 'sessionKeeper.openJournal', title: l10n.t('Open Journal'), withNode: true },
       };
     }
+  }
+}
+
+/** A state group's tooltip: "1 active session", "3 stale sessions". One message per state and number, so each language words it whole. */
+function groupTooltip(state: SessionState, n: number): string {
+  const one = n === 1;
+  switch (state) {
+    case 'active':
+      return one ? l10n.t('1 active session') : l10n.t('{0} active sessions', n);
+    case 'unresponsive':
+      return one ? l10n.t('1 unresponsive session') : l10n.t('{0} unresponsive sessions', n);
+    case 'stale':
+      return one ? l10n.t('1 stale session') : l10n.t('{0} stale sessions', n);
+    case 'closed':
+      return one ? l10n.t('1 closed session') : l10n.t('{0} closed sessions', n);
+    default:
+      return one ? l10n.t('1 session') : l10n.t('{0} sessions', n);
+  }
+}
+
+/** A state's name inside a sentence (the accessibility label): "active", "stale". */
+function stateName(state: SessionState): string {
+  switch (state) {
+    case 'active':
+      return l10n.t('active');
+    case 'unresponsive':
+      return l10n.t('unresponsive');
+    case 'stale':
+      return l10n.t('stale');
+    case 'closed':
+      return l10n.t('closed');
+    default:
+      return String(state);
   }
 }
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { SessionsModel } from './sessions-model';
-import { sessionLabel } from './session-text';
+import { sessionLabel, sessionReason } from './session-text';
 import { VIEW_ID } from './status-bar';
 
 /**
@@ -17,11 +17,13 @@ export class StaleNotifier implements vscode.Disposable {
       if (!first) return;
       const text =
         sessions.length === 1
-          ? `Session "${sessionLabel(first)}" went stale: ${first.reason}.`
-          : `${sessions.length} sessions went stale, "${sessionLabel(first)}" among them.`;
-      void vscode.window.showWarningMessage(text, 'Archive All Stale', 'Show Sessions').then((choice) => {
-        if (choice === 'Archive All Stale') void vscode.commands.executeCommand('sessionKeeper.archiveAllStale');
-        else if (choice === 'Show Sessions') void vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+          ? vscode.l10n.t('Session "{0}" went stale: {1}.', sessionLabel(first), sessionReason(first))
+          : vscode.l10n.t('{0} sessions went stale, "{1}" among them.', sessions.length, sessionLabel(first));
+      const archiveAll = vscode.l10n.t('Archive All Stale');
+      const show = vscode.l10n.t('Show Sessions');
+      void vscode.window.showWarningMessage(text, archiveAll, show).then((choice) => {
+        if (choice === archiveAll) void vscode.commands.executeCommand('sessionKeeper.archiveAllStale');
+        else if (choice === show) void vscode.commands.executeCommand(`${VIEW_ID}.focus`);
       });
     });
   }

@@ -1,7 +1,7 @@
 // What the status bar entry says, to the eye and to a screen reader, and when it asks for
 // attention. Pure (no vscode import): unit-tested under Node; status-bar.ts only shows it.
 import type { ModelSnapshot } from './sessions-model';
-import { countOf } from './relative-time';
+import * as l10n from './l10n';
 import { escapeMarkdown } from './text-safety';
 
 export interface SessionCounts {
@@ -41,25 +41,26 @@ export function statusBarView(snapshot: ModelSnapshot): StatusBarView {
   const { main } = snapshot;
   if (main.error !== null) {
     return {
-      text: '$(pulse) folder unreadable',
-      ariaLabel: 'Session Keeper: the sessions folder cannot be read',
-      tooltip: `**Session Keeper**\n\nCannot read ${escapeMarkdown(main.dir, 300)}: ${escapeMarkdown(main.error, 300)}\n\nClick to show the sessions.`,
+      text: `$(pulse) ${l10n.t('folder unreadable')}`,
+      ariaLabel: l10n.t('Session Keeper: the sessions folder cannot be read'),
+      tooltip: `**Session Keeper**\n\n${l10n.t('Cannot read {0}: {1}', escapeMarkdown(main.dir, 300), escapeMarkdown(main.error, 300))}\n\n${l10n.t('Click to show the sessions.')}`,
       warning: true,
     };
   }
   const c = countSessions(snapshot);
-  const running = countOf(c.active + c.unresponsive + c.stale, 'session');
-  const text = c.stale > 0 ? `${running} · ${c.stale} stale` : running;
+  const live = c.active + c.unresponsive + c.stale;
+  const running = live === 1 ? l10n.t('{0} session', live) : l10n.t('{0} sessions', live);
+  const text = c.stale > 0 ? l10n.t('{0} · {1} stale', running, c.stale) : running;
   const detail = [
-    `${c.active} active`,
-    `${c.unresponsive} unresponsive`,
-    `${c.stale} stale`,
-    `${c.closed} closed`,
+    l10n.t('{0} active', c.active),
+    l10n.t('{0} unresponsive', c.unresponsive),
+    l10n.t('{0} stale', c.stale),
+    l10n.t('{0} closed', c.closed),
   ].join(' · ');
   return {
     text: `$(pulse) ${text}`,
-    ariaLabel: `Session Keeper: ${running}${c.stale > 0 ? `, ${c.stale} of them stale` : ''}`,
-    tooltip: `**Session Keeper**\n\n${detail}\n\nFolder: ${escapeMarkdown(main.dir, 300)}\n\nClick to show the sessions.`,
+    ariaLabel: c.stale > 0 ? l10n.t('Session Keeper: {0}, {1} of them stale', running, c.stale) : l10n.t('Session Keeper: {0}', running),
+    tooltip: `**Session Keeper**\n\n${detail}\n\n${l10n.t('Folder: {0}', escapeMarkdown(main.dir, 300))}\n\n${l10n.t('Click to show the sessions.')}`,
     warning: c.stale > 0,
   };
 }

@@ -14,8 +14,8 @@ export class SessionStatusBar implements vscode.Disposable {
 
   constructor(private readonly model: SessionsModel) {
     this.item = vscode.window.createStatusBarItem('sessionKeeper.status', vscode.StatusBarAlignment.Left, 10);
-    this.item.name = 'Session Keeper';
-    this.item.command = { command: `${VIEW_ID}.focus`, title: 'Show Sessions' };
+    this.item.name = vscode.l10n.t('Session Keeper');
+    this.item.command = { command: `${VIEW_ID}.focus`, title: vscode.l10n.t('Show Sessions') };
     this.subscription = model.onDidChange((snap) => this.update(snap));
   }
 

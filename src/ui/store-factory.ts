@@ -54,10 +54,11 @@ export function reportCleanup(archived: readonly ArchiveResult[], dir: string, l
   if (!first) return;
   const text =
     stale.length === 1
-      ? `Session Keeper archived the stale session "${oneLine(first.label ?? first.id, 80)}" (${oneLine(first.reason, 120)}).`
-      : `Session Keeper archived ${stale.length} stale sessions, "${oneLine(first.label ?? first.id, 80)}" among them.`;
-  void vscode.window.showInformationMessage(text, 'Show Log').then((choice) => {
-    if (choice === 'Show Log') void vscode.commands.executeCommand('sessionKeeper.showLog');
+      ? vscode.l10n.t('Session Keeper archived the stale session "{0}" ({1}).', oneLine(first.label ?? first.id, 80), oneLine(first.reason, 120))
+      : vscode.l10n.t('Session Keeper archived {0} stale sessions, "{1}" among them.', stale.length, oneLine(first.label ?? first.id, 80));
+  const showLog = vscode.l10n.t('Show Log');
+  void vscode.window.showInformationMessage(text, showLog).then((choice) => {
+    if (choice === showLog) void vscode.commands.executeCommand('sessionKeeper.showLog');
   });
 }
 

@@ -42,13 +42,15 @@ describe('the Marketplace page', () => {
     for (const key of Object.keys(nls)) assert.ok(used.has(key) || key === 'description', `${key} is not used in package.json`);
   });
 
-  test('vsce ships the icon, the strings and the walkthrough pages', () => {
+  test('vsce ships the icon, the strings (package.nls.json and the l10n bundle) and the walkthrough pages', () => {
     const listed = execFileSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: REPO, encoding: 'utf8' })
       .split('\n')
       .map((l) => l.trim());
     const media = (pkg.contributes.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
     assert.equal(media.length, 4);
-    for (const file of ['media/icon.png', 'package.json', 'README.md', 'CHANGELOG.md', ...media]) {
+    // The extension's own sentences (vscode.l10n) are looked up in the folder package.json names.
+    assert.equal(pkg.l10n, './l10n');
+    for (const file of ['media/icon.png', 'package.json', 'package.nls.json', 'l10n/bundle.l10n.json', 'README.md', 'CHANGELOG.md', ...media]) {
       assert.ok(listed.includes(file), `${file} not in ${JSON.stringify(listed)}`);
       assert.ok(fs.existsSync(path.join(REPO, file)), file);
     }

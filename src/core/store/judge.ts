@@ -14,9 +14,9 @@ export async function judgeAll(ctx: StoreContext, items: ReadRecord[], now: numb
     { now, hostname: ctx.hostname, pidSpace: ctx.pidSpace, bootTimeMs: ctx.bootTimeMs(now) },
   );
   return items.map(({ c, record }, i): SessionInfo => {
-    const { state, reason, heartbeatAgeMs } = judged[i] as Liveness;
+    const { state, reason, why, heartbeatAgeMs } = judged[i] as Liveness;
     // <stem>.json -> <stem>.jsonl
-    return { record, state, reason, heartbeatAgeMs, file: c.file, journal: `${c.file}l`, archivedOn: c.archivedOn };
+    return { record, state, reason, why, heartbeatAgeMs, file: c.file, journal: `${c.file}l`, archivedOn: c.archivedOn };
   });
 }
 

@@ -3,12 +3,16 @@
 import type { MovedFile } from '../archive-files';
 import type { LockOptions } from '../lock';
 import type { PidSpace, StartTimeMethod } from '../process-info';
+import type { LivenessReason } from '../liveness-text';
 import type { SessionRecord, SessionState } from '../session-record';
 
 export interface SessionInfo {
   record: SessionRecord;
   state: SessionState;
+  /** Why it is in its state, in English (the CLI's and the logs' words). */
   reason: string;
+  /** The same as a code with its values, for a UI to word in its language (liveness-text.ts). Absent on infos built elsewhere. */
+  why?: LivenessReason;
   heartbeatAgeMs: number;
   /** The record file. */
   file: string;
