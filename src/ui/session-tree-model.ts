@@ -193,7 +193,7 @@ export function childNodes(node: SessionNode, input: TreeInput): SessionNode[] {
       return node.days.map((day) => ({ kind: 'day', dir: node.dir, day, extra: node.extra }));
     case 'extraDir':
       if (node.error) return [{ kind: 'message', id: `error:${node.dir}`, text: l10n.t('Cannot read this folder'), detail: node.error, icon: { id: 'warning' } }];
-      return groupNodes({ dir: node.dir, sessions: node.sessions, archiveDays: node.archiveDays, error: null, exists: true }, undefined, true);
+      return groupNodes({ dir: node.dir, sessions: node.sessions, archiveDays: node.archiveDays, error: null, problem: null, exists: true }, undefined, true);
     default:
       return [];
   }

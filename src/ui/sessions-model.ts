@@ -5,6 +5,7 @@ import type { SessionInfo, SessionProblem, SessionStore } from '../core/session-
 import { oneLine } from '../core/one-line';
 import { Emitter } from './events';
 import { describeError, type Log } from './log';
+import { registryProblemOf, type RegistryProblem } from './registry-problem';
 
 /** What one sessions directory held at the last look. */
 export interface DirSnapshot {
@@ -15,6 +16,8 @@ export interface DirSnapshot {
   archiveDays: string[];
   /** Why the directory could not be read; null when it could (or simply does not exist yet). */
   error: string | null;
+  /** The kind of that failure (what the welcome view explains); null when there is none. */
+  problem: RegistryProblem | null;
   /** False when the folder does not exist (yet). */
   exists: boolean;
 }
@@ -60,7 +63,7 @@ export class SessionsModel {
     private readonly clock: () => number = Date.now,
   ) {
     // Nothing is read here (not even settings): the first reload() fills this in.
-    this.current = { main: { dir: '', sessions: [], archiveDays: [], error: null, exists: false }, extras: [], takenAt: 0 };
+    this.current = { main: { dir: '', sessions: [], archiveDays: [], error: null, problem: null, exists: false }, extras: [], takenAt: 0 };
   }
 
   get snapshot(): ModelSnapshot {
@@ -126,17 +129,17 @@ export class SessionsModel {
       if (this.loggedErrors.delete(ref.dir)) this.log.info(`Sessions folder readable again: ${ref.dir}`);
       // An empty listing may mean "no folder": the tree hides extra folders that are not there.
       const exists = sessions.length > 0 || archiveDays.length > 0 || (await isDirectory(ref.dir));
-      return { dir: ref.dir, sessions, archiveDays, error: null, exists };
+      return { dir: ref.dir, sessions, archiveDays, error: null, problem: null, exists };
     } catch (err) {
       // A folder that does not exist yet is normal: nothing has registered there.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], archiveDays: [], error: null, exists: false };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: ref.dir, sessions: [], archiveDays: [], error: null, problem: null, exists: false };
       const message = describeError(err);
       // Polling would repeat the same failure every few seconds; log each new one once.
       if (this.loggedErrors.get(ref.dir) !== message) {
         this.loggedErrors.set(ref.dir, message);
         this.log.error(`Cannot read sessions folder ${ref.dir}: ${message}`);
       }
-      return { dir: ref.dir, sessions: [], archiveDays: [], error: message, exists: true };
+      return { dir: ref.dir, sessions: [], archiveDays: [], error: message, problem: registryProblemOf(err), exists: true };
     }
   }
 

@@ -1,6 +1,6 @@
 // What the status bar entry says, to the eye and to a screen reader, and when it asks for
 // attention. Pure (no vscode import): unit-tested under Node; status-bar.ts only shows it.
-import type { ModelSnapshot } from './sessions-model';
+import type { DirSnapshot, ModelSnapshot } from './sessions-model';
 import * as l10n from './l10n';
 import { escapeMarkdown } from './text-safety';
 
@@ -34,15 +34,39 @@ export interface StatusBarView {
 }
 
 /**
+ * What the status bar says (short text, screen-reader sentence) when the registry cannot be
+ * used, by the kind of the problem: a Redis registry is never called a "folder".
+ */
+function unusableText(main: DirSnapshot): [string, string] {
+  switch (main.problem) {
+    case 'unreachable':
+      return [l10n.t('registry unreachable'), l10n.t("Session Keeper: the registry's server cannot be reached")];
+    case 'credentials':
+      return [l10n.t('registry login refused'), l10n.t('Session Keeper: the registry refused the credentials')];
+    case 'tls':
+      return [l10n.t('registry TLS failed'), l10n.t('Session Keeper: the TLS connection to the registry failed')];
+    case 'configuration':
+      return [l10n.t('registry setting invalid'), l10n.t('Session Keeper: the registry setting or configuration file is not valid')];
+    case 'unsafe':
+      return [l10n.t('folder unsafe'), l10n.t('Session Keeper: the sessions folder cannot be used safely')];
+    default:
+      // A location with a scheme (redis://) is a server; anything else a folder.
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(main.dir)) return [l10n.t('registry unusable'), l10n.t('Session Keeper: the registry cannot be used')];
+      return [l10n.t('folder unreadable'), l10n.t('Session Keeper: the sessions folder cannot be read')];
+  }
+}
+
+/**
  * The status bar entry for a listing: the sessions that are running or should be (active,
  * unresponsive, stale), and the stale ones among them when there are any.
  */
 export function statusBarView(snapshot: ModelSnapshot): StatusBarView {
   const { main } = snapshot;
   if (main.error !== null) {
+    const [short, sentence] = unusableText(main);
     return {
-      text: `$(pulse) ${l10n.t('folder unreadable')}`,
-      ariaLabel: l10n.t('Session Keeper: the sessions folder cannot be read'),
+      text: `$(pulse) ${short}`,
+      ariaLabel: sentence,
       tooltip: `**Session Keeper**\n\n${l10n.t('Cannot read {0}: {1}', escapeMarkdown(main.dir, 300), escapeMarkdown(main.error, 300))}\n\n${l10n.t('Click to show the sessions.')}`,
       warning: true,
     };

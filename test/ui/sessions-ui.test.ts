@@ -377,14 +377,17 @@ describe('Session Keeper as a person sees it', { timeout: 300_000 }, () => {
     await screenshot(api, 'sessions-view-closed');
   });
 
-  test('an unreadable sessions folder shows the welcome message, and the view recovers', async () => {
+  test('an unusable sessions folder shows the welcome of its kind, and the view recovers', async () => {
     const aside = `${sessions}.aside`;
     fs.renameSync(sessions, aside);
     fs.writeFileSync(sessions, 'not a folder\n');
     try {
-      await api.locator('.part.sidebar .welcome-view-content', { hasText: 'cannot be read' }).waitFor({ timeout: 30_000 });
-      assert.equal(await statusBarText(api, 'sessionKeeper.status'), 'folder unreadable');
-      assert.equal((await statusBarItem(api, 'sessionKeeper.status')).ariaLabel, 'Session Keeper: the sessions folder cannot be read');
+      // A file where the folder should be: the welcome of that kind, with its fix.
+      const welcome = api.locator('.part.sidebar .welcome-view-content', { hasText: 'The sessions folder cannot be used safely' });
+      await welcome.waitFor({ timeout: 30_000 });
+      assert.match(await welcome.innerText(), /Change the Folder/);
+      assert.equal(await statusBarText(api, 'sessionKeeper.status'), 'folder unsafe');
+      assert.equal((await statusBarItem(api, 'sessionKeeper.status')).ariaLabel, 'Session Keeper: the sessions folder cannot be used safely');
       await screenshot(api, 'welcome-unreadable');
     } finally {
       fs.rmSync(sessions);

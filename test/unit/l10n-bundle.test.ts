@@ -64,7 +64,7 @@ describe('the translator', () => {
   });
 
   const snapshot: ModelSnapshot = {
-    main: { dir: '/s', sessions: [], archiveDays: ['2025-01-01', '2025-01-02'], error: null, exists: true },
+    main: { dir: '/s', sessions: [], archiveDays: ['2025-01-01', '2025-01-02'], error: null, problem: null, exists: true },
     extras: [],
     takenAt: 0,
   };

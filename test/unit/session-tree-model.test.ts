@@ -17,7 +17,7 @@ import { sessionInfo } from '../helpers/session-info';
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
 function dir(sessions: SessionInfo[], over: Partial<DirSnapshot> = {}): DirSnapshot {
-  return { dir: '/s', sessions, archiveDays: [], error: null, exists: true, ...over };
+  return { dir: '/s', sessions, archiveDays: [], error: null, problem: null, exists: true, ...over };
 }
 
 function input(main: DirSnapshot, selfId?: string, extras: DirSnapshot[] = []): TreeInput {
@@ -242,6 +242,18 @@ describe('status bar', () => {
     assert.equal(statusBarView(snap(['active'])).ariaLabel, 'Session Keeper: 1 session');
     assert.equal(statusBarView(snap(['active', 'stale'])).ariaLabel, 'Session Keeper: 2 sessions, 1 of them stale');
     assert.match(bad.tooltip, /ENOTDIR/);
+  });
+
+  test('the status bar names the kind of registry problem, and never calls a Redis server a folder', () => {
+    const view = (over: Partial<DirSnapshot>): string => statusBarView({ main: dir([], { error: 'x', ...over }), extras: [], takenAt: T0 }).text;
+    assert.equal(view({ problem: 'unreachable', dir: 'redis://h:6379/0' }), '$(pulse) registry unreachable');
+    assert.equal(view({ problem: 'credentials', dir: 'redis://h:6379/0' }), '$(pulse) registry login refused');
+    assert.equal(view({ problem: 'tls', dir: 'rediss://h:6379/0' }), '$(pulse) registry TLS failed');
+    assert.equal(view({ problem: 'configuration' }), '$(pulse) registry setting invalid');
+    assert.equal(view({ problem: 'unsafe' }), '$(pulse) folder unsafe');
+    assert.equal(view({ problem: 'permission' }), '$(pulse) folder unreadable');
+    assert.equal(view({ problem: 'other', dir: 'redis://h:6379/0' }), '$(pulse) registry unusable');
+    assert.equal(view({ problem: 'other', dir: '/home/me/.session-keeper' }), '$(pulse) folder unreadable');
   });
 
   test('the warning colour only for what needs action: stale sessions or an unreadable folder', () => {

@@ -132,6 +132,7 @@ describe('SessionsModel', () => {
     for (let i = 0; i < 3; i++) await model.reload();
     assert.equal(seen.length, 3);
     assert.match(model.snapshot.main.error ?? '', /is not a directory/);
+    assert.equal(model.snapshot.main.problem, 'unsafe');
     assert.equal(log.lines.filter((l) => l.startsWith('error Cannot read sessions folder')).length, 1);
     model.dispose();
   });
