@@ -1,8 +1,7 @@
 // Why a session is in its state, as reason codes with their values (what liveness.ts returns) and
 // the sentences they make ("no heartbeat for 3 min; process alive"). The CLI, logs and journals
 // read the English; the VS Code UI words the same codes in the display language (Words, words.ts).
-import { formatDuration } from './liveness';
-import { ENGLISH, type Words } from './words';
+import { ENGLISH, wordedDuration, type Words } from './words';
 
 /** Why a record's pid is not checked by this reader (pidCheckScope). */
 export type ScopeReason =
@@ -51,7 +50,7 @@ export function scopeSentence(scope: ScopeReason, l10n: Words = ENGLISH): string
 }
 
 function beatSentence(beat: Beat, l10n: Words): string {
-  return beat.future ? l10n.t('heartbeat {0} in the future', formatDuration(beat.ms)) : l10n.t('no heartbeat for {0}', formatDuration(beat.ms));
+  return beat.future ? l10n.t('heartbeat {0} in the future', wordedDuration(beat.ms, l10n)) : l10n.t('no heartbeat for {0}', wordedDuration(beat.ms, l10n));
 }
 
 /** The sentence for a liveness reason (lower-case start, no final period), in `l10n`'s words. */
@@ -59,7 +58,7 @@ export function livenessSentence(reason: LivenessReason, l10n: Words = ENGLISH):
   const notChecked = (scope: ScopeReason): string => l10n.t('{0}, process not checked', scopeSentence(scope, l10n));
   switch (reason.code) {
     case 'closed':
-      return l10n.t('closed {0} ago', formatDuration(reason.agoMs));
+      return l10n.t('closed {0} ago', wordedDuration(reason.agoMs, l10n));
     case 'zombie':
       return l10n.t('process {0} is a zombie (exited, not yet reaped by its parent)', reason.pid);
     case 'gone':
@@ -71,7 +70,7 @@ export function livenessSentence(reason: LivenessReason, l10n: Words = ENGLISH):
     case 'skew-process-alive':
       return l10n.t('{0} (clock skew); process alive', beatSentence(reason.beat, l10n));
     case 'fresh': {
-      const beat = l10n.t('heartbeat {0} ago', formatDuration(reason.ageMs));
+      const beat = l10n.t('heartbeat {0} ago', wordedDuration(reason.ageMs, l10n));
       return reason.scope ? l10n.t('{0}; {1}', beat, notChecked(reason.scope)) : beat;
     }
     case 'skew': {
@@ -79,9 +78,9 @@ export function livenessSentence(reason: LivenessReason, l10n: Words = ENGLISH):
       return reason.scope ? l10n.t('{0}; {1}', beat, notChecked(reason.scope)) : beat;
     }
     case 'expired':
-      return l10n.t('no heartbeat for {0} (expires after {1})', formatDuration(reason.ageMs), formatDuration(reason.expireAfterMs));
+      return l10n.t('no heartbeat for {0} (expires after {1})', wordedDuration(reason.ageMs, l10n), wordedDuration(reason.expireAfterMs, l10n));
     case 'clock-wrong':
-      return l10n.t("{0}: the writer's clock is wrong (expires after {1})", beatSentence(reason.beat, l10n), formatDuration(reason.expireAfterMs));
+      return l10n.t("{0}: the writer's clock is wrong (expires after {1})", beatSentence(reason.beat, l10n), wordedDuration(reason.expireAfterMs, l10n));
     case 'previous-boot':
       return l10n.t('from a previous boot of this host (boot id differs, last heartbeat before this boot)');
     case 'late': {

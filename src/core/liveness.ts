@@ -2,6 +2,7 @@
 import type { PidSpace, ProcessFacts } from './process-info';
 import type { SessionRecord, SessionState } from './session-record';
 import { livenessSentence, scopeSentence, type Beat, type LivenessReason, type ScopeReason } from './liveness-text';
+import { wordedDuration } from './words';
 
 /** A record without unresponsiveAfterMs is unresponsive after this many heartbeat intervals without a heartbeat. */
 export const DEFAULT_UNRESPONSIVE_AFTER_INTERVALS = 3;
@@ -216,14 +217,7 @@ export function needsStaleMark(state: SessionState, record: SessionRecord, now: 
   return !Number.isFinite(since) || since > now;
 }
 
-/** "0 s", "45 s", "2 min", "3 h", "2 d" — coarse on purpose, for people. */
+/** "0 s", "45 s", "2 min", "3 h", "2 d" in English: wordedDuration (words.ts) for the CLI and logs. */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return 'ever';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h} h`;
-  return `${Math.floor(h / 24)} d`;
+  return wordedDuration(ms);
 }

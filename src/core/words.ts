@@ -23,3 +23,19 @@ export const ENGLISH: Words = {
       return value === undefined ? whole : String(value);
     }),
 };
+
+/**
+ * A duration in words: "45 s", "2 min", "3 h" (under two days), "4 d"; Infinity is "ever".
+ * `ms` in milliseconds, whole units rounded down; coarse on purpose, for people. The CLI's
+ * formatDuration (liveness.ts) is this with ENGLISH.
+ */
+export function wordedDuration(ms: number, l10n: Words = ENGLISH): string {
+  if (!Number.isFinite(ms)) return l10n.t('ever');
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return l10n.t('{0} s', s);
+  const min = Math.floor(s / 60);
+  if (min < 60) return l10n.t('{0} min', min);
+  const h = Math.floor(min / 60);
+  if (h < 48) return l10n.t('{0} h', h);
+  return l10n.t('{0} d', Math.floor(h / 24));
+}

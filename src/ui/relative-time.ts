@@ -1,6 +1,6 @@
 // Human ages and times for the tree ("12 s ago", "5 min ago", local clock times). No vscode
-// import: unit-tested under Node. Durations ("45 s", "2 min") are core/liveness.ts's
-// formatDuration, the one the CLI and the liveness reasons use too. Words go through l10n.t.
+// import: unit-tested under Node. Words go through l10n.t; durations ("45 s") are the core's
+// wordedDuration with the UI's words.
 import * as l10n from './l10n';
 
 const SECOND = 1000;

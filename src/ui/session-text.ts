@@ -4,8 +4,9 @@
 // unit-tested under Node. To change what a row shows, change describeSession().
 import * as os from 'node:os';
 import type { SessionInfo, SessionState } from '../core/session-store';
-import { formatDuration, thresholdsOf } from '../core/liveness';
+import { thresholdsOf } from '../core/liveness';
 import { livenessSentence } from '../core/liveness-text';
+import { wordedDuration } from '../core/words';
 import { ageOf, formatAge, localTime } from './relative-time';
 import * as l10n from './l10n';
 import { escapeMarkdown, sanitizeText } from './text-safety';
@@ -99,7 +100,7 @@ export function describeSession(info: SessionInfo, opts: DescribeOptions): Sessi
 
 /** "3 min ago", "5 s from now" (a clock ahead of ours): the same words as the liveness reasons. */
 function ago(ms: number): string {
-  return ms < 0 ? l10n.t('{0} from now', formatDuration(-ms)) : l10n.t('{0} ago', formatDuration(ms));
+  return ms < 0 ? l10n.t('{0} from now', wordedDuration(-ms, l10n)) : l10n.t('{0} ago', wordedDuration(ms, l10n));
 }
 
 function when(iso: string | null, now: number): string {
@@ -110,7 +111,7 @@ function when(iso: string | null, now: number): string {
 }
 
 function duration(ms: number): string {
-  return Number.isFinite(ms) ? escapeMarkdown(formatDuration(ms)) : '—';
+  return Number.isFinite(ms) ? escapeMarkdown(wordedDuration(ms, l10n)) : '—';
 }
 
 function sessionTooltip(info: SessionInfo, self: boolean, now: number): string {

@@ -14,6 +14,8 @@ import type { ModelSnapshot } from '../../src/ui/sessions-model';
 import { problemSentence, type ProblemReason } from '../../src/core/problem-text';
 import * as l10n from '../../src/ui/l10n';
 import { livenessSentence, type LivenessReason, type ScopeReason } from '../../src/core/liveness-text';
+import { formatDuration } from '../../src/core/liveness';
+import { ENGLISH, wordedDuration } from '../../src/core/words';
 
 const root = path.resolve(__dirname, '../../..');
 const load = createRequire(__filename);
@@ -83,6 +85,16 @@ describe('the translator', () => {
     assert.equal(archived.description, '«2 days»');
     assert.equal(formatAge(5 * 60_000), '«5 min ago»');
     assert.ok(seen.includes('{0} sessions') && seen.includes('{0} min ago'));
+  });
+
+  test('durations in liveness reasons are worded too, in the steps the CLI prints in English', () => {
+    useTranslator((message, ...args) => `«${fillPlaceholders(message, args)}»`);
+    assert.equal(wordedDuration(150_000, l10n), '«2 min»');
+    assert.equal(livenessSentence({ code: 'closed', agoMs: 3 * 3_600_000 }, l10n), '«closed «3 h» ago»');
+    for (const ms of [-5_000, 0, 59_999, 60_000, 3_599_999, 47 * 3_600_000, 48 * 3_600_000, Infinity]) {
+      assert.equal(formatDuration(ms), wordedDuration(ms, ENGLISH), String(ms));
+    }
+    assert.deepEqual([0, 45_000, 120_000, 3 * 3_600_000, 4 * 86_400_000, Infinity].map(formatDuration), ['0 s', '45 s', '2 min', '3 h', '4 d', 'ever']);
   });
 
   test('without a translator installed the English source shows, placeholders filled', () => {
