@@ -237,7 +237,7 @@ export class JsonlParser implements DamageOutput {
         }
         const len = this.pendingLen;
         this.pendingLen = 0;
-        this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false, false);
+        this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false, this.values && looksMostlyMultibyte(this.pending, 0, len));
         // Do not keep a buffer grown for one huge line for the rest of the file.
         if (this.pending.length > 4 * DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
       }
@@ -257,7 +257,7 @@ export class JsonlParser implements DamageOutput {
       }
       const utf8Ok = isUtf8(chunk.subarray(p, blockEnd));
       // Mostly multi-byte text decodes faster in one pass of our own (see jsonl-decode.ts).
-      const ownDecode = utf8Ok && this.values && looksMostlyMultibyte(chunk, p, blockEnd);
+      const ownDecode = this.values && looksMostlyMultibyte(chunk, p, blockEnd);
       while (p <= blockEnd) {
         const nl = chunk.indexOf(LF, p);
         this.line(chunk, p, nl, base + p, base + nl, utf8Ok, ownDecode);
@@ -286,7 +286,7 @@ export class JsonlParser implements DamageOutput {
     } else if (this.pendingLen > 0) {
       const len = this.pendingLen;
       this.pendingLen = 0;
-      this.line(this.pending, 0, len, this.pendingOffset, -1, false, false);
+      this.line(this.pending, 0, len, this.pendingOffset, -1, false, this.values && looksMostlyMultibyte(this.pending, 0, len));
     }
     s.bytes = this.base - this.startOffset;
     const nonBlank = s.lines - s.blank;
@@ -405,8 +405,8 @@ export class JsonlParser implements DamageOutput {
 
   /**
    * One complete line: bytes [s, e) of buf (no '\n'), starting at file offset `off`. `utf8Ok`:
-   * the line is known to be valid UTF-8; `ownDecode`: decode it with decodeValidUtf8 (only
-   * with utf8Ok).
+   * the line is known to be valid UTF-8 (else it is checked here); `ownDecode`: decode it with
+   * decodeValidUtf8 once it is known to be valid.
    */
   private line(buf: Buffer, s: number, e: number, off: number, lineEnd: number, utf8Ok: boolean, ownDecode: boolean): void {
     const lineNo = ++this.lineNo;
@@ -439,15 +439,16 @@ export class JsonlParser implements DamageOutput {
       }
       return;
     }
+    // UTF-8 before parsing: decoding would turn invalid bytes into U+FFFD, which JSON.parse
+    // accepts; and the one-pass decoder needs valid input.
+    if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
+      this.damagedLine(buf, s, e, off, lineNo, lineEnd);
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(ownDecode ? decodeValidUtf8(buf, s, e) : decodeUtf8(buf, s, e));
     } catch {
-      this.damagedLine(buf, s, e, off, lineNo, lineEnd);
-      return;
-    }
-    // U+FFFD replacement would have hidden invalid bytes from JSON.parse.
-    if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
       this.damagedLine(buf, s, e, off, lineNo, lineEnd);
       return;
     }
