@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { assertJournalObject } from './directory-registry';
 import { serialiseRecord } from './jsonl-append';
 import { judgeRecords } from './judge-sessions';
-import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from './liveness';
+import { dueForCleanup, needsStaleMark, staleGraceMs } from './liveness';
 import { currentPidSpace, ProcessProbe, type PidSpace } from './process-info';
 import { RedisConnection, type ConnectionOptions } from './redis-connection';
 import { archivedEntries, loadRecords, pruneArchiveDays, type Stored, type Wanted } from './redis-archive';
@@ -19,17 +19,12 @@ import type { RedisLocation } from './registry-location';
 import {
   assertSessionId,
   checkSessionInput,
+  checkCreateInput,
   checkSessionUpdate,
   checkTimingUpdate,
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
   FORMAT_VERSION,
   InvalidRecordError,
-  isHeartbeatInterval,
-  isPid,
   isSessionId,
-  isThresholdMs,
-  LIMITS,
-  msRangeError,
   timingFields,
   type RecordTimingUpdate,
   type SessionRecord,
@@ -91,21 +86,7 @@ export class RedisRegistry implements Registry {
   }
 
   async create(input: CreateInput): Promise<SessionRecord> {
-    const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });
-    if (inputError) throw new InvalidRecordError(inputError);
-    const interval = input.heartbeatIntervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    if (!isHeartbeatInterval(interval)) {
-      throw new RangeError(msRangeError('heartbeat interval', interval, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
-    }
-    const thresholds = {
-      unresponsiveAfterMs: input.unresponsiveAfterMs ?? this.options.unresponsiveAfterMs,
-      expireAfterMs: input.expireAfterMs ?? this.options.expireAfterMs,
-    };
-    for (const [key, value] of Object.entries(thresholds)) {
-      if (value !== undefined && !isThresholdMs(value)) throw new RangeError(msRangeError(key, value, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
-    }
-    const pid = input.pid ?? process.pid;
-    if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
+    const { heartbeatIntervalMs: interval, pid, ...thresholds } = checkCreateInput(input, this.options);
     const facts = await this.probe().facts(pid);
     if (!facts.alive) throw new ProcessNotRunningError(pid);
     const record: SessionRecord = {
@@ -201,8 +182,7 @@ export class RedisRegistry implements Registry {
   }
 
   cleanup(options: CleanupOptions = {}): Promise<ArchiveResult[]> {
-    const grace = options.staleGraceMs ?? this.options.staleGraceMs ?? DEFAULT_STALE_GRACE_MS;
-    if (!(grace >= 0)) throw new RangeError(`stale grace ${grace} ms is negative`);
+    const grace = staleGraceMs(options.staleGraceMs, this.options.staleGraceMs);
     let running = this.cleanupRuns.get(grace);
     if (!running) {
       running = this.runCleanup(grace).finally(() => this.cleanupRuns.delete(grace));

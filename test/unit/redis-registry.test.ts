@@ -4,8 +4,13 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { openRegistry } from '../../src/lib/index';
 import type { Registry } from '../../src/core/registry';
+import { LIMITS } from '../../src/core/session-record';
+import type { CreateInput } from '../../src/core/session-store';
 import { SessionClosedError, SessionNotFoundError } from '../../src/core/session-store';
 import { cleanupTracked, cli, killed, liveChild } from '../helpers/processes';
 import { haveRedisServer, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis-server';
@@ -325,5 +330,55 @@ describe('registry on Redis', { skip }, () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  test('both registries refuse the same bad registrations with the same error (sweep)', async () => {
+    fresh();
+    const redisReg = await registry();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-create-'));
+    const dirReg = await openRegistry(dir, { cleanupOnCreate: false });
+    open.push(dirReg);
+    const long = (n: number): string => 'x'.repeat(n);
+    const bad: Array<[string, CreateInput]> = [
+      ['label not a string', { label: 42 as unknown as string }],
+      ['label too long', { label: long(LIMITS.label + 1) }],
+      ['tool too long', { label: 'l', tool: long(LIMITS.tool + 1) }],
+      ['folder not a string', { label: 'l', workspaceFolders: [42 as unknown as string] }],
+      ['folder too long', { label: 'l', workspaceFolders: [`/${long(LIMITS.workspaceFolder)}`] }],
+      ['too many folders', { label: 'l', workspaceFolders: Array.from({ length: LIMITS.workspaceFolders + 1 }, (_, i) => `/w/${i}`) }],
+      ['interval too short', { label: 'l', heartbeatIntervalMs: LIMITS.minHeartbeatIntervalMs - 1 }],
+      ['interval not whole', { label: 'l', heartbeatIntervalMs: 1000.5 }],
+      ['interval NaN', { label: 'l', heartbeatIntervalMs: Number.NaN }],
+      ['unresponsive too long', { label: 'l', unresponsiveAfterMs: LIMITS.maxThresholdMs + 1 }],
+      ['expiry too short', { label: 'l', expireAfterMs: 1 }],
+      ['pid zero', { label: 'l', pid: 0 }],
+      ['pid too large', { label: 'l', pid: LIMITS.pid + 1 }],
+      ['pid not whole', { label: 'l', pid: 1.5 }],
+    ];
+    try {
+      for (const [what, input] of bad) {
+        const [d, r] = await Promise.allSettled([dirReg.create(input), redisReg.create(input)]);
+        assert.equal(d.status, 'rejected', `${what}: directory`);
+        assert.equal(r.status, 'rejected', `${what}: redis`);
+        const de = (d as PromiseRejectedResult).reason as Error & { code?: string };
+        const re = (r as PromiseRejectedResult).reason as Error & { code?: string };
+        assert.equal(re.constructor, de.constructor, what);
+        assert.equal(re.code, de.code, what);
+        assert.equal(re.message, de.message, what);
+      }
+      // Nothing was registered by any of them.
+      assert.deepEqual(await redisReg.list(), []);
+      assert.deepEqual(await dirReg.list(), []);
+      // The store's defaults apply the same way where the input leaves a value out.
+      const opts = { cleanupOnCreate: false, heartbeatIntervalMs: 2500, unresponsiveAfterMs: 9000 };
+      const [a, b] = [await openRegistry(dir, opts), await openRegistry(`${redis.url}?prefix=${prefix}`, opts)];
+      open.push(a, b);
+      for (const reg of [a, b]) {
+        const rec = await reg.create({ label: 'defaults', expireAfterMs: 60_000 });
+        assert.deepEqual([rec.heartbeatIntervalMs, rec.unresponsiveAfterMs, rec.expireAfterMs, rec.pid], [2500, 9000, 60_000, process.pid], reg.kind);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
