@@ -59,15 +59,15 @@ export class RedisRegistry implements Registry {
   readonly hostname: string;
   private readonly keys: RedisKeys;
   private readonly pidSpace: PidSpace;
-  /** Records this registry created or heartbeated: what to register again from if the record vanishes. */
-  private readonly known = new Map<string, SessionRecord>();
   private readonly background = new Set<Promise<void>>();
   private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
 
   private constructor(
     private readonly conn: RedisConnection,
-    loc: RedisLocation,
+    private readonly loc: RedisLocation,
     private readonly options: RedisRegistryOptions,
+    /** Records this registry created or heartbeated: what to register again from if the record vanishes. */
+    private readonly known = new Map<string, SessionRecord>(),
   ) {
     this.location = loc.display;
     this.keys = redisKeys(loc.prefix);
@@ -83,6 +83,16 @@ export class RedisRegistry implements Registry {
     const password = options.password ?? loc.password;
     const conn = await RedisConnection.open(loc, { ...options, ...(password !== undefined ? { password } : {}) });
     return new RedisRegistry(conn, loc, options);
+  }
+
+  /**
+   * This registry with other store options (thresholds, grace, cleanup), on the same connection:
+   * what a settings change that does not move the registry needs, without reconnecting. The
+   * connection's own options (password, persistent, onWarning, onStatus) stay those of open().
+   * Each of the two must be disposed; the connection closes with the last.
+   */
+  withOptions(options: RedisRegistryOptions): RedisRegistry {
+    return new RedisRegistry(this.conn.share(), this.loc, options, this.known);
   }
 
   async create(input: CreateInput): Promise<SessionRecord> {

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { openRegistry } from '../../src/lib/index';
 import type { Registry } from '../../src/core/registry';
 import { LIMITS } from '../../src/core/session-record';
+import { RedisRegistry } from '../../src/core/redis-registry';
+import { parseRegistryLocation, type RedisLocation } from '../../src/core/registry-location';
 import type { CreateInput } from '../../src/core/session-store';
 import { SessionClosedError, SessionNotFoundError } from '../../src/core/session-store';
 import { cleanupTracked, cli, killed, liveChild } from '../helpers/processes';
@@ -380,5 +382,29 @@ describe('registry on Redis', { skip }, () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('withOptions() shares the connection: new options apply, and it closes with its last user', async () => {
+    fresh();
+    const observer = await registry();
+    const clients = async (): Promise<number> => String(await raw('CLIENT', 'LIST')).trim().split('\n').length;
+    const before = await clients();
+    const first = (await RedisRegistry.open(parseRegistryLocation(`${redis.url}?prefix=${prefix}`) as RedisLocation, { cleanupOnCreate: false, heartbeatIntervalMs: 1000 }));
+    assert.equal(await clients(), before + 1);
+    const second = first.withOptions({ cleanupOnCreate: false, heartbeatIntervalMs: 3000 });
+    assert.equal(await clients(), before + 1, 'no second connection');
+    const a = await first.create({ label: 'first' });
+    const b = await second.create({ label: 'second' });
+    assert.deepEqual([a.heartbeatIntervalMs, b.heartbeatIntervalMs], [1000, 3000]);
+    await first.dispose();
+    // Still open for the second user, whose session (created by the first) it can heartbeat.
+    assert.equal((await second.heartbeat(a.id)).id, a.id);
+    assert.equal(await clients(), before + 1);
+    await second.dispose();
+    // The server drops a closed client a moment later: wait for it (deterministic end state).
+    const deadline = Date.now() + 10_000;
+    while ((await clients()) !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await clients(), before, 'closed with its last user');
+    assert.deepEqual((await observer.list()).map((s) => s.record.label).sort(), ['first', 'second']);
   });
 });
