@@ -35,28 +35,38 @@ local function q(s) return cjson.encode(s) end
 
 -- Record text. cjson decodes it (to check it and read values), but the record is rewritten from
 -- the text's own pieces: re-encoding would turn [] into {}, round big numbers and reorder fields.
-local function skip_ws(s, i) return string.find(s, '[^ \\t\\r\\n]', i) or (#s + 1) end
--- s[i] is the opening quote of a string; the index of its closing quote.
+local byte, find, sub = string.byte, string.find, string.sub
+-- Plain finds and byte tests where possible: pattern classes cost far more per call, and a
+-- heartbeat scans the record once.
+local function skip_ws(s, i)
+  local c = byte(s, i)
+  if c ~= 32 and c ~= 9 and c ~= 10 and c ~= 13 then return i end
+  return find(s, '[^ \\t\\r\\n]', i) or (#s + 1)
+end
+-- s[i] is the opening quote of a string; the index of its closing quote (one not escaped: an
+-- even number of backslashes before it).
 local function string_end(s, i)
   local j = i + 1
   while true do
-    local k = string.find(s, '["\\\\]', j)
-    if string.sub(s, k, k) == '"' then return k end
-    j = k + 2
+    local k = find(s, '"', j, true)
+    local b = k - 1
+    while byte(s, b) == 92 do b = b - 1 end
+    if (k - 1 - b) % 2 == 0 then return k end
+    j = k + 1
   end
 end
 -- The index of the last character of the JSON value that starts at i.
 local function value_end(s, i)
-  local c = string.sub(s, i, i)
-  if c == '"' then return string_end(s, i) end
-  if c == '{' or c == '[' then
+  local c = byte(s, i)
+  if c == 34 then return string_end(s, i) end
+  if c == 123 or c == 91 then
     local depth, j = 0, i
     while true do
-      local k = string.find(s, '["%[%]{}]', j)
-      local d = string.sub(s, k, k)
-      if d == '"' then
+      local k = find(s, '["%[%]{}]', j)
+      local d = byte(s, k)
+      if d == 34 then
         k = string_end(s, k)
-      elseif d == '{' or d == '[' then
+      elseif d == 123 or d == 91 then
         depth = depth + 1
       else
         depth = depth - 1
@@ -65,7 +75,13 @@ local function value_end(s, i)
       j = k + 1
     end
   end
-  return (string.find(s, '[ \\t\\r\\n,}%]]', i) or (#s + 1)) - 1
+  -- A number, true, false or null: up to the next delimiter.
+  local j = i
+  while true do
+    local d = byte(s, j + 1)
+    if d == nil or d == 44 or d == 125 or d == 93 or d == 32 or d == 9 or d == 10 or d == 13 then return j end
+    j = j + 1
+  end
 end
 -- A record text as {obj = decoded, names = field names in order, vals = name -> JSON text of the
 -- value, keys = name -> JSON text of the name}, or nil when it is not a JSON object. Only valid
@@ -73,19 +89,20 @@ end
 local function parse_record(text)
   local ok, obj = pcall(cjson.decode, text)
   local i = skip_ws(text, 1)
-  if not ok or type(obj) ~= 'table' or string.sub(text, i, i) ~= '{' then return nil end
+  if not ok or type(obj) ~= 'table' or byte(text, i) ~= 123 then return nil end
   local r = { obj = obj, names = {}, vals = {}, keys = {} }
   i = skip_ws(text, i + 1)
-  while string.sub(text, i, i) == '"' do
+  while byte(text, i) == 34 do
     local ke = string_end(text, i)
-    local key = string.sub(text, i, ke)
-    local name = cjson.decode(key)
+    local key = sub(text, i, ke)
+    -- Only a name with an escape needs decoding.
+    local name = find(key, '\\\\', 1, true) and cjson.decode(key) or sub(key, 2, -2)
     i = skip_ws(text, skip_ws(text, ke + 1) + 1)
     local ve = value_end(text, i)
     if not r.keys[name] then r.names[#r.names + 1] = name; r.keys[name] = key end
-    r.vals[name] = string.sub(text, i, ve)
+    r.vals[name] = sub(text, i, ve)
     i = skip_ws(text, ve + 1)
-    if string.sub(text, i, i) == ',' then i = skip_ws(text, i + 1) end
+    if byte(text, i) == 44 then i = skip_ws(text, i + 1) end
   end
   return r
 end

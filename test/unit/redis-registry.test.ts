@@ -302,8 +302,11 @@ describe('registry on Redis', { skip }, () => {
     const reg = await registry();
     const base = await reg.create({ label: 'shared', workspaceFolders: [] });
     const known = new Set(Object.keys(base).concat(['status', 'staleSince', 'unresponsiveAfterMs', 'expireAfterMs']));
-    const extraName = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((n) => !known.has(n) && n !== '__proto__');
-    const extras = fc.dictionary(extraName, fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }), { maxKeys: 5 });
+    // Characters that end, escape or nest JSON text, beside ordinary ones: a scanner that
+    // misreads any of them loses or garbles the fields after it.
+    const unit = fc.oneof(fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '/', '\u2028', '\u00e9', '\u{1f600}'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }));
+    const extraName = fc.string({ unit, minLength: 1, maxLength: 12 }).filter((n) => !known.has(n) && n !== '__proto__');
+    const extras = fc.dictionary(extraName, fc.jsonValue({ maxDepth: 3, stringUnit: unit }), { minKeys: 1, maxKeys: 5 });
     const layout = fc.constantFrom<string | number | undefined>(undefined, 1, '\t', ' \n ');
     let n = 0;
     await fc.assert(
