@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     // No view.message for an unreadable registry: VS Code hides a view's welcome content while
     // it has a message, and the welcome is where that state is explained (with its buttons).
     model.onDidChange((snap) => contextKeys.update(snap)),
-    registerPasswordCommand(context.secrets, () => settingsChanges.apply()),
+    registerPasswordCommand(context.secrets, () => settingsChanges.apply(true)),
     registryWatch,
     ...registerCommands({
       model,
