@@ -54,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     return [...own, ...extras.map((e) => e.dir)];
   };
   // Changes on other machines reach this tree through the registry's notifications, if it has them.
-  const registryWatch = new RegistryWatch(() => stores().main, () => refresher.poke(), log);
+  const registryWatch = new RegistryWatch(() => stores().main, (routine) => refresher.poke(routine), log);
   const settingsChanges = new SettingsChanges(config, log, () => session, refresher, watchedDirs, () => registryWatch.restart());
 
   context.subscriptions.push(

@@ -1,7 +1,7 @@
 // A registry usable at once while it is still being opened (a Redis connection, a password read
 // from the editor's secret storage): every call waits for the open, and fails with its error if
 // the open failed. For callers that must hand out a registry synchronously (the extension).
-import type { Registry, RegistryKind } from './registry';
+import type { Registry, RegistryChange, RegistryKind } from './registry';
 import type { RecordTimingUpdate, SessionRecord } from './session-record';
 import type { ArchiveResult, CleanupOptions, CreateInput, ListOptions, ListResult, PrunedDay, SessionInfo, SessionUpdate } from './session-store';
 
@@ -76,7 +76,7 @@ export class DeferredRegistry implements Registry {
     return (await this.opening).readJournal(id);
   }
 
-  async watch(onChange: () => void): Promise<(() => Promise<void>) | null> {
+  async watch(onChange: (change: RegistryChange | null) => void): Promise<(() => Promise<void>) | null> {
     return (await this.opening).watch(onChange);
   }
 

@@ -14,7 +14,7 @@ import { archivedEntries, loadRecords, pruneArchiveDays, type Stored, type Wante
 import { redisKeys, type RedisKeys } from './redis-layout';
 import { decisionState, fieldPairs, recordFromText, replyEntries, StoredRecordError } from './redis-records';
 import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, MARK_STALE, UPDATE } from './redis-scripts';
-import type { Registry } from './registry';
+import type { Registry, RegistryChange } from './registry';
 import type { RedisLocation } from './registry-location';
 import {
   assertSessionId,
@@ -228,8 +228,8 @@ export class RedisRegistry implements Registry {
     });
   }
 
-  async watch(onChange: () => void): Promise<() => Promise<void>> {
-    return this.conn.subscribe(this.keys.events, () => onChange(), onChange);
+  async watch(onChange: (change: RegistryChange | null) => void): Promise<() => Promise<void>> {
+    return this.conn.subscribe(this.keys.events, (message) => onChange(changeOf(message)), () => onChange(null));
   }
 
   async idle(): Promise<void> {
@@ -397,5 +397,15 @@ function currentUser(): string {
     return os.userInfo().username;
   } catch {
     return process.env.USER ?? process.env.USERNAME ?? String(process.getuid?.() ?? '');
+  }
+}
+
+/** An events message ({"op":…,"id":…}, see docs/format.md); null when it is not one (a buggy or newer writer). */
+function changeOf(message: string): RegistryChange | null {
+  try {
+    const m = JSON.parse(message) as { op?: unknown; id?: unknown };
+    return typeof m.op === 'string' && (typeof m.id === 'string' || m.id === null || m.id === undefined) ? { op: m.op, id: m.id ?? null } : null;
+  } catch {
+    return null;
   }
 }

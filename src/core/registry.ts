@@ -19,6 +19,17 @@ export type { ArchiveResult, CleanupOptions, CreateInput, ListOptions, ListResul
 export type RegistryKind = 'directory' | 'redis';
 
 /**
+ * One change a registry announced: `op` is what happened (`created`, `re-registered`,
+ * `heartbeat`, `updated`, `closed`, `stale`, `archived`, `prune`; an unknown op may come from a
+ * newer writer) and `id` the session (null for `prune`). The Redis layout in docs/format.md
+ * gives the message format.
+ */
+export interface RegistryChange {
+  op: string;
+  id: string | null;
+}
+
+/**
  * A session registry. Every method validates its input first (InvalidRecordError,
  * InvalidSessionIdError, RangeError: nothing written) and fails with the errors of
  * SessionStore of the same name (SessionNotFoundError, SessionClosedError,
@@ -77,10 +88,11 @@ export interface Registry {
   readJournal(id: string): Promise<unknown[]>;
   /**
    * Calls `onChange` soon (within a second) after any session of this registry changes, from
-   * any machine; returns a function that stops watching. Null where the backend has no push
+   * any machine, with what changed (null when unknown, e.g. after a reconnect, when anything may
+   * have); returns a function that stops watching. Null where the backend has no push
    * notifications (a directory: watch its files instead).
    */
-  watch(onChange: () => void): Promise<(() => Promise<void>) | null>;
+  watch(onChange: (change: RegistryChange | null) => void): Promise<(() => Promise<void>) | null>;
   /** Resolves when background work (cleanup after create) has finished. */
   idle(): Promise<void>;
   /** Finishes background work and releases connections; the registry is unusable afterwards. */

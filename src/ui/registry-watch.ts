@@ -11,8 +11,8 @@ export class RegistryWatch {
   constructor(
     /** The registry to watch now, and where it is (for the log). */
     private readonly current: () => { store: Registry; dir: string },
-    /** Called on every change the registry announces. */
-    private readonly onChange: () => void,
+    /** Called on every change the registry announces: `routine` for a heartbeat (only ages change). */
+    private readonly onChange: (routine: boolean) => void,
     private readonly log: Log,
   ) {}
 
@@ -22,7 +22,7 @@ export class RegistryWatch {
     // settles, without making the new one wait for that.
     void this.unwatch.then((stop) => stop?.()).catch(() => undefined);
     const { store, dir } = this.current();
-    this.unwatch = store.watch(this.onChange).catch((err: unknown) => {
+    this.unwatch = store.watch((change) => this.onChange(change?.op === 'heartbeat')).catch((err: unknown) => {
       this.log.warn(`Live updates from ${dir} are off (the view still refreshes every few seconds): ${String((err as Error)?.message ?? err)}`);
       return null;
     });

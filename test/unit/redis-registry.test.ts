@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openRegistry } from '../../src/lib/index';
-import type { Registry } from '../../src/core/registry';
+import type { Registry, RegistryChange } from '../../src/core/registry';
 import { LIMITS } from '../../src/core/session-record';
 import { RedisRegistry } from '../../src/core/redis-registry';
 import { parseRegistryLocation, type RedisLocation } from '../../src/core/registry-location';
@@ -228,21 +228,34 @@ describe('registry on Redis', { skip }, () => {
     assert.deepEqual(await reg.cleanup({ staleGraceMs: 60_000 }), [], 'the grace starts again');
   });
 
-  test('watch() reports a change made by another registry', async () => {
+  test('watch() reports each change made by another registry with its op and session id', async () => {
     fresh();
     const watcher = await registry();
     const writer = await registry();
-    let changes = 0;
+    const changes: Array<RegistryChange | null> = [];
+    let wanted = 0;
     let notify: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => (notify = resolve));
-    const stop = await watcher.watch(() => {
-      changes++;
-      notify();
+    const stop = await watcher.watch((change) => {
+      changes.push(change);
+      if (changes.length >= wanted) notify();
     });
     assert.ok(stop);
-    await writer.create({ label: 'appears' });
-    await seen;
-    assert.ok(changes >= 1);
+    const seen = (n: number): Promise<void> => {
+      wanted = n;
+      return changes.length >= n ? Promise.resolve() : new Promise<void>((resolve) => (notify = resolve));
+    };
+    const record = await writer.create({ label: 'appears' });
+    await seen(1);
+    await writer.heartbeat(record.id); // a plain heartbeat announces nothing (only its age changed)
+    await writer.heartbeat(record.id, { heartbeatIntervalMs: 7000 }); // one that changes the record does
+    await seen(2);
+    await writer.close(record.id);
+    await seen(3);
+    assert.deepEqual(changes.slice(0, 3), [
+      { op: 'created', id: record.id },
+      { op: 'heartbeat', id: record.id },
+      { op: 'closed', id: record.id },
+    ]);
     await stop();
   });
 
