@@ -12,26 +12,16 @@ import { currentPidSpace, isDeadState, parseProcStat, ProcessProbe, type Process
 import { checkSessionRecord, type SessionRecord } from '../../src/core/session-record';
 import { ProcessNotRunningError, SessionStore } from '../../src/core/session-store';
 import { cleanupTracked, killed, liveChild, tempDir } from '../helpers/processes';
-import { sessionRecord } from '../helpers/records';
+import { LIVENESS_HOST as HOST, LIVENESS_NOW as NOW, livenessRecord } from '../helpers/records';
 
 const linux = process.platform === 'linux';
 const posix = process.platform !== 'win32';
-const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const HOST = 'this-host';
 const BOOT = '056cc078-f4b9-47d3-9668-e846041b590a';
 const NS = 'pid:[4026531836]';
 const SPACE = { bootId: BOOT, pidNamespace: NS };
 
-function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return sessionRecord({
-    pid: 4242,
-    processStartedAt: '2025-03-01T08:00:00.000Z',
-    hostname: HOST,
-    createdAt: '2025-03-01T08:00:01.000Z',
-    heartbeatAt: new Date(NOW - 2000).toISOString(),
-    ...overrides,
-  });
-}
+/** A record judged at NOW on HOST, last heartbeat 2 s before NOW. */
+const rec = (overrides: Partial<SessionRecord> = {}): SessionRecord => livenessRecord(2000, overrides);
 
 const tmp = (): string => tempDir('identity');
 afterEach(cleanupTracked);

@@ -6,21 +6,11 @@ import { formatDuration, heartbeatAge, judgeLiveness, needsProcessCheck } from '
 import type { SessionRecord } from '../../src/core/session-record';
 import { SessionStore } from '../../src/core/session-store';
 import { cleanupTracked, killed, liveChild, tempDir } from '../helpers/processes';
-import { sessionRecord } from '../helpers/records';
+import { LIVENESS_HOST as HOST, LIVENESS_NOW as NOW, livenessRecord } from '../helpers/records';
 
-const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const HOST = 'this-host';
 
-function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return sessionRecord({
-    pid: 4242,
-    processStartedAt: '2025-03-01T08:00:00.000Z',
-    hostname: HOST,
-    createdAt: '2025-03-01T08:00:01.000Z',
-    heartbeatAt: new Date(NOW - 5000).toISOString(),
-    ...overrides,
-  });
-}
+/** A record judged at NOW on HOST, last heartbeat 5 s before NOW. */
+const rec = (overrides: Partial<SessionRecord> = {}): SessionRecord => livenessRecord(5000, overrides);
 
 const alive = { alive: true, startedAt: Date.parse('2025-03-01T08:00:00.400Z') };
 const ago = (ms: number): string => new Date(NOW - ms).toISOString();
