@@ -6,11 +6,11 @@ import { v7 as uuidv7 } from 'uuid';
 import type { ArchiveWorkerResult } from './archive-worker';
 import { runWorker } from './child';
 import type { BenchContext } from './context';
-import { hasCore, loadCore, type StoreModule } from './core';
+import { hasCore } from './core';
 import { Prng } from './prng';
 import { fmt } from './report';
 import { atMost, ratio, type FigureResult, type Row } from './results';
-import { writeSessions } from './sessions-data';
+import { templateRecord, writeSessions } from './sessions-data';
 import { median } from './stats';
 
 /**
@@ -65,11 +65,7 @@ export async function figureArchive(ctx: BenchContext): Promise<FigureResult> {
   if (!hasCore('session-store')) {
     return { id: ID, title, params: { sizes }, rows: [{ name: 'archive', value: null, unit: 'ms', note: 'src/core/session-store is not built yet' }], notes: [] };
   }
-  const { SessionStore } = loadCore<StoreModule>('session-store');
-  const templateDir = path.join(ctx.options.tmpDir, 'archive-template');
-  const templateStore = new SessionStore(templateDir, { cleanupOnCreate: false });
-  const template = { ...(await templateStore.create({ label: 'template' })) };
-  await templateStore.idle();
+  const template = await templateRecord(ctx.options.tmpDir, 'archive');
 
   const rows: Row[] = [];
   const table: string[][] = [];

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { runWorker } from './child';
 import type { BenchContext } from './context';
-import { hasCore, loadCore, type StoreModule } from './core';
+import { hasCore } from './core';
 import type { ListWorkerResult } from './list-worker';
 import { fmt } from './report';
 import { atMost, ratio, type FigureResult, type Row } from './results';
-import { writeSessions, type SessionsMix } from './sessions-data';
+import { templateRecord, writeSessions, type SessionsMix } from './sessions-data';
 import { median } from './stats';
 
 /** Figure 4: SessionStore.list() with state judgement against raw reads of the same files. */
@@ -24,12 +24,7 @@ export async function figureList(ctx: BenchContext): Promise<FigureResult> {
       notes: [],
     };
   }
-  const { SessionStore } = loadCore<StoreModule>('session-store');
-  // One real create() gives the record format, this host's name and our process start time.
-  const templateDir = path.join(ctx.options.tmpDir, 'list-template');
-  const templateStore = new SessionStore(templateDir, { cleanupOnCreate: false });
-  const template = { ...(await templateStore.create({ label: 'template' })) };
-  await templateStore.idle();
+  const template = await templateRecord(ctx.options.tmpDir, 'list');
 
   const rows: Row[] = [];
   const tableRows: string[][] = [];

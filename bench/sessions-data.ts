@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
+import { loadCore, type StoreModule } from './core';
 import { Prng } from './prng';
 
 /**
@@ -8,6 +9,19 @@ import { Prng } from './prng';
  * hosts, closed and long-expired sessions, each with a small journal beside its record.
  * The record format is taken from a record the real SessionStore.create() wrote.
  */
+
+/**
+ * The record one real SessionStore.create() writes in a new folder `<tmpDir>/<name>-template`
+ * (its format, this host's name, our process's start time): the template writeSessions varies.
+ * Throws CoreMissingError when src/core/session-store is not built.
+ */
+export async function templateRecord(tmpDir: string, name: string): Promise<Record<string, unknown>> {
+  const { SessionStore } = loadCore<StoreModule>('session-store');
+  const store = new SessionStore(path.join(tmpDir, `${name}-template`), { cleanupOnCreate: false });
+  const template = { ...(await store.create({ label: 'template' })) };
+  await store.idle();
+  return template;
+}
 
 export interface SessionsMix {
   total: number;

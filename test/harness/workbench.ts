@@ -1,6 +1,6 @@
 // Doing what a person does in a VS Code window (a Playwright page on code-server): open a view
-// from the activity bar, read tree rows, run commands from the palette, read the status bar,
-// take screenshots.
+// from the activity bar, read tree rows, run commands from the palette, open files, clear
+// notifications, read the status bar, take screenshots.
 import * as fs from 'node:fs';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -99,6 +99,21 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   }
   await page.keyboard.press('Enter');
   await palette.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
+
+/** Clears every notification toast, from the Command Palette. */
+export async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+/** Opens a file of the workspace with Quick Open (Ctrl+P), waits for `text` on screen and puts the cursor in the editor. */
+export async function openFile(page: Page, name: string, text: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .view-lines', { hasText: text }).waitFor();
+  await page.locator('.editor-instance .view-lines').click();
 }
 
 export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {

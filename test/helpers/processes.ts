@@ -36,16 +36,30 @@ export function tempDir(prefix: string): string {
   return trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `sk-${prefix}-`)));
 }
 
+/** A new file `name` holding `content`, alone in a new tracked temp folder `sk-<prefix>-XXXXXX`. */
+export function tempFile(prefix: string, content: Buffer | string, name = 'data.jsonl'): string {
+  const file = path.join(tempDir(prefix), name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
 /** A fresh (not yet created) sessions folder inside a new tracked temp folder. */
 export function tempSessionsDir(prefix: string): string {
   return path.join(tempDir(prefix), 'sessions');
+}
+
+/** What a finished CLI run gave: its exit code (null when a signal ended it) and its whole output. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 /**
  * Runs the CLI as a real process (SESSION_KEEPER_DIR cleared, `env` added); resolves with its
  * exit code and output.
  */
-export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SESSION_KEEPER_DIR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -28,3 +28,24 @@ export function sessionRecord(overrides: Partial<SessionRecord> | Record<string,
     ...overrides,
   } as SessionRecord & Record<string, unknown>;
 }
+
+/** The moment the pure liveness tests judge at (2025-03-01T12:00:00Z), in ms since the epoch. */
+export const LIVENESS_NOW = Date.parse('2025-03-01T12:00:00.000Z');
+/** The host name the pure liveness tests judge on. */
+export const LIVENESS_HOST = 'this-host';
+
+/**
+ * A record to judge at LIVENESS_NOW on LIVENESS_HOST: pid 4242, whose process started at
+ * 2025-03-01T08:00:00Z, the session created a second later, its last heartbeat `heartbeatAgeMs`
+ * before LIVENESS_NOW; `overrides` replace fields.
+ */
+export function livenessRecord(heartbeatAgeMs: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return sessionRecord({
+    pid: 4242,
+    processStartedAt: '2025-03-01T08:00:00.000Z',
+    hostname: LIVENESS_HOST,
+    createdAt: '2025-03-01T08:00:01.000Z',
+    heartbeatAt: new Date(LIVENESS_NOW - heartbeatAgeMs).toISOString(),
+    ...overrides,
+  });
+}

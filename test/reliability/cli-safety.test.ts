@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { FORMAT_VERSION } from '../../src/core/session-record';
 import { startChild, exitWithin } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir } from './lib/tmp';
 import { recordFigures } from './lib/figures';
 
 const cli = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -31,41 +31,35 @@ function hostileRecord(id: string, text: string): string {
 }
 
 test('run passes its argv to the child literally and never through a shell', async () => {
-  const tmp = tempDir('cli-run');
-  try {
-    const dir = join(tmp.dir, 'sessions');
+  await inTempDir('cli-run', async (tmp) => {
+    const dir = join(tmp, 'sessions');
     mkdirSync(dir, { mode: 0o700 });
     // A session file full of shell syntax: nothing from it may ever be executed.
     const id = uuidv4();
     writeFileSync(join(dir, `${id}.json`), hostileRecord(id, SHELL_BAIT.join(' ')), { mode: 0o600 });
-    const r = await runCli(tmp.dir, ['run', '--label', SHELL_BAIT[0] as string, '--', process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', ...SHELL_BAIT]);
+    const r = await runCli(tmp, ['run', '--label', SHELL_BAIT[0] as string, '--', process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', ...SHELL_BAIT]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout) as string[], SHELL_BAIT, 'the child received exactly the arguments given');
-    await runCli(tmp.dir, ['list']);
-    const created = readdirSync(tmp.dir).filter((n) => n.startsWith('pwned'));
+    await runCli(tmp, ['list']);
+    const created = readdirSync(tmp).filter((n) => n.startsWith('pwned'));
     assert.deepEqual(created, [], 'a shell ran something');
     recordFigures({ test: 'cli-run-argv', injects: 'shell metacharacters in run argv, in --label and in an existing session file', figures: { shellCommandsExecuted: created.length } });
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 test('list prints hostile labels without control or bidi characters', async () => {
-  const tmp = tempDir('cli-list');
-  try {
-    const dir = join(tmp.dir, 'sessions');
+  await inTempDir('cli-list', async (tmp) => {
+    const dir = join(tmp, 'sessions');
     mkdirSync(dir, { mode: 0o700 });
     const evil = 'ok\u001b[2J\u001b]0;owned\u0007\u202Egnp.exe\u202C\r\nFAKE LINE\u2066x\u2069\u0085';
     const id = uuidv4();
     writeFileSync(join(dir, `${id}.json`), hostileRecord(id, evil), { mode: 0o600 });
     writeFileSync(join(dir, 'bad\u001b[31mname\n.json'), '{}', { mode: 0o600 });
-    const r = await runCli(tmp.dir, ['list', '--all']);
+    const r = await runCli(tmp, ['list', '--all']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(id));
     assert.doesNotMatch(r.stdout, UNSAFE, `stdout: ${JSON.stringify(r.stdout)}`);
     assert.doesNotMatch(r.stderr, UNSAFE, `stderr: ${JSON.stringify(r.stderr)}`);
     assert.ok(!r.stdout.split('\n').some((l) => l.startsWith('FAKE LINE')), 'a label must not be able to forge a line of output');
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

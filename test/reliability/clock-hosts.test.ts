@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { SessionStore } from '../../src/core/session-store';
 import { withLock } from '../../src/core/lock';
 import { startChild, exitWithin, fixture, canRun, runChildJson, sleep, type Child } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir, tempDir } from './lib/tmp';
 import { recordFigures } from './lib/figures';
 
 const op = fixture('reliability-store-op');
@@ -25,9 +25,8 @@ function archived(dir: string): string[] {
 
 describe('clock jumps and skew (injected clocks)', () => {
   test('a live local session is never judged stale or archived when the clock jumps within the expiry time', async () => {
-    const tmp = tempDir('clock-jump');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('clock-jump', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       const real = new SessionStore(dir, { cleanupOnCreate: false, heartbeatIntervalMs: 1000 });
       const seen: Record<string, string> = {};
       const jumps = [['back 1 h', -HOUR], ['back 30 d', -720 * HOUR], ['ahead 10 min', HOUR / 6], ['ahead 23 h', 23 * HOUR]] as const;
@@ -48,15 +47,12 @@ describe('clock jumps and skew (injected clocks)', () => {
       }
       assert.deepEqual(archived(dir), []);
       recordFigures({ test: 'clock-jumps', injects: 'store clocks 30 days back, 1 h back, 10 min and 23 h ahead', figures: { ...seen, archivedWrongly: 0 } });
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 
   test('a heartbeat written 30 days in the past, or a clock 25 h ahead, leaves a provably live session unresponsive; on another host it expires, and its next heartbeat brings it back', async () => {
-    const tmp = tempDir('clock-expire');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('clock-expire', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       for (const [how, writer, judge] of [
         ['heartbeat from a clock 30 d behind', -720 * HOUR, 0],
         ['cleanup under a clock 25 h ahead', 0, 25 * HOUR],
@@ -78,15 +74,12 @@ describe('clock jumps and skew (injected clocks)', () => {
           assert.equal(info?.archivedOn, null);
         }
       }
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 
   test('heartbeats from another host with a skewed clock: 1 h ahead or 10 min behind read as unresponsive, never stale within the expiry', async () => {
-    const tmp = tempDir('clock-skew');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('clock-skew', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       const ahead = new SessionStore(dir, { hostname: 'fast-clock.example', now: () => Date.now() + HOUR, cleanupOnCreate: false, heartbeatIntervalMs: 1000 });
       const behind = new SessionStore(dir, { hostname: 'slow-clock.example', now: () => Date.now() - 10 * 60_000, cleanupOnCreate: false, heartbeatIntervalMs: 1000 });
       const a = await ahead.create({ label: 'from the future' });
@@ -101,9 +94,7 @@ describe('clock jumps and skew (injected clocks)', () => {
       assert.equal(stateOf(b.id), 'unresponsive');
       assert.deepEqual(await here.cleanup(), []);
       recordFigures({ test: 'clock-skew', injects: 'records from hosts 1 h ahead and 10 min behind', figures: { ahead: String(stateOf(a.id)), behind: String(stateOf(b.id)), archived: 0 } });
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 });
 
@@ -149,25 +140,21 @@ describe('a real second host (UTS namespace)', { skip: !canUnshareUts && 'needs 
   });
 
   test('SESSION_KEEPER_HOSTNAME overrides the host name', async () => {
-    const tmp = tempDir('hostname-env');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('hostname-env', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       const { result } = await runChildJson<{ record: { hostname: string } }>(op, ['create', JSON.stringify({ dir })], {
         env: { ...process.env, SESSION_KEEPER_HOSTNAME: 'configured.example' },
       });
       assert.equal(result.record.hostname, 'configured.example');
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 });
 
 describe('an event loop blocked past the lock stale time', () => {
   test('the lock is taken over, the blocked holder gets LockCompromisedError, and it does not crash', async () => {
-    const tmp = tempDir('lock-block');
-    try {
-      const target = join(tmp.dir, 'target');
-      const child = startChild(op, ['lock-block', JSON.stringify({ dir: tmp.dir, staleMs: 2000, blockMs: 6000 })]);
+    await inTempDir('lock-block', async (tmp) => {
+      const target = join(tmp, 'target');
+      const child = startChild(op, ['lock-block', JSON.stringify({ dir: tmp, staleMs: 2000, blockMs: 6000 })]);
       await child.waitForLine((l) => l === 'holding', 30_000);
       let tookOver = false;
       // Stale after 2 s: we get the lock while the holder is still blocked, and keep it until it wakes.
@@ -188,15 +175,12 @@ describe('an event loop blocked past the lock stale time', () => {
       assert.match(results[0]?.error ?? '', /compromised/);
       assert.equal(results[1]?.survived, true);
       recordFigures({ test: 'lock-blocked-loop', injects: 'Atomics.wait 6 s inside withLock with staleMs 2 s; another process takes over', figures: { holderError: String(results[0]?.name), holderCrashed: false } });
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 
   test('a session whose process blocks its event loop is never judged stale or archived', async () => {
-    const tmp = tempDir('session-block');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('session-block', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       const child = startChild(op, ['create-block', JSON.stringify({ dir, intervalMs: 200, blockMs: 4000 })]);
       const first = JSON.parse(await child.waitForLine((l) => l.startsWith('{'), 30_000)) as { record: { id: string } };
       const store = new SessionStore(dir, { cleanupOnCreate: false });
@@ -208,8 +192,6 @@ describe('an event loop blocked past the lock stale time', () => {
       const last = JSON.parse(child.lines.filter((l) => l.startsWith('{')).at(-1) ?? '{}') as { ok: boolean; error?: string };
       assert.equal(last.ok, true, `heartbeat after the block: ${last.error}`);
       assert.deepEqual(archived(dir), [], 'nothing was archived');
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 });

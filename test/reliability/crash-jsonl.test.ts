@@ -17,7 +17,9 @@ import { SessionStore } from '../../src/core/session-store';
 import { fixture } from './lib/proc';
 import { killLoop } from './lib/kill-loop';
 import { startPoller } from './lib/poller';
-import { tempDir } from './lib/tmp';
+import { inTempDir } from './lib/tmp';
+import { runLanes } from './lib/lanes';
+import { noteError, writerErrors, type WriterErrors } from './lib/writer-errors';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -29,21 +31,9 @@ const MAX_WAIT_MS = STALE_MS + 6000;
 const lock = { staleMs: STALE_MS, maxWaitMs: MAX_WAIT_MS };
 const firstAck = (l: string): boolean => l.startsWith('ack ') || l.startsWith('repaired ') || l.startsWith('error ');
 
-interface Tally {
+/** What the writers acknowledged, by tag, and their error lines (compromises counted apart, see writer-errors.ts). */
+interface Tally extends WriterErrors {
   acked: Map<string, Set<number>>;
-  errors: string[];
-  /** Operations that failed with LockCompromisedError (see isCompromise). */
-  compromised: number;
-}
-
-/**
- * A holder starved of CPU for longer than half the stale time (2 s here, with two cores and the
- * full run's load) misses its lock refresh, and a waiter takes the lock over. That is the lock
- * working: the holder's operation fails with LockCompromisedError (its own test is in
- * clock-hosts.test.ts). It is counted and reported; the data checks below must hold regardless.
- */
-function isCompromise(line: string): boolean {
-  return line.startsWith('error ') && line.includes('"name":"LockCompromisedError"');
 }
 
 function track(tally: Tally, tag: string, line: string): void {
@@ -51,10 +41,8 @@ function track(tally: Tally, tag: string, line: string): void {
     let set = tally.acked.get(tag);
     if (!set) tally.acked.set(tag, (set = new Set()));
     set.add(Number(line.slice(4)));
-  } else if (isCompromise(line)) {
-    tally.compromised++;
-  } else if (line.startsWith('error ')) {
-    tally.errors.push(`${tag}: ${line}`);
+  } else {
+    noteError(tally, line, tag);
   }
 }
 
@@ -88,7 +76,7 @@ function checkExactlyOnce(tally: Tally, counts: Map<string, number>): { acked: n
 
 async function appendLane(dir: string, lane: number, killsPerSlot: number) {
   const file = join(dir, `lane${lane}.jsonl`);
-  const tally: Tally = { acked: new Map(), errors: [], compromised: 0 };
+  const tally: Tally = { acked: new Map(), ...writerErrors() };
   let killsLeavingLock = 0;
   const reader = startPoller(async () => {
     if (existsSync(file)) await scanJsonl(file); // must never throw, whatever the killed writers left
@@ -121,10 +109,9 @@ async function appendLane(dir: string, lane: number, killsPerSlot: number) {
 }
 
 test('the harness itself notices lost and duplicated records (a deliberately broken writer)', { timeout: 60_000 }, async () => {
-  const tmp = tempDir('crash-selftest');
-  try {
-    const file = join(tmp.dir, 'faulty.jsonl');
-    const tally: Tally = { acked: new Map(), errors: [], compromised: 0 };
+  await inTempDir('crash-selftest', async (tmp) => {
+    const file = join(tmp, 'faulty.jsonl');
+    const tally: Tally = { acked: new Map(), ...writerErrors() };
     await killLoop({
       script: worker,
       args: (n) => ['faulty', JSON.stringify({ file, tag: `f${n}`, staleMs: STALE_MS, maxWaitMs: MAX_WAIT_MS })],
@@ -137,16 +124,12 @@ test('the harness itself notices lost and duplicated records (a deliberately bro
     const r = checkExactlyOnce(tally, counts);
     assert.ok(r.lost.length > 0, 'acknowledged-but-unwritten records are reported');
     assert.ok(r.duplicated.length > 0, 'records written twice are reported');
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 test('SIGKILL during append: acknowledged records survive exactly once', { timeout: budgetMs(180_000, 900_000) }, async () => {
-  const tmp = tempDir('crash-append');
-  try {
-    const lanes = await Promise.all(Array.from({ length: scale(1, 4) }, (_, i) => appendLane(tmp.dir, i, scale(10, 40))));
-    const sum = (f: (l: (typeof lanes)[number]) => number): number => lanes.reduce((s, l) => s + f(l), 0);
+  await inTempDir('crash-append', async (tmp) => {
+    const { lanes, sum } = await runLanes(scale(1, 4), (i) => appendLane(tmp, i, scale(10, 40)));
     recordFigures({
       test: 'crash-append',
       injects: `SIGKILL of appenders at random moments (${lanes.length} files x 2 concurrent writers); reader polling`,
@@ -174,9 +157,7 @@ test('SIGKILL during append: acknowledged records survive exactly once', { timeo
       assert.deepEqual(l.a.lost, [], 'acknowledged records missing or duplicated after repair');
       assert.deepEqual(l.a.duplicated, []);
     }
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 async function repairLane(root: string, lane: number, repairKills: number) {
@@ -193,7 +174,7 @@ async function repairLane(root: string, lane: number, repairKills: number) {
     if (i % 500 === 250) lines.push('{"broken": tru'); // something for repair to quarantine
   }
   writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
-  const tally: Tally = { acked: new Map(), errors: [], compromised: 0 };
+  const tally: Tally = { acked: new Map(), ...writerErrors() };
   tally.acked.set('pre', new Set(Array.from({ length: preCount }, (_, i) => i)));
   let repairsCompleted = 0;
   let killsMidRewrite = 0;
@@ -250,10 +231,8 @@ async function repairLane(root: string, lane: number, repairKills: number) {
 }
 
 test('SIGKILL during repair with a concurrent appender: nothing acknowledged is lost', { timeout: budgetMs(180_000, 900_000) }, async () => {
-  const tmp = tempDir('crash-repair');
-  try {
-    const lanes = await Promise.all(Array.from({ length: scale(1, 3) }, (_, i) => repairLane(tmp.dir, i, scale(8, 70))));
-    const sum = (f: (l: (typeof lanes)[number]) => number): number => lanes.reduce((s, l) => s + f(l), 0);
+  await inTempDir('crash-repair', async (tmp) => {
+    const { lanes, sum } = await runLanes(scale(1, 3), (i) => repairLane(tmp, i, scale(8, 70)));
     recordFigures({
       test: 'crash-repair',
       injects: `SIGKILL of a repair loop and of a concurrent appender that also writes junk (${lanes.length} journals); reader polling`,
@@ -286,7 +265,5 @@ test('SIGKILL during repair with a concurrent appender: nothing acknowledged is 
       assert.ok(l.sessionKept, 'cleanup must not touch the live session');
       assert.deepEqual(l.leftovers, [], 'the store cleanup removes temp files of killed repairs');
     }
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

@@ -14,9 +14,11 @@ import { parseArchivedName } from '../../src/core/archive-files';
 import { isTempName } from '../../src/core/write-atomic';
 import { withLock } from '../../src/core/lock';
 import { fixture } from './lib/proc';
-import { killLoop } from './lib/kill-loop';
+import { killLoop, type KillLoopResult } from './lib/kill-loop';
 import { startPoller } from './lib/poller';
-import { tempDir } from './lib/tmp';
+import { inTempDir } from './lib/tmp';
+import { runLanes, type Lanes } from './lib/lanes';
+import { noteError, writerErrors, type WriterErrors } from './lib/writer-errors';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -93,20 +95,87 @@ function newTempCounter(dir: string): { afterKill: (pid: number) => void; count:
   };
 }
 
-test('the checks themselves notice a half-written record and a session in two places', () => {
-  const tmp = tempDir('crash-sessions-selftest');
-  try {
-    const dir = join(tmp.dir, 'sessions');
+test('the checks themselves notice a half-written record and a session in two places', async () => {
+  await inTempDir('crash-sessions-selftest', (tmp) => {
+    const dir = join(tmp, 'sessions');
     const id = '01890a5d-ac96-774b-bcce-b302099a8057';
     mkdirSync(join(dir, 'archive', '2026-01-01'), { recursive: true });
     writeFileSync(join(dir, `${id}.json`), '{"version":1,"id":"01890a5d-ac96-77');
     assert.throws(() => validateAllRecords(dir), /not a valid record|JSON/);
     writeFileSync(join(dir, 'archive', '2026-01-01', `${id}.json`), '{}');
     assert.equal(locate(dir).get(id)?.records.length, 2);
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
+
+/** What every lane of this file measures while and after the session worker is killed. */
+interface Killed extends WriterErrors {
+  results: KillLoopResult[];
+  read: { polls: number; failures: string[] };
+  /** Kills that landed inside an atomic write (they left the killed process's temp file). */
+  killsLeavingTemp: number;
+  /** Temp files in the directory once the kills are over. */
+  tempsLeft: number;
+}
+
+/**
+ * Two loops of the session worker side by side in `dir`, each child SIGKILLed at a random moment
+ * (up to `maxDelayMs`) once it printed its first line starting with `ack` (or an error), while a
+ * reader validates every record file (and runs `poll`) every 50 ms. `onAck` gets every line
+ * starting with `ack`; error lines are tallied (a LockCompromisedError under CPU starvation is the
+ * lock working: counted apart, see writer-errors.ts).
+ */
+async function killWorkers(
+  dir: string,
+  o: { args: (slot: number, n: number) => string[]; kills: number; maxDelayMs: number; ack: string; onAck: (line: string) => void; poll?: () => Promise<void> },
+): Promise<Killed> {
+  const tally = writerErrors();
+  const temps = newTempCounter(dir);
+  const reader = startPoller(async () => {
+    validateAllRecords(dir);
+    await o.poll?.();
+  }, 50);
+  const results = await Promise.all(
+    [0, 1].map((slot) =>
+      killLoop({
+        script: worker,
+        args: (n) => o.args(slot, n),
+        kills: o.kills,
+        maxDelayMs: o.maxDelayMs,
+        armOn: (l) => l.startsWith(o.ack) || l.startsWith('error '),
+        armTimeoutMs: MAX_WAIT_MS + 30_000,
+        afterKill: temps.afterKill,
+        onLine: (_n, line) => {
+          if (line.startsWith(o.ack)) o.onAck(line);
+          else noteError(tally, line);
+        },
+      }),
+    ),
+  );
+  const read = await reader.stop();
+  return { ...tally, results, read, killsLeavingTemp: temps.count(), tempsLeft: tempFiles(dir).length };
+}
+
+/** The figures every lane of this file reports, first the kills ... */
+function killFigures(sum: Lanes<Killed>['sum']): Record<string, number> {
+  return { kills: sum((l) => l.results.reduce((s, r) => s + r.kills, 0)), killsDuringAtomicWrite: sum((l) => l.killsLeavingTemp) };
+}
+
+/** ... and last what the kills left and what the writers said. */
+function leftoverFigures(sum: Lanes<Killed & { tempsAfterCleanup: string[] }>['sum']): Record<string, number> {
+  return {
+    tempFilesLeftByKills: sum((l) => l.tempsLeft),
+    tempFilesAfterCleanup: sum((l) => l.tempsAfterCleanup.length),
+    writerErrors: sum((l) => l.errors.length),
+    lockCompromisedUnderLoad: sum((l) => l.compromised),
+  };
+}
+
+/** No worker exited by itself, the reader never saw a bad record (`readerSaw` says what), no writer failed. */
+function assertWorkersClean(l: Killed, readerSaw: string): void {
+  assert.deepEqual(l.results.flatMap((r) => r.unexpectedExits), []);
+  assert.deepEqual(l.read.failures, [], readerSaw);
+  assert.deepEqual(l.errors, []);
+}
 
 async function heartbeatLane(root: string, lane: number, killsPerSlot: number) {
   const dir = join(root, `lane${lane}`, 'sessions');
@@ -114,106 +183,59 @@ async function heartbeatLane(root: string, lane: number, killsPerSlot: number) {
   const ids: string[] = [];
   // The sessions stand for this (live) test process, so nobody may judge them stale.
   for (let i = 0; i < 5; i++) ids.push((await store.create({ label: `hb-${i}`, tool: 'reliability' })).id);
-  const errors: string[] = [];
-  // LockCompromisedError under CPU starvation is the lock working; counted, see crash-jsonl.test.ts.
-  let compromised = 0;
   let acked = 0;
-  const temps = newTempCounter(dir);
-  const reader = startPoller(async () => {
-    validateAllRecords(dir);
-    const listed = new Set((await store.list()).map((s) => s.record.id));
-    for (const id of ids) if (!listed.has(id)) throw new Error(`session ${id} missing from list() during heartbeats`);
-  }, 50);
-  const results = await Promise.all(
-    [0, 1].map(() =>
-      killLoop({
-        script: worker,
-        args: () => ['heartbeat', JSON.stringify({ dir, ids, staleMs: STALE_MS })],
-        kills: killsPerSlot,
-        maxDelayMs: 250,
-        armOn: (l) => l.startsWith('hb ') || l.startsWith('error '),
-        armTimeoutMs: MAX_WAIT_MS + 30_000,
-        afterKill: temps.afterKill,
-        onLine: (_n, line) => {
-          if (line.startsWith('hb ')) acked++;
-          else if (line.includes('"name":"LockCompromisedError"')) compromised++;
-          else if (line.startsWith('error ')) errors.push(line);
-        },
-      }),
-    ),
-  );
-  const read = await reader.stop();
+  const killed = await killWorkers(dir, {
+    args: () => ['heartbeat', JSON.stringify({ dir, ids, staleMs: STALE_MS })],
+    kills: killsPerSlot,
+    maxDelayMs: 250,
+    ack: 'hb ',
+    onAck: () => acked++,
+    poll: async () => {
+      const listed = new Set((await store.list()).map((s) => s.record.id));
+      for (const id of ids) if (!listed.has(id)) throw new Error(`session ${id} missing from list() during heartbeats`);
+    },
+  });
   for (const id of ids) await withLock(join(dir, `${id}.json`), () => undefined, lock);
-  const tempsLeft = tempFiles(dir).length;
   // Cleanup an hour later (injected clock): killed writers' temp files are abandoned by then.
   await new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 }).cleanup();
   const tempsAfterCleanup = tempFiles(dir);
   const final = await store.list();
-  return { ids, errors, compromised, acked, killsLeavingTemp: temps.count(), results, read, tempsLeft, tempsAfterCleanup, final };
+  return { ...killed, ids, acked, tempsAfterCleanup, final };
 }
 
 test('SIGKILL during heartbeat: records are never half-written and never disappear', { timeout: budgetMs(180_000, 900_000) }, async () => {
-  const tmp = tempDir('crash-heartbeat');
-  try {
-    const lanes = await Promise.all(Array.from({ length: scale(1, 3) }, (_, i) => heartbeatLane(tmp.dir, i, scale(10, 35))));
-    const sum = (f: (l: (typeof lanes)[number]) => number): number => lanes.reduce((s, l) => s + f(l), 0);
+  await inTempDir('crash-heartbeat', async (tmp) => {
+    const { lanes, sum } = await runLanes(scale(1, 3), (i) => heartbeatLane(tmp, i, scale(10, 35)));
     recordFigures({
       test: 'crash-heartbeat',
       injects: `SIGKILL of heartbeat loops at random moments (${lanes.length} directories x 2 processes x 5 sessions); reader validating every record`,
       figures: {
-        kills: sum((l) => l.results.reduce((s, r) => s + r.kills, 0)),
-        killsDuringAtomicWrite: sum((l) => l.killsLeavingTemp),
+        ...killFigures(sum),
         heartbeatsAcknowledged: sum((l) => l.acked),
         readerPolls: sum((l) => l.read.polls),
         halfWrittenOrMissingRecordsSeen: sum((l) => l.read.failures.length),
-        tempFilesLeftByKills: sum((l) => l.tempsLeft),
-        tempFilesAfterCleanup: sum((l) => l.tempsAfterCleanup.length),
-        writerErrors: sum((l) => l.errors.length),
-        lockCompromisedUnderLoad: sum((l) => l.compromised),
+        ...leftoverFigures(sum),
       },
     });
     for (const l of lanes) {
-      assert.deepEqual(l.results.flatMap((r) => r.unexpectedExits), []);
-      assert.deepEqual(l.read.failures, [], 'a reader saw a half-written or missing record');
-      assert.deepEqual(l.errors, []);
+      assertWorkersClean(l, 'a reader saw a half-written or missing record');
       assert.deepEqual(l.final.map((s) => s.record.id).sort(), [...l.ids].sort(), 'live sessions must survive cleanup');
       assert.ok(l.final.every((s) => s.state === 'active'));
       assert.deepEqual(l.tempsAfterCleanup, [], 'cleanup must remove temp files of dead writers');
     }
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 async function lifecycleLane(root: string, lane: number, killsPerSlot: number) {
   const dir = join(root, `lane${lane}`, 'sessions');
   const created = new Set<string>();
-  const errors: string[] = [];
-  let compromised = 0;
-  const temps = newTempCounter(dir);
-  const reader = startPoller(async () => {
-    validateAllRecords(dir);
-  }, 50);
-  const results = await Promise.all(
-    [0, 1].map((slot) =>
-      killLoop({
-        script: worker,
-        args: (n) => ['lifecycle', JSON.stringify({ dir, tag: `l${lane}s${slot}n${n}`, staleMs: STALE_MS })],
-        kills: killsPerSlot,
-        maxDelayMs: 300,
-        armOn: (l) => l.startsWith('created ') || l.startsWith('error '),
-        armTimeoutMs: MAX_WAIT_MS + 30_000,
-        afterKill: temps.afterKill,
-        onLine: (_n, line) => {
-          if (line.startsWith('created ')) created.add(line.slice(8));
-          else if (line.includes('"name":"LockCompromisedError"')) compromised++;
-          else if (line.startsWith('error ')) errors.push(line);
-        },
-      }),
-    ),
-  );
-  const read = await reader.stop();
-  const tempsLeft = tempFiles(dir).length;
+  const killed = await killWorkers(dir, {
+    args: (slot, n) => ['lifecycle', JSON.stringify({ dir, tag: `l${lane}s${slot}n${n}`, staleMs: STALE_MS })],
+    kills: killsPerSlot,
+    maxDelayMs: 300,
+    ack: 'created ',
+    onAck: (line) => created.add(line.slice(8)),
+  });
   // Finish what the killed workers left: their sessions are dead (pid gone) or closed.
   await new SessionStore(dir, { lock, now: () => Date.now() + 3600_000 }).cleanup({ staleGraceMs: 0 }); // the grace counts from when a cleanup first sees a death; none here
   const where = locate(dir);
@@ -225,42 +247,32 @@ async function lifecycleLane(root: string, lane: number, killsPerSlot: number) {
   const lost = [...created].filter((id) => (where.get(id)?.records.length ?? 0) !== 1);
   const live = readdirSync(dir).filter((n) => n.endsWith('.json') && isSessionId(n.slice(0, -5)));
   const tempsAfterCleanup = tempFiles(dir);
-  return { created, errors, compromised, results, read, tempsLeft, killsLeavingTemp: temps.count(), problems, lost, live, tempsAfterCleanup };
+  return { ...killed, created, problems, lost, live, tempsAfterCleanup };
 }
 
 test('SIGKILL during create/close/archive: every session ends up in exactly one place', { timeout: budgetMs(180_000, 900_000) }, async () => {
-  const tmp = tempDir('crash-archive');
-  try {
-    const lanes = await Promise.all(Array.from({ length: scale(1, 3) }, (_, i) => lifecycleLane(tmp.dir, i, scale(10, 40))));
-    const sum = (f: (l: (typeof lanes)[number]) => number): number => lanes.reduce((s, l) => s + f(l), 0);
+  await inTempDir('crash-archive', async (tmp) => {
+    const { lanes, sum } = await runLanes(scale(1, 3), (i) => lifecycleLane(tmp, i, scale(10, 40)));
     recordFigures({
       test: 'crash-archive',
       injects: `SIGKILL of create/close/cleanup loops at random moments (${lanes.length} directories x 2 processes); reader validating every record`,
       figures: {
-        kills: sum((l) => l.results.reduce((s, r) => s + r.kills, 0)),
-        killsDuringAtomicWrite: sum((l) => l.killsLeavingTemp),
+        ...killFigures(sum),
         sessionsAcknowledged: sum((l) => l.created.size),
         sessionsLost: sum((l) => l.lost.length),
         sessionsInTwoPlaces: sum((l) => l.problems.length),
         liveRecordsLeftAfterCleanup: sum((l) => l.live.length),
         halfWrittenRecordsSeen: sum((l) => l.read.failures.length),
-        tempFilesLeftByKills: sum((l) => l.tempsLeft),
-        tempFilesAfterCleanup: sum((l) => l.tempsAfterCleanup.length),
-        writerErrors: sum((l) => l.errors.length),
-        lockCompromisedUnderLoad: sum((l) => l.compromised),
+        ...leftoverFigures(sum),
       },
     });
     for (const l of lanes) {
-      assert.deepEqual(l.results.flatMap((r) => r.unexpectedExits), []);
-      assert.deepEqual(l.read.failures, [], 'a reader saw a half-written record');
-      assert.deepEqual(l.errors, []);
+      assertWorkersClean(l, 'a reader saw a half-written record');
       assert.ok(l.created.size > 0);
       assert.deepEqual(l.lost, [], 'acknowledged sessions whose record is not in exactly one place');
       assert.deepEqual(l.problems, [], 'a session is in more than one place');
       assert.deepEqual(l.live, [], 'cleanup archives every dead or closed session');
       assert.deepEqual(l.tempsAfterCleanup, [], 'cleanup must remove temp files of dead writers');
     }
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

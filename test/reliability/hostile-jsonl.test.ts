@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, symlinkSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, fixture } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir } from './lib/tmp';
 import { recordFigures } from './lib/figures';
 
 const op = fixture('reliability-jsonl-op');
@@ -28,10 +28,9 @@ async function outcome(what: string, file: string, ms = 5000): Promise<string> {
 }
 
 test('reading, checking, repairing and appending to FIFOs, devices and symlinks never hangs', { timeout: 120_000 }, async () => {
-  const tmp = tempDir('hostile-jsonl');
-  try {
-    const dir = join(tmp.dir, 'data');
-    const outside = join(tmp.dir, 'outside');
+  await inTempDir('hostile-jsonl', async (tmp) => {
+    const dir = join(tmp, 'data');
+    const outside = join(tmp, 'outside');
     mkdirSync(dir);
     mkdirSync(outside);
     writeFileSync(join(outside, 'victim.jsonl'), '{"keep":1}\n');
@@ -68,7 +67,5 @@ test('reading, checking, repairing and appending to FIFOs, devices and symlinks 
     assert.equal(readFileSync(join(outside, 'victim.jsonl'), 'utf8'), '{"keep":1}\n', 'repair did not follow the symlinked file');
     // The quarantine is repair's own output: a symlink planted in its place must not redirect it.
     assert.equal(readFileSync(join(outside, 'quarantine-victim'), 'utf8'), before, 'repair appended its quarantine through a planted symlink');
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

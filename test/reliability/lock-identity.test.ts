@@ -14,7 +14,7 @@ import { scanJsonl } from '../../src/core/jsonl-reader';
 import { repairJsonl } from '../../src/core/jsonl-repair';
 import { withLock } from '../../src/core/lock';
 import { fixture, startChild, exitWithin, type Child } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir, tempDir } from './lib/tmp';
 import { scale, budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -176,10 +176,9 @@ function snapshot(dir: string): Map<string, string> {
 // file; repair and check of `dl2/../data.jsonl` (`dl2 -> real/sub`) worked on ./data.jsonl.
 // The shell is the oracle: where `>>` fails, append fails (exit 2, open(2)'s error code, nothing
 // written or created); where it opens a file, append, repair and check work on that file.
-test('CLI paths are the paths the shell opens: `..` after links, trailing slash, missing folders', { timeout: budgetMs(120_000, 120_000), skip: process.platform === 'win32' }, () => {
-  const tmp = tempDir('cli-paths');
-  try {
-    const sb = join(tmp.dir, 'sb');
+test('CLI paths are the paths the shell opens: `..` after links, trailing slash, missing folders', { timeout: budgetMs(120_000, 120_000), skip: process.platform === 'win32' }, async () => {
+  await inTempDir('cli-paths', (tmp) => {
+    const sb = join(tmp, 'sb');
     mkdirSync(join(sb, 'data'), { recursive: true });
     mkdirSync(join(sb, 'real', 'sub'), { recursive: true });
     writeFileSync(join(sb, 'data', 'real.jsonl'), '{"a":1}\n');
@@ -220,17 +219,14 @@ test('CLI paths are the paths the shell opens: `..` after links, trailing slash,
     assert.equal(existsSync(join(sb, 'data.jsonl.quarantine')), false);
     assert.equal(runCli(sb, ['append', 'dl2/../data.jsonl', '{"e":1}']).code, 0);
     assert.equal(readFileSync(join(sb, 'real', 'data.jsonl'), 'utf8'), '{"d":1}\n{"e":1}\n');
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 // --dir with `..` after a symlink: the store used to collapse it as text (one folder) while
 // `append` and the shell resolve it physically (another). Both must be the folder `ls` shows.
-test('the session store resolves --dir as open(2) does: records and journal appends meet in one folder', { timeout: budgetMs(60_000, 60_000), skip: process.platform === 'win32' }, () => {
-  const tmp = tempDir('dir-dotdot');
-  try {
-    const root = tmp.dir;
+test('the session store resolves --dir as open(2) does: records and journal appends meet in one folder', { timeout: budgetMs(60_000, 60_000), skip: process.platform === 'win32' }, async () => {
+  await inTempDir('dir-dotdot', (tmp) => {
+    const root = tmp;
     mkdirSync(join(root, 'elsewhere', 'deep'), { recursive: true });
     mkdirSync(join(root, 'sessions'), { mode: 0o700 });
     mkdirSync(join(root, 'elsewhere', 'sessions'), { mode: 0o700 });
@@ -246,9 +242,7 @@ test('the session store resolves --dir as open(2) does: records and journal appe
     const journal = readFileSync(join(physical, `${id}.jsonl`), 'utf8').trim().split('\n');
     assert.equal(journal.length, 3, journal.join('\n'));
     assert.deepEqual(readdirSync(join(root, 'sessions')), []);
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 // Hard links: two names, one file, two locks (a lock is named after a path, and nothing in a
@@ -256,32 +250,29 @@ test('the session store resolves --dir as open(2) does: records and journal appe
 // one name only; appends through the other then went to the old file. Repair refuses such a
 // file (exit 2, nothing changed); a name made during the repair stops it before the rename.
 test('repair refuses a hard-linked file: nothing changed, a clear error', { timeout: budgetMs(60_000, 60_000), skip: process.platform === 'win32' }, async () => {
-  const tmp = tempDir('hardlink');
-  try {
-    const real = join(tmp.dir, 'real.jsonl');
+  await inTempDir('hardlink', async (tmp) => {
+    const real = join(tmp, 'real.jsonl');
     const content = '{"damaged": \u0001\n{"a":1}\n';
     writeFileSync(real, content);
-    linkSync(real, join(tmp.dir, 'hard.jsonl'));
+    linkSync(real, join(tmp, 'hard.jsonl'));
     const ino = statSync(real).ino;
     for (const name of ['real.jsonl', 'hard.jsonl']) {
-      const r = runCli(tmp.dir, ['repair', name]);
+      const r = runCli(tmp, ['repair', name]);
       assert.equal(r.code, 2, r.stdout);
       assert.match(r.stderr, /2 hard links.*refuses/);
     }
     assert.equal(readFileSync(real, 'utf8'), content);
-    assert.equal(statSync(join(tmp.dir, 'hard.jsonl')).ino, ino);
-    assert.deepEqual(readdirSync(tmp.dir).sort(), ['hard.jsonl', 'real.jsonl']);
+    assert.equal(statSync(join(tmp, 'hard.jsonl')).ino, ino);
+    assert.deepEqual(readdirSync(tmp).sort(), ['hard.jsonl', 'real.jsonl']);
 
     // A second name made while the repair runs: refused before the rename.
-    const solo = join(tmp.dir, 'solo.jsonl');
+    const solo = join(tmp, 'solo.jsonl');
     writeFileSync(solo, content);
     await assert.rejects(
-      repairJsonl(solo, { onPhase: (p) => p === 'temp-synced' && linkSync(solo, join(tmp.dir, 'late-name.jsonl')) }),
+      repairJsonl(solo, { onPhase: (p) => p === 'temp-synced' && linkSync(solo, join(tmp, 'late-name.jsonl')) }),
       { name: 'HardLinkedFileError' },
     );
     assert.equal(readFileSync(solo, 'utf8'), content);
-    assert.equal(statSync(join(tmp.dir, 'late-name.jsonl')).ino, statSync(solo).ino);
-  } finally {
-    tmp.dispose();
-  }
+    assert.equal(statSync(join(tmp, 'late-name.jsonl')).ino, statSync(solo).ino);
+  });
 });

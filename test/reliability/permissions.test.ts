@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SessionStore } from '../../src/core/session-store';
 import { appendJsonl } from '../../src/core/jsonl-append';
 import { repairJsonl } from '../../src/core/jsonl-repair';
-import { tempDir } from './lib/tmp';
+import { inTempDir, tempDir } from './lib/tmp';
 import { runChildJson, fixture, asNobody, NOBODY_UID, NOBODY_GID } from './lib/proc';
 import { recordFigures } from './lib/figures';
 
@@ -20,10 +20,9 @@ function mode(p: string): number {
 
 describe('sessions directory permissions', () => {
   test('a world-writable directory is refused with a clear error, also with the sticky bit', async () => {
-    const tmp = tempDir('perm-world');
-    try {
+    await inTempDir('perm-world', async (tmp) => {
       for (const bits of [0o777, 0o1777, 0o703]) {
-        const dir = join(tmp.dir, `s${bits.toString(8)}`);
+        const dir = join(tmp, `s${bits.toString(8)}`);
         mkdirSync(dir);
         chmodSync(dir, bits);
         const store = new SessionStore(dir, { cleanupOnCreate: false });
@@ -32,31 +31,25 @@ describe('sessions directory permissions', () => {
         await assert.rejects(store.cleanup(), /world-writable/i, `mode ${bits.toString(8)}: cleanup`);
         assert.deepEqual(readdirSync(dir), [], 'nothing may be written into a refused directory');
       }
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 
   test('a directory owned by another user is refused, even for root', { skip: !isRoot && 'needs root to chown' }, async () => {
-    const tmp = tempDir('perm-owner');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('perm-owner', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       mkdirSync(dir, { mode: 0o700 });
       chownSync(dir, NOBODY_UID, NOBODY_GID);
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       await assert.rejects(store.create({ label: 'x' }), /owned by/i);
       await assert.rejects(store.list(), /owned by/i);
       assert.deepEqual(readdirSync(dir), []);
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 
   test('the owner (here: nobody, really running as nobody) may use its own private directory', { skip: !isRoot && 'needs root to switch user' }, async () => {
-    const tmp = tempDir('perm-own');
-    try {
-      chmodSync(tmp.dir, 0o755);
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('perm-own', async (tmp) => {
+      chmodSync(tmp, 0o755);
+      const dir = join(tmp, 'sessions');
       mkdirSync(dir, { mode: 0o700 });
       chownSync(dir, NOBODY_UID, NOBODY_GID);
       const { result } = await runChildJson<{ ok: boolean; error?: string; listed?: number }>(
@@ -65,9 +58,7 @@ describe('sessions directory permissions', () => {
         { wrapper: asNobody },
       );
       assert.deepEqual(result, { ok: true, listed: 1 });
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 });
 

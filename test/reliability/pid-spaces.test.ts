@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { currentPidSpace } from '../../src/core/process-info';
 import { SessionStore } from '../../src/core/session-store';
 import { canRun, exitWithin, fixture, runChildJson, startChild, type Child } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir, tempDir } from './lib/tmp';
 import { recordFigures } from './lib/figures';
 
 const op = fixture('reliability-store-op');
@@ -92,9 +92,8 @@ const canUnshareTime = process.platform === 'linux' && isRoot && canRun([...inNe
 
 describe('a reader in its own time namespace (boottime offset)', { skip: !canUnshareTime && 'needs Linux, root and unshare --time' }, () => {
   test('judges a live session of the same boot as the same process (start ticks normalised), and archives nothing', async () => {
-    const tmp = tempDir('time-ns');
-    try {
-      const dir = join(tmp.dir, 'sessions');
+    await inTempDir('time-ns', async (tmp) => {
+      const dir = join(tmp, 'sessions');
       const store = new SessionStore(dir, { cleanupOnCreate: false });
       const outer = await store.create({ label: 'outer', heartbeatIntervalMs: 1000 });
       // Inside, /proc/<pid>/stat shows start ticks 100 000 s later; without normalising them the
@@ -108,8 +107,6 @@ describe('a reader in its own time namespace (boottime offset)', { skip: !canUns
         injects: 'unshare --time --boottime 100000 reader of the same boot and PID namespace',
         figures: { stateSeenInside: seen?.state ?? 'missing', archived: result.archived.length },
       });
-    } finally {
-      tmp.dispose();
-    }
+    });
   });
 });

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanJsonl } from '../../src/core/jsonl-reader';
 import { fixture, startChild, exitWithin } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir } from './lib/tmp';
 import { budgetMs } from './lib/scale';
 import { recordFigures } from './lib/figures';
 
@@ -103,12 +103,11 @@ async function stopAt(dir: string, phase: string): Promise<PhaseResult> {
 }
 
 test('repair stopped past the stale threshold at every phase never loses an append made meanwhile', { timeout: budgetMs(240_000, 240_000) }, async () => {
-  const tmp = tempDir('repair-sigstop');
-  try {
+  await inTempDir('repair-sigstop', async (tmp) => {
     // A run that stops nowhere lists the phases this file goes through.
-    const dry = join(tmp.dir, 'dry.jsonl');
+    const dry = join(tmp, 'dry.jsonl');
     writeOriginal(dry);
-    const lister = startChild(stopper, [dry, '-', join(tmp.dir, 'none')]);
+    const lister = startChild(stopper, [dry, '-', join(tmp, 'none')]);
     await exitWithin(lister, 60_000);
     assert.equal(lastJson(lister.lines).ok, true, lister.stderr());
     const phases = [...new Set(lister.lines.filter((l) => l.startsWith('phase ')).map((l) => l.slice(6)))];
@@ -116,7 +115,7 @@ test('repair stopped past the stale threshold at every phase never loses an appe
       assert.ok(phases.includes(p), `phase ${p} reached (got ${phases.join(', ')})`);
     }
     // All phases side by side: each waits ~11 s for the stale takeover, mostly asleep.
-    const results = await Promise.all(phases.map((p) => stopAt(tmp.dir, p)));
+    const results = await Promise.all(phases.map((p) => stopAt(tmp, p)));
     recordFigures({
       test: 'repair-sigstop',
       injects: `SIGSTOP of a repair for longer than the stale threshold at each of its ${phases.length} phases while session-keeper append takes the lock over`,
@@ -131,7 +130,5 @@ test('repair stopped past the stale threshold at every phase never loses an appe
       results.filter((r) => r.problems.length > 0),
       [],
     );
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { checkSessionRecord } from '../../src/core/session-record';
 import { scanJsonl } from '../../src/core/jsonl-reader';
 import { startChild, exitWithin, fixture, asNobody, canRun, runChildJson, NOBODY_UID, NOBODY_GID, type Child } from './lib/proc';
-import { tempDir } from './lib/tmp';
+import { inTempDir, tempDir } from './lib/tmp';
 import { recordFigures } from './lib/figures';
 
 const worker = fixture('reliability-resource-worker');
@@ -119,9 +119,8 @@ interface DiskFullReport {
 }
 
 test('disk full (a 512 KiB tmpfs in a private mount namespace): clean ENOSPC errors, nothing lost, recovery when space returns', { skip: !canUnshareMount && 'needs root and unshare -m' }, async () => {
-  const tmp = tempDir('disk-full');
-  try {
-    const dir = join(tmp.dir, 'mnt');
+  await inTempDir('disk-full', async (tmp) => {
+    const dir = join(tmp, 'mnt');
     mkdirSync(dir);
     const wrapper = ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs -o size=512k,mode=0700 tmpfs "$0" && exec "$@"', dir];
     const { result: r } = await runChildJson<DiskFullReport>(worker, ['disk-full', JSON.stringify({ dir })], { wrapper, timeoutMs: 60_000 });
@@ -142,15 +141,12 @@ test('disk full (a 512 KiB tmpfs in a private mount namespace): clean ENOSPC err
     });
     assert.equal(r.journalGrewOnFailedAppend, 0, 'a failed append must not leave a partial line behind');
     assert.deepEqual(r.readerProblems, [], 'no torn line left behind by the failed append');
-  } finally {
-    tmp.dispose();
-  }
+  });
 });
 
 test('file-size limit (RLIMIT_FSIZE): a clear EFBIG, every acknowledged record intact, no partial line', async () => {
-  const tmp = tempDir('fsize');
-  try {
-    const file = join(tmp.dir, 'big.jsonl');
+  await inTempDir('fsize', async (tmp) => {
+    const file = join(tmp, 'big.jsonl');
     // dash counts ulimit -f in 512-byte blocks: 32 KiB.
     const wrapper = ['sh', '-c', 'ulimit -f 64 && exec "$@"', 'sh'];
     const { result: r } = await runChildJson<{ failure: { code?: string; message: string } | null; acked: number[]; found: number[]; readerProblems: string[]; grewOnFailedAppend: number }>(
@@ -167,7 +163,5 @@ test('file-size limit (RLIMIT_FSIZE): a clear EFBIG, every acknowledged record i
     });
     assert.equal(r.grewOnFailedAppend, 0, 'a failed append must not leave a partial line behind');
     assert.deepEqual(r.readerProblems, []);
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

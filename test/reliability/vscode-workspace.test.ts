@@ -10,7 +10,7 @@ import { v4 as uuidv4 } from 'uuid';
 import { REPO_ROOT, VSCODE_STAND_IN } from '../harness/harness-paths';
 import { ensureTestPrerequisites } from '../harness/install-code-server';
 import { FORMAT_VERSION } from '../../src/core/session-record';
-import { tempDir, snapshotTree } from './lib/tmp';
+import { inTempDir, snapshotTree } from './lib/tmp';
 import { recordFigures } from './lib/figures';
 
 /** Every file under `dir` whose content contains `marker`. */
@@ -29,12 +29,11 @@ function filesContaining(dir: string, marker: string): string[] {
 
 test('in a real VS Code: a workspace cannot redirect the sessions directory; hostile names make one clean log line each; a deleted sessions folder comes back', { timeout: 600_000 }, async (t) => {
   assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'the extension is built (npm run build)');
-  const tmp = tempDir('vscode-ws');
-  try {
-    const workspace = join(tmp.dir, 'workspace');
-    const sessions = join(tmp.dir, 'sessions');
-    const evil = join(tmp.dir, 'workspace-chosen-sessions');
-    const evilExtra = join(tmp.dir, 'workspace-chosen-extra');
+  await inTempDir('vscode-ws', async (tmp) => {
+    const workspace = join(tmp, 'workspace');
+    const sessions = join(tmp, 'sessions');
+    const evil = join(tmp, 'workspace-chosen-sessions');
+    const evilExtra = join(tmp, 'workspace-chosen-extra');
     mkdirSync(join(workspace, '.vscode'), { recursive: true });
     mkdirSync(sessions, { mode: 0o700 });
     mkdirSync(evilExtra, { mode: 0o700 });
@@ -58,7 +57,7 @@ test('in a real VS Code: a workspace cannot redirect the sessions directory; hos
       vscodeExecutablePath: (ensureTestPrerequisites(), VSCODE_STAND_IN),
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath: join(__dirname, 'vscode', 'index.js'),
-      launchArgs: [workspace, '--disable-extensions', `--user-data-dir=${join(tmp.dir, 'user-data')}`, `--extensions-dir=${join(tmp.dir, 'extensions')}`],
+      launchArgs: [workspace, '--disable-extensions', `--user-data-dir=${join(tmp, 'user-data')}`, `--extensions-dir=${join(tmp, 'extensions')}`],
       extensionTestsEnv: { SESSION_KEEPER_DIR: sessions, SK_REL_EVIL_DIR: evil, SK_REL_EVIL_EXTRA: evilExtra },
     });
     await t.test('nothing was written where the workspace pointed, and its extra directory was not touched', () => {
@@ -68,7 +67,7 @@ test('in a real VS Code: a workspace cannot redirect the sessions directory; hos
     recordFigures({ test: 'vscode-workspace-settings', injects: 'workspace .vscode/settings.json naming sessionsDirectory and extraDirectories, in a real VS Code (code-server)', figures: { redirected: existsSync(evil), extraDirectoryTouched: snapshotTree(evilExtra) !== extraBefore } });
     await t.test('each junk entry is one log line, without control or bidi characters', () => {
       // The extension's log ("Session Keeper" output channel) as the extension host wrote it.
-      const logs = filesContaining(join(tmp.dir, 'user-data'), 'junk-one');
+      const logs = filesContaining(join(tmp, 'user-data'), 'junk-one');
       assert.ok(logs.length > 0, 'found the Session Keeper log');
       for (const log of logs) {
         const lines = readFileSync(log, 'utf8').split('\n');
@@ -80,7 +79,5 @@ test('in a real VS Code: a workspace cannot redirect the sessions directory; hos
         assert.ok(!lines.some((l) => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(l)), `control or bidi characters: ${shown}`);
       }
     });
-  } finally {
-    tmp.dispose();
-  }
+  });
 });

@@ -13,7 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { Page } from 'playwright-core';
 import { harnessTempParent, REPO_ROOT, VSIX_PATH } from '../harness/harness-paths';
 import { startWorkbench, type Workbench } from '../harness/ui-session';
-import { eventually, notifications, openView, runCommand, screenshot, statusBarItem, statusBarText, treeRows, type TreeRow } from '../harness/workbench';
+import { clearNotifications, eventually, notifications, openFile, openView, runCommand, screenshot, statusBarItem, statusBarText, treeRows, type TreeRow } from '../harness/workbench';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
@@ -32,20 +32,6 @@ function groupOf(rows: TreeRow[], label: string): string | undefined {
 
 async function sessionRows(page: Page): Promise<TreeRow[]> {
   return treeRows(page);
-}
-
-async function clearNotifications(page: Page): Promise<void> {
-  await runCommand(page, 'Notifications: Clear All Notifications');
-}
-
-/** Opens a file of the workspace with Quick Open (Ctrl+P) and waits for `text` on screen. */
-async function openFile(page: Page, name: string, text: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.editor-instance .view-lines', { hasText: text }).waitFor();
-  await page.locator('.editor-instance .view-lines').click();
 }
 
 /** Drags the side bar's edge so tree descriptions are not cut off (as a person would). */

@@ -10,21 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { harnessTempParent, VSIX_PATH } from '../harness/harness-paths';
 import { startWorkbench, type Workbench } from '../harness/ui-session';
-import { eventually, notifications, openView, runCommand, screenshot } from '../harness/workbench';
-
-async function clearNotifications(page: Page): Promise<void> {
-  await runCommand(page, 'Notifications: Clear All Notifications');
-}
-
-/** Opens a file of the workspace with Quick Open (Ctrl+P) and waits for `text` on screen. */
-async function openFile(page: Page, name: string, text: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.editor-instance .view-lines', { hasText: text }).waitFor();
-  await page.locator('.editor-instance .view-lines').click();
-}
+import { clearNotifications, eventually, notifications, openFile, openView, runCommand, screenshot } from '../harness/workbench';
 
 /** The active editor tab's classes say whether it has unsaved changes ("dirty"). */
 async function activeTabDirty(page: Page): Promise<boolean> {

@@ -3,23 +3,12 @@
 // bad value is a usage error (exit 2).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { cleanupTracked, cli, tempDir } from '../helpers/processes';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-threads-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code as number) : 0;
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-  });
-}
+const dir = tempDir('threads');
+after(cleanupTracked);
 
 describe('check --threads', () => {
   test('a 40 MB file with damage of every kind: the same JSON and text output with 1, 2 and 4 threads', { timeout: 300_000 }, async () => {

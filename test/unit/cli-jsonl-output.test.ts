@@ -4,30 +4,14 @@
 // (F5).
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanupTracked, tempDir } from '../helpers/processes';
-
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+import { CLI, cleanupTracked, cli, tempFile } from '../helpers/processes';
 
 afterEach(cleanupTracked);
 
-function fileWith(content: Buffer | string): string {
-  const dir = tempDir('out');
-  const file = path.join(dir, 'data.jsonl');
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code as number) : 0;
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-  });
-}
+const fileWith = (content: Buffer | string): string => tempFile('out', content);
 
 describe('F3: repair never rewrites a file that check passes', () => {
   const strict: Array<[string, string]> = [

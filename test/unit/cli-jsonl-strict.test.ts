@@ -6,34 +6,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanupTracked, tempDir } from '../helpers/processes';
+import { CLI, cleanupTracked, cli, tempFile, type CliResult } from '../helpers/processes';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const RSS_PRELOAD = path.join(__dirname, '..', 'fixtures', 'max-rss-on-exit.js');
 
 afterEach(cleanupTracked);
 
-function fileWith(content: Buffer | string, name = 'data.jsonl'): string {
-  const dir = tempDir('strict');
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code as number) : 0;
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-  });
-}
+const fileWith = (content: Buffer | string, name?: string): string => tempFile('strict', content, name);
 
 interface CheckJson {
   records: number;
@@ -45,13 +24,13 @@ interface CheckJson {
   problems: Array<{ kind: string; line: number; offset: number; length: number; message: string }>;
 }
 
-async function check(file: string, extra: string[] = []): Promise<{ code: number; json: CheckJson }> {
+async function check(file: string, extra: string[] = []): Promise<{ code: number | null; json: CheckJson }> {
   const r = await cli(['check', file, '--json', ...extra]);
   assert.ok(r.code === 0 || r.code === 1, `check exit ${r.code}: ${r.stderr}`);
   return { code: r.code, json: JSON.parse(r.stdout) as CheckJson };
 }
 
-async function repair(file: string, extra: string[] = []): Promise<Result> {
+async function repair(file: string, extra: string[] = []): Promise<CliResult> {
   return cli(['repair', file, '--json', ...extra]);
 }
 
@@ -253,7 +232,7 @@ describe('issue 9 item 2: a valid record longer than the line limit is never rem
     const file = fileWith(`{"torn":\n${line}\n{"after":1}\n`);
     const peak = async (target: string): Promise<number> => {
       const rssFile = `${target}.rss`;
-      const r = await new Promise<Result>((resolve) => {
+      const r = await new Promise<CliResult>((resolve) => {
         execFile(
           process.execPath,
           ['--require', RSS_PRELOAD, CLI, 'repair', target, '--max-line-bytes', String(1 << 20)],

@@ -9,9 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { SessionStore } from '../../src/core/session-store';
-import { cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
+import { CLI, cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const CHILD = path.join(__dirname, '..', 'fixtures', 'cli-child.js');
 const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
 const posix = process.platform !== 'win32';

@@ -12,26 +12,16 @@ import { currentPidSpace, isDeadState, parseProcStat, ProcessProbe, type Process
 import { checkSessionRecord, type SessionRecord } from '../../src/core/session-record';
 import { ProcessNotRunningError, SessionStore } from '../../src/core/session-store';
 import { cleanupTracked, killed, liveChild, tempDir } from '../helpers/processes';
-import { sessionRecord } from '../helpers/records';
+import { LIVENESS_HOST as HOST, LIVENESS_NOW as NOW, livenessRecord } from '../helpers/records';
 
 const linux = process.platform === 'linux';
 const posix = process.platform !== 'win32';
-const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const HOST = 'this-host';
 const BOOT = '056cc078-f4b9-47d3-9668-e846041b590a';
 const NS = 'pid:[4026531836]';
 const SPACE = { bootId: BOOT, pidNamespace: NS };
 
-function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return sessionRecord({
-    pid: 4242,
-    processStartedAt: '2025-03-01T08:00:00.000Z',
-    hostname: HOST,
-    createdAt: '2025-03-01T08:00:01.000Z',
-    heartbeatAt: new Date(NOW - 2000).toISOString(),
-    ...overrides,
-  });
-}
+/** A record judged at NOW on HOST, last heartbeat 2 s before NOW. */
+const rec = (overrides: Partial<SessionRecord> = {}): SessionRecord => livenessRecord(2000, overrides);
 
 const tmp = (): string => tempDir('identity');
 afterEach(cleanupTracked);
@@ -98,7 +88,6 @@ describe('zombies: killed but not reaped counts as dead', () => {
       assert.deepEqual(archived.map((a) => a.id), [r.id]);
     } finally {
       await z.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -159,71 +148,59 @@ describe('PID spaces: a pid is checked only where it means the same process', ()
 
   test('records from another PID space with a dead pid here stay active through list() and cleanup()', async () => {
     const dir = tmp();
-    try {
-      const child = await liveChild();
-      const store = new SessionStore(dir, { cleanupOnCreate: false });
-      const r = await store.create({ label: 'container', pid: child.pid as number });
-      await killed(child);
-      const file = path.join(dir, `${r.id}.json`);
-      const variants: Array<[string, Partial<SessionRecord>, string]> = [
-        ['other PID namespace', { pidNamespace: 'pid:[4026532999]' }, 'active'],
-        ['other boot id', { bootId: '00000000-0000-4000-8000-000000000000' }, 'active'],
-        ['no PID space fields (an older writer): judged as before', { bootId: undefined, pidNamespace: undefined, processStartTicks: undefined }, 'stale'],
-        ['same PID space', {}, 'stale'],
-      ];
-      for (const [what, change, expected] of variants) {
-        fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date().toISOString(), ...change }));
-        const [info] = await store.list();
-        assert.equal(info?.state, expected, `${what}: ${info?.reason}`);
-        if (expected === 'active') assert.deepEqual(await store.cleanup({ staleGraceMs: 0 }), [], what);
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const child = await liveChild();
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const r = await store.create({ label: 'container', pid: child.pid as number });
+    await killed(child);
+    const file = path.join(dir, `${r.id}.json`);
+    const variants: Array<[string, Partial<SessionRecord>, string]> = [
+      ['other PID namespace', { pidNamespace: 'pid:[4026532999]' }, 'active'],
+      ['other boot id', { bootId: '00000000-0000-4000-8000-000000000000' }, 'active'],
+      ['no PID space fields (an older writer): judged as before', { bootId: undefined, pidNamespace: undefined, processStartTicks: undefined }, 'stale'],
+      ['same PID space', {}, 'stale'],
+    ];
+    for (const [what, change, expected] of variants) {
+      fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date().toISOString(), ...change }));
+      const [info] = await store.list();
+      assert.equal(info?.state, expected, `${what}: ${info?.reason}`);
+      if (expected === 'active') assert.deepEqual(await store.cleanup({ staleGraceMs: 0 }), [], what);
     }
   });
 
   test('a reader in another PID space never judges this space\u2019s pids, and says so', async () => {
     const dir = tmp();
-    try {
-      const child = await liveChild();
-      const r = await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'here', pid: child.pid as number });
-      await killed(child);
-      const elsewhere = new SessionStore(dir, { cleanupOnCreate: false, pidSpace: { bootId: r.bootId ?? null, pidNamespace: 'pid:[1]' } });
-      const [info] = await elsewhere.list();
-      assert.equal(info?.state, r.pidNamespace ? 'active' : 'stale', info?.reason);
-      if (r.pidNamespace) {
-        assert.match(info?.reason ?? '', /^heartbeat \d+ s ago; other PID namespace, process not checked$/);
-        assert.deepEqual(await elsewhere.cleanup({ staleGraceMs: 0 }), []);
-      }
-      assert.equal((await new SessionStore(dir, { cleanupOnCreate: false }).list())[0]?.state, 'stale', 'judged in its own space: gone');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const child = await liveChild();
+    const r = await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'here', pid: child.pid as number });
+    await killed(child);
+    const elsewhere = new SessionStore(dir, { cleanupOnCreate: false, pidSpace: { bootId: r.bootId ?? null, pidNamespace: 'pid:[1]' } });
+    const [info] = await elsewhere.list();
+    assert.equal(info?.state, r.pidNamespace ? 'active' : 'stale', info?.reason);
+    if (r.pidNamespace) {
+      assert.match(info?.reason ?? '', /^heartbeat \d+ s ago; other PID namespace, process not checked$/);
+      assert.deepEqual(await elsewhere.cleanup({ staleGraceMs: 0 }), []);
     }
+    assert.equal((await new SessionStore(dir, { cleanupOnCreate: false }).list())[0]?.state, 'stale', 'judged in its own space: gone');
   });
 
   test('create() records this process\u2019s PID space and the start ticks of the pid it registers', { skip: !linux }, async () => {
     const dir = tmp();
     const child = await liveChild(); // killed by cleanupTracked
-    try {
-      const store = new SessionStore(dir, { cleanupOnCreate: false });
-      const own = await store.create({ label: 'me' });
-      const other = await store.create({ label: 'child', pid: child.pid as number });
-      const space = currentPidSpace();
-      assert.equal(own.bootId, fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-      assert.equal(own.pidNamespace, fs.readlinkSync('/proc/self/ns/pid'));
-      assert.match(own.pidNamespace ?? '', /^pid:\[\d+\]$/);
-      assert.deepEqual({ bootId: other.bootId, pidNamespace: other.pidNamespace }, space);
-      const ticksOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(')').at(-1)?.trim().split(/\s+/)[19]);
-      assert.equal(own.processStartTicks, ticksOf(process.pid));
-      assert.equal(other.processStartTicks, ticksOf(child.pid as number));
-      assert.notEqual(own.processStartTicks, other.processStartTicks);
-      // The records validate, and the fields survive a heartbeat.
-      assert.equal(checkSessionRecord(JSON.parse(fs.readFileSync(path.join(dir, `${own.id}.json`), 'utf8'))).ok, true);
-      const beaten = await store.heartbeat(own.id);
-      assert.deepEqual([beaten.bootId, beaten.pidNamespace, beaten.processStartTicks], [own.bootId, own.pidNamespace, own.processStartTicks]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const own = await store.create({ label: 'me' });
+    const other = await store.create({ label: 'child', pid: child.pid as number });
+    const space = currentPidSpace();
+    assert.equal(own.bootId, fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    assert.equal(own.pidNamespace, fs.readlinkSync('/proc/self/ns/pid'));
+    assert.match(own.pidNamespace ?? '', /^pid:\[\d+\]$/);
+    assert.deepEqual({ bootId: other.bootId, pidNamespace: other.pidNamespace }, space);
+    const ticksOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(')').at(-1)?.trim().split(/\s+/)[19]);
+    assert.equal(own.processStartTicks, ticksOf(process.pid));
+    assert.equal(other.processStartTicks, ticksOf(child.pid as number));
+    assert.notEqual(own.processStartTicks, other.processStartTicks);
+    // The records validate, and the fields survive a heartbeat.
+    assert.equal(checkSessionRecord(JSON.parse(fs.readFileSync(path.join(dir, `${own.id}.json`), 'utf8'))).ok, true);
+    const beaten = await store.heartbeat(own.id);
+    assert.deepEqual([beaten.bootId, beaten.pidNamespace, beaten.processStartTicks], [own.bootId, own.pidNamespace, own.processStartTicks]);
   });
 });
 
@@ -253,28 +230,24 @@ describe('clock steps: pid reuse is told by start ticks, not by the wall clock',
 
   test('a real record whose wall-clock start is off by 60 s (a clock step) but whose ticks match stays active', { skip: !linux }, async () => {
     const dir = tmp();
-    try {
-      const store = new SessionStore(dir, { cleanupOnCreate: false });
-      const r = await store.create({ label: 'me' });
-      assert.equal(typeof r.processStartTicks, 'number');
-      const file = path.join(dir, `${r.id}.json`);
-      const stepped = new Date(Date.parse(r.processStartedAt as string) + 60_000).toISOString();
-      const cases: Array<[string, Partial<SessionRecord>, string]> = [
-        ['ticks match, wall clock 60 s off', { processStartedAt: stepped }, 'active'],
-        ['ticks differ (pid reused)', { processStartTicks: (r.processStartTicks as number) + 1 }, 'stale'],
-        ['no ticks, wall clock 60 s off (an older writer)', { processStartedAt: stepped, processStartTicks: undefined }, 'stale'],
-      ];
-      for (const [what, change, expected] of cases) {
-        fs.writeFileSync(file, JSON.stringify({ ...r, ...change }));
-        const [info] = await store.list();
-        assert.equal(info?.state, expected, `${what}: ${info?.reason}`);
-      }
-      // Nothing of a live session is archived by a cleanup after a clock step.
-      fs.writeFileSync(file, JSON.stringify({ ...r, processStartedAt: stepped }));
-      assert.deepEqual(await store.cleanup({ staleGraceMs: 0 }), []);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const r = await store.create({ label: 'me' });
+    assert.equal(typeof r.processStartTicks, 'number');
+    const file = path.join(dir, `${r.id}.json`);
+    const stepped = new Date(Date.parse(r.processStartedAt as string) + 60_000).toISOString();
+    const cases: Array<[string, Partial<SessionRecord>, string]> = [
+      ['ticks match, wall clock 60 s off', { processStartedAt: stepped }, 'active'],
+      ['ticks differ (pid reused)', { processStartTicks: (r.processStartTicks as number) + 1 }, 'stale'],
+      ['no ticks, wall clock 60 s off (an older writer)', { processStartedAt: stepped, processStartTicks: undefined }, 'stale'],
+    ];
+    for (const [what, change, expected] of cases) {
+      fs.writeFileSync(file, JSON.stringify({ ...r, ...change }));
+      const [info] = await store.list();
+      assert.equal(info?.state, expected, `${what}: ${info?.reason}`);
     }
+    // Nothing of a live session is archived by a cleanup after a clock step.
+    fs.writeFileSync(file, JSON.stringify({ ...r, processStartedAt: stepped }));
+    assert.deepEqual(await store.cleanup({ staleGraceMs: 0 }), []);
   });
 });
 

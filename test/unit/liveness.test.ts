@@ -6,21 +6,11 @@ import { formatDuration, heartbeatAge, judgeLiveness, needsProcessCheck } from '
 import type { SessionRecord } from '../../src/core/session-record';
 import { SessionStore } from '../../src/core/session-store';
 import { cleanupTracked, killed, liveChild, tempDir } from '../helpers/processes';
-import { sessionRecord } from '../helpers/records';
+import { LIVENESS_HOST as HOST, LIVENESS_NOW as NOW, livenessRecord } from '../helpers/records';
 
-const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const HOST = 'this-host';
 
-function rec(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return sessionRecord({
-    pid: 4242,
-    processStartedAt: '2025-03-01T08:00:00.000Z',
-    hostname: HOST,
-    createdAt: '2025-03-01T08:00:01.000Z',
-    heartbeatAt: new Date(NOW - 5000).toISOString(),
-    ...overrides,
-  });
-}
+/** A record judged at NOW on HOST, last heartbeat 5 s before NOW. */
+const rec = (overrides: Partial<SessionRecord> = {}): SessionRecord => livenessRecord(5000, overrides);
 
 const alive = { alive: true, startedAt: Date.parse('2025-03-01T08:00:00.400Z') };
 const ago = (ms: number): string => new Date(NOW - ms).toISOString();
@@ -160,59 +150,47 @@ describe('liveness of real sessions', () => {
 
   test('a session of a process that died is stale; reason names the pid', async () => {
     const dir = tmp();
-    try {
-      const child = await liveChild();
-      const store = new SessionStore(dir, { cleanupOnCreate: false });
-      const r = await store.create({ label: 'child', pid: child.pid as number });
-      assert.equal((await store.list())[0]?.state, 'active');
-      await killed(child);
-      const [info] = await store.list();
-      assert.equal(info?.record.id, r.id);
-      assert.equal(info?.state, 'stale');
-      assert.equal(info?.reason, `process ${child.pid} is gone`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const child = await liveChild();
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const r = await store.create({ label: 'child', pid: child.pid as number });
+    assert.equal((await store.list())[0]?.state, 'active');
+    await killed(child);
+    const [info] = await store.list();
+    assert.equal(info?.record.id, r.id);
+    assert.equal(info?.state, 'stale');
+    assert.equal(info?.reason, `process ${child.pid} is gone`);
   });
 
   test('a record with the right pid but another start time (pid reused) is stale', { skip: process.platform === 'win32' }, async () => {
     const dir = tmp();
-    try {
-      const store = new SessionStore(dir, { cleanupOnCreate: false });
-      const r = await store.create({ label: 'me' });
-      assert.notEqual(r.processStartedAt, null);
-      // What a previous owner of this pid would have recorded (a record of before start ticks): a start a day earlier.
-      const file = path.join(dir, `${r.id}.json`);
-      const earlier = new Date(Date.parse(r.processStartedAt as string) - 86_400_000).toISOString();
-      const { processStartTicks: _ticks, ...withoutTicks } = r;
-      fs.writeFileSync(file, JSON.stringify({ ...withoutTicks, processStartedAt: earlier }));
-      const [info] = await store.list();
-      assert.equal(info?.state, 'stale');
-      assert.equal(info?.reason, `pid ${process.pid} now belongs to another process`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const r = await store.create({ label: 'me' });
+    assert.notEqual(r.processStartedAt, null);
+    // What a previous owner of this pid would have recorded (a record of before start ticks): a start a day earlier.
+    const file = path.join(dir, `${r.id}.json`);
+    const earlier = new Date(Date.parse(r.processStartedAt as string) - 86_400_000).toISOString();
+    const { processStartTicks: _ticks, ...withoutTicks } = r;
+    fs.writeFileSync(file, JSON.stringify({ ...withoutTicks, processStartedAt: earlier }));
+    const [info] = await store.list();
+    assert.equal(info?.state, 'stale');
+    assert.equal(info?.reason, `pid ${process.pid} now belongs to another process`);
   });
 
   test('a session of another host is never pid-checked: a dead pid there is not stale', async () => {
     const dir = tmp();
-    try {
-      const child = await liveChild();
-      const there = new SessionStore(dir, { hostname: 'far-away', cleanupOnCreate: false });
-      await there.create({ label: 'remote', pid: child.pid as number });
-      await killed(child);
-      const here = new SessionStore(dir, { hostname: 'right-here', cleanupOnCreate: false });
-      assert.equal((await here.list())[0]?.state, 'active');
-      const later = new SessionStore(dir, { hostname: 'right-here', now: () => Date.now() + 5 * 60_000 });
-      const [info] = await later.list();
-      assert.equal(info?.state, 'unresponsive');
-      assert.match(info?.reason ?? '', /on host far-away, process not checked/);
-      assert.deepEqual(await later.cleanup(), [], 'unresponsive sessions are never archived');
-      // The same record judged on its own host: the process is gone.
-      assert.equal((await there.list())[0]?.state, 'stale');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const child = await liveChild();
+    const there = new SessionStore(dir, { hostname: 'far-away', cleanupOnCreate: false });
+    await there.create({ label: 'remote', pid: child.pid as number });
+    await killed(child);
+    const here = new SessionStore(dir, { hostname: 'right-here', cleanupOnCreate: false });
+    assert.equal((await here.list())[0]?.state, 'active');
+    const later = new SessionStore(dir, { hostname: 'right-here', now: () => Date.now() + 5 * 60_000 });
+    const [info] = await later.list();
+    assert.equal(info?.state, 'unresponsive');
+    assert.match(info?.reason ?? '', /on host far-away, process not checked/);
+    assert.deepEqual(await later.cleanup(), [], 'unresponsive sessions are never archived');
+    // The same record judged on its own host: the process is gone.
+    assert.equal((await there.list())[0]?.state, 'stale');
   });
 
   test('SESSION_KEEPER_HOSTNAME simulates a second host', async () => {
@@ -226,42 +204,33 @@ describe('liveness of real sessions', () => {
     } finally {
       if (saved === undefined) delete process.env.SESSION_KEEPER_HOSTNAME;
       else process.env.SESSION_KEEPER_HOSTNAME = saved;
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('a live process that stopped heartbeating is unresponsive, even after 25 h (a sleeping laptop is not a dead one)', async () => {
     const dir = tmp();
-    try {
-      await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'quiet' });
-      const at = (ms: number): SessionStore => new SessionStore(dir, { now: () => Date.now() + ms, cleanupOnCreate: false });
-      assert.equal((await at(0).list())[0]?.state, 'active');
-      const [u] = await at(90_000).list();
-      assert.equal(u?.state, 'unresponsive');
-      assert.match(u?.reason ?? '', /no heartbeat for 1 min; process alive/);
-      const [late] = await at(25 * 3600_000).list();
-      assert.deepEqual([late?.state, late?.reason], ['unresponsive', 'no heartbeat for 25 h; process alive']);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await new SessionStore(dir, { cleanupOnCreate: false }).create({ label: 'quiet' });
+    const at = (ms: number): SessionStore => new SessionStore(dir, { now: () => Date.now() + ms, cleanupOnCreate: false });
+    assert.equal((await at(0).list())[0]?.state, 'active');
+    const [u] = await at(90_000).list();
+    assert.equal(u?.state, 'unresponsive');
+    assert.match(u?.reason ?? '', /no heartbeat for 1 min; process alive/);
+    const [late] = await at(25 * 3600_000).list();
+    assert.deepEqual([late?.state, late?.reason], ['unresponsive', 'no heartbeat for 25 h; process alive']);
   });
 
   test('a heartbeat written slightly in the future is active; one an hour ahead is unresponsive, naming the skew', async () => {
     const dir = tmp();
-    try {
-      const store = new SessionStore(dir, { cleanupOnCreate: false });
-      const r = await store.create({ label: 'skewed' });
-      const file = path.join(dir, `${r.id}.json`);
-      fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 10_000).toISOString() }));
-      const [info] = await store.list();
-      assert.equal(info?.state, 'active');
-      assert.equal(info?.heartbeatAgeMs, 0);
-      fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 3600_000).toISOString() }));
-      const [ahead] = await store.list();
-      assert.equal(ahead?.state, 'unresponsive');
-      assert.match(ahead?.reason ?? '', /^heartbeat (59 min|1 h) in the future; process alive$/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const store = new SessionStore(dir, { cleanupOnCreate: false });
+    const r = await store.create({ label: 'skewed' });
+    const file = path.join(dir, `${r.id}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 10_000).toISOString() }));
+    const [info] = await store.list();
+    assert.equal(info?.state, 'active');
+    assert.equal(info?.heartbeatAgeMs, 0);
+    fs.writeFileSync(file, JSON.stringify({ ...r, heartbeatAt: new Date(Date.now() + 3600_000).toISOString() }));
+    const [ahead] = await store.list();
+    assert.equal(ahead?.state, 'unresponsive');
+    assert.match(ahead?.reason ?? '', /^heartbeat (59 min|1 h) in the future; process alive$/);
   });
 });

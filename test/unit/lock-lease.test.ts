@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -14,7 +15,7 @@ import {
 import { writeFileAtomic } from '../../src/core/write-atomic';
 import { moveIntoArchive } from '../../src/core/archive-files';
 import { repairJsonl } from '../../src/core/jsonl-repair';
-import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
+import { stallUntilTakenOver, startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
 
 /** A tree with every kind of path to data/real.jsonl; returns the variants (name -> path). */
 async function pathZoo(): Promise<{ dir: string; real: string; variants: Record<string, string> }> {
@@ -223,16 +224,13 @@ describe('LockLease.assertHeld', () => {
   test('stalled past the stale threshold and taken over by another process: throws before the commit', async () => {
     const dir = await tempDir('lease');
     const target = path.join(dir, 'f');
-    let taker: ReturnType<typeof startFixture> | undefined;
+    const takers: ChildProcess[] = [];
     try {
       await assert.rejects(
         withLock(
           target,
           async (_signal, lease) => {
-            taker = startFixture('lock-holder', [target, '2000', '4000']);
-            const took = waitForLine(taker, (l) => l === 'locked');
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4500);
-            await took;
+            await stallUntilTakenOver(target, takers);
             assert.throws(() => lease.assertHeld(), /taken over|removed/);
           },
           { staleMs: 2000 },
@@ -240,7 +238,7 @@ describe('LockLease.assertHeld', () => {
         LockCompromisedError,
       );
     } finally {
-      taker?.kill('SIGKILL');
+      for (const t of takers) t.kill('SIGKILL');
     }
   });
 });

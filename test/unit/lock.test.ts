@@ -1,5 +1,6 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -10,7 +11,7 @@ import {
   resolveLockOptions,
   lockAgeMs,
 } from '../../src/core/lock';
-import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
+import { stallUntilTakenOver, startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
 
 const uncaught: unknown[] = [];
 const onUncaught = (err: unknown): void => {
@@ -175,22 +176,10 @@ describe('withLock', () => {
   test('a holder stalled past the stale threshold loses the lock to another process and does not delete its lock', async () => {
     const dir = await tempDir('lock');
     const target = path.join(dir, 'f');
-    let taker: ReturnType<typeof startFixture> | undefined;
+    const takers: ChildProcess[] = [];
     try {
       await assert.rejects(
-        withLock(
-          target,
-          async () => {
-            // The other process waits for the lock, finds it stale after 2 s and takes it over.
-            taker = startFixture('lock-holder', [target, '2000', '4000']);
-            const takenOver = waitForLine(taker, (l) => l === 'locked');
-            await sleep(200);
-            // Block this event loop (as a suspended laptop or a long GC pause would): no refreshes.
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4500);
-            await takenOver;
-          },
-          { staleMs: 2000 },
-        ),
+        withLock(target, () => stallUntilTakenOver(target, takers, 200), { staleMs: 2000 }),
         (err: unknown) => {
           assert.ok(err instanceof LockCompromisedError);
           assert.match(err.message, /taken over/);
@@ -199,7 +188,7 @@ describe('withLock', () => {
       );
       assert.ok(fs.existsSync(`${target}.lock`), "the new holder's lock directory is left alone");
     } finally {
-      taker?.kill('SIGKILL');
+      for (const t of takers) t.kill('SIGKILL');
     }
   });
 

@@ -12,6 +12,17 @@ import { tempDir } from '../fixtures/lock-helpers';
 
 const posix = process.platform !== 'win32';
 
+/** A workspace with d/f.jsonl and a folder outside it with its own f.jsonl, both holding `bad` (one good line, one broken). */
+async function folderAndOutside(): Promise<{ ws: string; outside: string; bad: string }> {
+  const ws = fs.realpathSync(await tempDir('guard-ws'));
+  const outside = fs.realpathSync(await tempDir('guard-out'));
+  const bad = '{"ok":1}\n{"broken": OUTSIDE\n';
+  fs.mkdirSync(path.join(ws, 'd'));
+  fs.writeFileSync(path.join(ws, 'd', 'f.jsonl'), bad);
+  fs.writeFileSync(path.join(outside, 'f.jsonl'), bad);
+  return { ws, outside, bad };
+}
+
 describe('MCP file guard', () => {
   test('a file swapped for a symlink after the check is not written through', { skip: !posix }, async () => {
     const ws = fs.realpathSync(await tempDir('guard-ws'));
@@ -97,12 +108,7 @@ describe('MCP file guard', () => {
   });
 
   test('a parent folder swapped for a link after the check: nothing is created, appended or repaired outside', { skip: !posix }, async () => {
-    const ws = fs.realpathSync(await tempDir('guard-ws'));
-    const outside = fs.realpathSync(await tempDir('guard-out'));
-    const bad = '{"ok":1}\n{"broken": OUTSIDE\n';
-    fs.mkdirSync(path.join(ws, 'd'));
-    fs.writeFileSync(path.join(ws, 'd', 'f.jsonl'), bad);
-    fs.writeFileSync(path.join(outside, 'f.jsonl'), bad);
+    const { ws, outside, bad } = await folderAndOutside();
     const created = await checkToolPath('d/new.jsonl', [ws], '/nowhere', true);
     const existing = await checkToolPath('d/f.jsonl', [ws], '/nowhere', false);
     fs.renameSync(path.join(ws, 'd'), path.join(ws, 'dreal'));
@@ -116,12 +122,7 @@ describe('MCP file guard', () => {
   });
 
   test('sweep: a folder flipping between real and a link to outside never lets a write or repair out', { skip: process.platform !== 'linux', timeout: 60_000 }, async () => {
-    const ws = fs.realpathSync(await tempDir('guard-ws'));
-    const outside = fs.realpathSync(await tempDir('guard-out'));
-    const bad = '{"ok":1}\n{"broken": OUTSIDE\n';
-    fs.mkdirSync(path.join(ws, 'd'));
-    fs.writeFileSync(path.join(ws, 'd', 'f.jsonl'), bad);
-    fs.writeFileSync(path.join(outside, 'f.jsonl'), bad);
+    const { ws, outside, bad } = await folderAndOutside();
     fs.symlinkSync(outside, path.join(ws, 'dl'));
     const flipper = spawn(
       process.execPath,

@@ -15,9 +15,8 @@ import { SessionStore } from '../../src/core/session-store';
 import { isWrapper } from '../../src/mcp/agent-session';
 import { refuseLossyNumbers, ToolInputError } from '../../src/mcp/tools';
 import { waitForLine } from '../fixtures/lock-helpers';
-import { cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
+import { CLI, cleanupTracked, tempDir as tempDirIn } from '../helpers/processes';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const AGENT = path.join(__dirname, '..', 'fixtures', 'mcp-agent.js');
 const posix = process.platform !== 'win32';
 

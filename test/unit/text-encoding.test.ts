@@ -5,11 +5,11 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CodeUnitLineCounter, detectEncoding, type NonUtf8Encoding } from '../../src/core/text-encoding';
 import { scanJsonl } from '../../src/core/jsonl-reader';
 import { repairJsonl, JsonlEncodingError } from '../../src/core/jsonl-repair';
+import { cleanupTracked, tempDir } from '../helpers/processes';
 
 const ENCODINGS: NonUtf8Encoding[] = ['UTF-16LE', 'UTF-16BE', 'UTF-32LE', 'UTF-32BE'];
 
@@ -102,16 +102,12 @@ describe('CodeUnitLineCounter', () => {
 });
 
 describe('reader and repair on a file that is not UTF-8', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  afterEach(cleanupTracked);
 
   for (const encoding of ENCODINGS) {
     for (const bom of [true, false]) {
       test(`${encoding}${bom ? ' with BOM' : ''}: one not-utf8 problem naming it, exact line count; repair refuses and changes nothing`, async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-enc-'));
-        dirs.push(dir);
+        const dir = tempDir('enc');
         for (const [name, text, lines] of TEXTS) {
           const file = path.join(dir, `${name}.jsonl`);
           const bytes = encode(text, encoding, bom);
@@ -146,8 +142,7 @@ describe('reader and repair on a file that is not UTF-8', () => {
   }
 
   test('a wide-encoded file whose first line is damaged is not detected, but repair still refuses to empty it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-enc-'));
-    dirs.push(dir);
+    const dir = tempDir('enc');
     for (const encoding of ENCODINGS) {
       // The first line cut in front (as if its start were lost), then whole records.
       const whole = encode('{"メッセージ":"こんにちは"}\n{"a":1}\n{"b":2}\n', encoding);
@@ -169,8 +164,7 @@ describe('reader and repair on a file that is not UTF-8', () => {
   });
 
   test('crash residue is still repaired: a file of NUL holes, or torn text and one hole', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-enc-'));
-    dirs.push(dir);
+    const dir = tempDir('enc');
     for (const bytes of [Buffer.alloc(4096), Buffer.concat([Buffer.from('{"a":'), Buffer.alloc(30), Buffer.from('\n{"b":\0\0\n')])]) {
       const file = path.join(dir, 'residue.jsonl');
       fs.writeFileSync(file, bytes);

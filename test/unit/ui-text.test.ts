@@ -8,26 +8,7 @@ import { formatAge } from '../../src/ui/relative-time';
 import { describeSession } from '../../src/ui/session-text';
 import { folderNeighbours, folderOverlaps } from '../../src/core/shared-folders';
 import type { SessionInfo } from '../../src/core/session-store';
-
-function info(overrides: Partial<SessionInfo['record']> = {}, rest: Partial<SessionInfo> = {}): SessionInfo {
-  const record = {
-    version: 1 as const,
-    id: '01890a5d-ac96-774b-bcce-b302099a8057',
-    pid: 4242,
-    processStartedAt: null,
-    hostname: 'build-01',
-    user: 'ann',
-    label: 'api server',
-    workspaceFolders: ['/home/ann/api'],
-    tool: 'vscode',
-    createdAt: '2025-01-01T00:00:00.000Z',
-    heartbeatAt: '2025-01-01T00:00:00.000Z',
-    heartbeatIntervalMs: 10000,
-    closedAt: null,
-    ...overrides,
-  };
-  return { record, state: 'active', reason: 'heartbeat 12 s ago', heartbeatAgeMs: 12_000, file: '/s/x.json', journal: '/s/x.jsonl', archivedOn: null, ...rest };
-}
+import { sessionInfo } from '../helpers/session-info';
 
 describe('sanitizeText', () => {
   test('removes C0, C1 and DEL controls, keeping words apart', () => {
@@ -85,20 +66,20 @@ describe('formatAge', () => {
 
 describe('describeSession', () => {
   test('description is age · pid · host, "this window" after the age on our own row, the host left out when it is this machine', () => {
-    assert.equal(describeSession(info(), { self: false, localHost: 'laptop' }).description, '10 s ago · pid 4242 · build-01');
-    assert.equal(describeSession(info(), { self: true, localHost: 'laptop' }).description, '10 s ago · this window · pid 4242 · build-01');
-    assert.equal(describeSession(info(), { self: false, localHost: 'build-01' }).description, '10 s ago · pid 4242');
+    assert.equal(describeSession(sessionInfo(), { self: false, localHost: 'laptop' }).description, '10 s ago · pid 4242 · build-01');
+    assert.equal(describeSession(sessionInfo(), { self: true, localHost: 'laptop' }).description, '10 s ago · this window · pid 4242 · build-01');
+    assert.equal(describeSession(sessionInfo(), { self: false, localHost: 'build-01' }).description, '10 s ago · pid 4242');
   });
 
   test('a closed session says when it closed', () => {
     // Listed at 00:10, ten minutes after its last heartbeat: the age the store measured.
-    const text = describeSession(info({ closedAt: '2025-01-01T00:05:00.000Z' }, { state: 'closed', heartbeatAgeMs: 600_000 }), { self: false, localHost: 'laptop' });
+    const text = describeSession(sessionInfo({ closedAt: '2025-01-01T00:05:00.000Z' }, { state: 'closed', heartbeatAgeMs: 600_000 }), { self: false, localHost: 'laptop' });
     assert.equal(text.description, 'closed 5 min ago · pid 4242 · build-01');
   });
 
   test('a hostile label is sanitized in the row and escaped in the tooltip', () => {
     const label = '\u202e<script>alert(1)</script> [x](command:rm)\n**bold**';
-    const text = describeSession(info({ label, hostname: 'h<b>ost' }), { self: false });
+    const text = describeSession(sessionInfo({ label, hostname: 'h<b>ost' }), { self: false });
     assert.doesNotMatch(text.label, /[\u202e\n]/);
     assert.doesNotMatch(text.tooltip, /(^|[^\\])<script/);
     assert.doesNotMatch(text.tooltip, /(^|[^\\])\[x\]/);
@@ -107,7 +88,7 @@ describe('describeSession', () => {
   });
 
   test('the tooltip carries every field', () => {
-    const tooltip = describeSession(info(), { self: false }).tooltip;
+    const tooltip = describeSession(sessionInfo(), { self: false }).tooltip;
     for (const field of ['State', 'Id', 'Tool', 'Host', 'User', 'PID', 'Process started', 'Created', 'Last heartbeat', 'Heartbeat interval', 'Unresponsive after', 'Stale after', 'Closed', 'Workspace folders', 'Session file', 'Journal']) {
       assert.ok(tooltip.includes(`${field}:`), `tooltip lacks ${field}`);
     }
@@ -116,35 +97,16 @@ describe('describeSession', () => {
   });
 
   test('an empty label still gives a readable row', () => {
-    assert.equal(describeSession(info({ label: '\u0000\u202e' }), { self: false }).label, '(no label)');
+    assert.equal(describeSession(sessionInfo({ label: '\u0000\u202e' }), { self: false }).label, '(no label)');
   });
 });
 
 describe('status line and folder sharing in the tree', () => {
-  const info = (over: Partial<SessionInfo['record']>, state: SessionInfo['state'] = 'active', archivedOn: string | null = null): SessionInfo => ({
-    record: {
-      version: 1,
-      id: over.id ?? '01956a2e-8a9c-7d4e-9f10-3b2a1c0d9e8f',
-      pid: 4242,
-      processStartedAt: null,
-      hostname: 'laptop',
-      user: 'ada',
-      label: 'agent',
-      workspaceFolders: [],
-      tool: 'mcp:claude-code',
-      createdAt: '2025-03-01T10:00:00.000Z',
-      heartbeatAt: '2025-03-01T10:00:00.000Z',
-      heartbeatIntervalMs: 10_000,
-      closedAt: null,
-      ...over,
-    },
-    state,
-    reason: '',
-    heartbeatAgeMs: 1000,
-    file: '/s/x.json',
-    journal: '/s/x.jsonl',
-    archivedOn,
-  });
+  const info = (over: Partial<SessionInfo['record']>, state: SessionInfo['state'] = 'active', archivedOn: string | null = null): SessionInfo =>
+    sessionInfo(
+      { id: '01956a2e-8a9c-7d4e-9f10-3b2a1c0d9e8f', hostname: 'laptop', user: 'ada', label: 'agent', workspaceFolders: [], tool: 'mcp:claude-code', createdAt: '2025-03-01T10:00:00.000Z', heartbeatAt: '2025-03-01T10:00:00.000Z', ...over },
+      { state, reason: '', heartbeatAgeMs: 1000, archivedOn },
+    );
 
   test('the status line is shown quoted, sanitized and cut; not for closed sessions', () => {
     const now = Date.parse('2025-03-01T10:00:01.000Z');

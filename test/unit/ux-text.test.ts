@@ -6,13 +6,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CLI } from '../helpers/processes';
 import fc from 'fast-check';
 import { formatCount, formatPercent } from '../../src/core/number-format';
 import { describeProblem, firstInvalidUtf8, invalidJsonReason } from '../../src/core/problem-text';
 import { closest, editDistance } from '../../src/cli/suggest';
 import { errorText } from '../../src/core/error-text';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
 function cli(args: string[], cwd = os.tmpdir()): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, timeout: 30_000 });

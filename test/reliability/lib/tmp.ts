@@ -15,6 +15,16 @@ export function tempDir(prefix: string): { dir: string; dispose: () => void } {
   };
 }
 
+/** Runs `fn` with a fresh private temp directory (see tempDir), which is removed afterwards whatever `fn` did. */
+export async function inTempDir<T>(prefix: string, fn: (dir: string) => Promise<T> | T): Promise<T> {
+  const tmp = tempDir(prefix);
+  try {
+    return await fn(tmp.dir);
+  } finally {
+    tmp.dispose();
+  }
+}
+
 function makeWritable(path: string): void {
   try {
     const st = lstatSync(path);
