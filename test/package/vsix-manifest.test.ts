@@ -1,6 +1,6 @@
 // The VSIX as the Marketplace shows it: an icon drawn for it (a PNG of at least 128x128), a
 // gallery banner, categories beyond "Other", every %key% of package.json in package.nls.json,
-// and `vsce ls` shipping the icon, the strings and the walkthrough's pages.
+// and `vsce ls` shipping the icon, the strings, every translation and the walkthrough's pages.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -54,5 +54,13 @@ describe('the Marketplace page', () => {
       assert.ok(listed.includes(file), `${file} not in ${JSON.stringify(listed)}`);
       assert.ok(fs.existsSync(path.join(REPO, file)), file);
     }
+    // Every translation in the repository ships too (VS Code picks package.nls.<locale>.json and
+    // l10n/bundle.l10n.<locale>.json by the display language); German is the first of them.
+    const translations = [
+      ...fs.readdirSync(REPO).filter((f) => /^package\.nls\.[\w-]+\.json$/.test(f)),
+      ...fs.readdirSync(path.join(REPO, 'l10n')).filter((f) => /^bundle\.l10n\.[\w-]+\.json$/.test(f)).map((f) => `l10n/${f}`),
+    ];
+    for (const file of ['package.nls.de.json', 'l10n/bundle.l10n.de.json']) assert.ok(translations.includes(file), `${file} is missing from the repository`);
+    for (const file of translations) assert.ok(listed.includes(file), `${file} not in ${JSON.stringify(listed)}`);
   });
 });
