@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from './harness-paths';
-import { runCommand, waitForWorkbench } from './workbench';
+import { waitForWorkbench } from './workbench';
 
 /**
  * Writes and packs a language pack for `languageId` (a VS Code locale such as "de") into `dir`.
@@ -63,12 +63,18 @@ export function buildLanguagePack(dir: string, languageId: string, languageName:
  * reloads the window, which comes back in that language. Throws after `timeoutMs` (ms).
  */
 export async function installLanguagePack(page: Page, userDataDir: string, vsix: string, languageId: string, timeoutMs = 60_000): Promise<void> {
-  await runCommand(page, 'Extensions: Install from VSIX...');
+  // By hand, not runCommand: the command's file dialog reuses the palette's quick input, which
+  // so never closes in between.
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Extensions: Install from VSIX...');
+  await widget.locator('.monaco-list-row.focused', { hasText: 'Install from VSIX' }).waitFor();
+  await page.keyboard.press('Enter');
+  await widget.locator('.quick-input-title', { hasText: 'Install from VSIX' }).waitFor();
   // The remote file dialog is a quick input holding a path: type the file's and accept it. The
   // dialog moves to the home folder once it has listed it, replacing what was typed before:
   // type again until the path stays.
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
+  const input = widget.locator('input');
   const typedBy = Date.now() + timeoutMs;
   for (;;) {
     await input.fill(vsix);

@@ -46,8 +46,11 @@ describe('the Marketplace page', () => {
     const listed = execFileSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: REPO, encoding: 'utf8' })
       .split('\n')
       .map((l) => l.trim());
-    const media = (pkg.contributes.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
-    assert.equal(media.length, 4);
+    // A step's page is a %key% too, so that each translation names its own pages.
+    const mediaKeys = (pkg.contributes.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
+    assert.equal(mediaKeys.length, 4);
+    const pageOf = (strings: Record<string, string>, ref: string): string => /^%([\w.-]+)%$/.exec(ref)?.[1] !== undefined ? (strings[ref.slice(1, -1)] ?? `missing ${ref}`) : ref;
+    const media = mediaKeys.map((ref) => pageOf(nls, ref));
     // The extension's own sentences (vscode.l10n) are looked up in the folder package.json names.
     assert.equal(pkg.l10n, './l10n');
     for (const file of ['media/icon.png', 'package.json', 'package.nls.json', 'l10n/bundle.l10n.json', 'README.md', 'CHANGELOG.md', ...media]) {
@@ -62,5 +65,14 @@ describe('the Marketplace page', () => {
     ];
     for (const file of ['package.nls.de.json', 'l10n/bundle.l10n.de.json']) assert.ok(translations.includes(file), `${file} is missing from the repository`);
     for (const file of translations) assert.ok(listed.includes(file), `${file} not in ${JSON.stringify(listed)}`);
+    // Each translation's walkthrough pages exist, ship, and are its own (not the English ones).
+    for (const file of translations.filter((f) => f.startsWith('package.nls.'))) {
+      const strings = JSON.parse(fs.readFileSync(path.join(REPO, file), 'utf8')) as Record<string, string>;
+      for (const ref of mediaKeys) {
+        const page = pageOf(strings, ref);
+        assert.ok(listed.includes(page) && fs.existsSync(path.join(REPO, page)), `${file}: ${ref} is ${page}, not a shipped file`);
+        assert.notEqual(page, pageOf(nls, ref), `${file}: ${ref} is the English page`);
+      }
+    }
   });
 });

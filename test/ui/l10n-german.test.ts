@@ -83,4 +83,23 @@ describe('Session Keeper in German (display language "de")', { timeout: 300_000 
       'the German answer of the command',
     );
   });
+
+  test('the walkthrough has German steps and shows the German page of each', async () => {
+    // The command asks which walkthrough in a second pick, so the palette stays open: by hand.
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Welcome: Open Walkthrough');
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'Open Walkthrough' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Erste Schritte mit Session Keeper');
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'Erste Schritte mit Session Keeper' }).waitFor();
+    await page.keyboard.press('Enter');
+    const steps = page.locator('.gettingStartedContainer .getting-started-step');
+    const titles = ['Die Ansicht „Sitzungen“ öffnen', 'Einen Agent einbinden oder den MCP-Server hinzufügen', 'Eine JSONL-Datei öffnen und ihre Probleme sehen', 'Die Einstellungen finden'];
+    await eventually(() => steps.allInnerTexts(), (t) => titles.every((title) => t.join('\n').includes(title)), 'the German steps');
+    // The selected step's page (markdown in a webview) is media/walkthrough/de/view.md.
+    const pageText = page.frameLocator('.gettingStartedContainer iframe.webview').frameLocator('iframe#active-frame').locator('body');
+    await eventually(() => pageText.innerText(), (t) => t.includes('Die Ansicht „Sitzungen“') && t.includes('Die Statusleiste zählt die Sitzungen'), 'the German page of the first step');
+    await screenshot(page, 'german-walkthrough');
+    await runCommand(page, 'View: Close All Editors');
+  });
 });
