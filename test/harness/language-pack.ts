@@ -16,7 +16,7 @@ import { waitForWorkbench } from './workbench';
 
 /**
  * Writes and packs a language pack for `languageId` (a VS Code locale such as "de") into `dir`.
- * Returns the VSIX's path, to install with code-server's --install-extension. Throws when vsce
+ * Returns the VSIX's path, for installLanguagePack. Throws when vsce
  * fails (its output is in the message).
  */
 export function buildLanguagePack(dir: string, languageId: string, languageName: string): string {
