@@ -16,7 +16,6 @@ import { DirectoryRegistry } from '../src/core/directory-registry';
 import { RedisRegistry } from '../src/core/redis-registry';
 import { parseRegistryLocation, type RedisLocation } from '../src/core/registry-location';
 import type { Registry } from '../src/core/registry';
-import { recordToPairs } from '../src/core/redis-records';
 import { haveRedisServer, startRedis, type TestRedis } from '../test/helpers/redis-server';
 
 const SESSIONS_AT_1HZ = 100;
@@ -135,7 +134,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
-/** Copies the record files of `dir` into the registry's Redis layout (pipelined HSETs). */
+/** Copies the record files of `dir` into the registry's Redis layout (pipelined SETs of each file's JSON). */
 async function loadIntoRedis(redis: TestRedis, reg: RedisRegistry, dir: string, prefix: string): Promise<void> {
   void redis;
   const conn = (reg as unknown as { conn: { command(args: string[]): Promise<unknown> } }).conn;
@@ -144,7 +143,7 @@ async function loadIntoRedis(redis: TestRedis, reg: RedisRegistry, dir: string, 
     await Promise.all(
       files.slice(i, i + 1000).map(async (name) => {
         const record = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { id: string };
-        await conn.command(['HSET', `${prefix}:session:${record.id}`, ...recordToPairs(record)]);
+        await conn.command(['SET', `${prefix}:session:${record.id}`, JSON.stringify(record)]);
         await conn.command(['SADD', `${prefix}:sessions`, record.id]);
       }),
     );

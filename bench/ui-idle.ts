@@ -26,6 +26,7 @@ import { treeSignature } from '../src/ui/session-tree-model';
 import { statusBarView } from '../src/ui/status-bar-text';
 import { DEFAULT_TIMINGS, TreeRefresher } from '../src/ui/tree-refresh';
 import { WindowSession } from '../src/ui/window-session';
+import { routineChangesOf } from '../src/ui/watch-events';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -86,7 +87,7 @@ async function measure(live: number, archived: number, seconds: number): Promise
         renders++;
       }
     });
-    const refresher = new TreeRefresher(() => model.reload(), quiet, DEFAULT_TIMINGS);
+    const refresher = new TreeRefresher(() => model.reload(), quiet, DEFAULT_TIMINGS, routineChangesOf(model));
     const session = new WindowSession(store, dir, 10_000, () => ({ label: 'bench window', workspaceFolders: ['/work/repo-0'], tool: 'vscode', pid: process.pid }), quiet, () => refresher.now());
     refresher.watch([dir, path.join(dir, 'archive')]);
     refresher.setVisible(true);

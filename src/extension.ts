@@ -20,7 +20,8 @@ import { SessionStatusBar, VIEW_ID } from './ui/status-bar';
 import { registerPasswordCommand, REGISTRY_PASSWORD_KEY } from './ui/registry-password';
 import { RegistryWatch } from './ui/registry-watch';
 import type { Stores } from './ui/store-factory';
-import { TreeRefresher } from './ui/tree-refresh';
+import { DEFAULT_TIMINGS, TreeRefresher } from './ui/tree-refresh';
+import { routineChangesOf } from './ui/watch-events';
 import { useTranslator } from './ui/l10n';
 import { windowIdentity } from './ui/window-identity';
 import { WindowSession } from './ui/window-session';
@@ -36,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
   const stores = (): Stores => config.stores;
 
   const model = new SessionsModel(stores, log);
-  const refresher = new TreeRefresher(() => model.reload(), log);
+  const refresher = new TreeRefresher(() => model.reload(), log, DEFAULT_TIMINGS, routineChangesOf(model));
   // Created after activate() returns, with the settings it needs.
   let session: WindowSession | undefined;
   const provider = new SessionTreeProvider(model, () => session?.sessionId);
@@ -70,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): SessionKeeperApi {
     // No view.message for an unreadable registry: VS Code hides a view's welcome content while
     // it has a message, and the welcome is where that state is explained (with its buttons).
     model.onDidChange((snap) => contextKeys.update(snap)),
-    registerPasswordCommand(context.secrets, () => settingsChanges.apply()),
+    registerPasswordCommand(context.secrets, () => settingsChanges.apply(true)),
     registryWatch,
     ...registerCommands({
       model,

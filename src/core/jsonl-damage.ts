@@ -16,6 +16,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { salvageSegment } from './jsonl-salvage';
+import type { Utf8Slicer } from './jsonl-decode';
 import type { ProblemKind } from './jsonl-problems';
 
 const CR = 0x0d;
@@ -30,8 +31,6 @@ export interface DamageOutput {
   recovered(value: unknown, line: number, offset: number, length: number, bytes: Buffer, start: number, lineEnd: number): void;
 }
 
-/** Decodes bytes [start, end) of buf as UTF-8 (the caller's fastest way). */
-export type Utf8Slicer = (buf: Buffer, start: number, end: number) => string;
 
 function isJsonWhitespace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x09 || c === CR || c === 0x0a;
@@ -112,8 +111,9 @@ function damage(out: DamageOutput, at: LineAt, a: number, b: number): boolean {
   let damaged = false;
   let p = a;
   while (p < b) {
-    let q = p;
-    while (q < b && buf[q] !== 0) q++;
+    // memchr: the pieces between NUL runs can be a whole 20 KB record.
+    let q = buf.indexOf(0, p);
+    if (q < 0 || q > b) q = b;
     let gs = p;
     let ge = q;
     while (gs < ge && isJsonWhitespace(buf[gs])) gs++;

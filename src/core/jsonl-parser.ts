@@ -8,7 +8,7 @@
  * read), else 'too-long'.
  *
  * The fast path per line is: find '\n' (memchr), then either decode the slice and JSON.parse it
- * (when values are wanted), or, with `values: false`, check its syntax on the bytes
+ * (when values are wanted; jsonl-decode.ts picks the faster decoder per block of lines), or, with `values: false`, check its syntax on the bytes
  * (json-bytes.ts), which neither decodes nor allocates. UTF-8 is checked once per block of lines
  * (vectorised); per line only when the block has invalid bytes somewhere. A line that fails goes
  * to the classification of damaged lines (jsonl-damage.ts).
@@ -49,7 +49,8 @@
 import { isUtf8 } from 'node:buffer';
 import { isJsonTextOfValidUtf8 } from './json-bytes';
 import { JsonSyntaxValidator } from './json-syntax';
-import { classifyDamagedLine, type DamageOutput, type Utf8Slicer } from './jsonl-damage';
+import { classifyDamagedLine, type DamageOutput } from './jsonl-damage';
+import { decodeUtf8, decodeValidUtf8, looksMostlyMultibyte } from './jsonl-decode';
 import {
   DEFAULT_CHUNK_BYTES,
   DEFAULT_MAX_LINE_BYTES,
@@ -97,16 +98,6 @@ export interface ParseSink {
   /** A valid record longer than maxLineBytes; its bytes were never held (see ReadOptions). */
   oversizedRecord?(line: number, offset: number, length: number, lineEnd: number): void;
 }
-
-// Buffer#toString validates its arguments and dispatches on the encoding on every call, which
-// shows up at hundreds of thousands of lines per second; Node's own utf8Slice (what toString
-// ends up calling) skips that. Fall back to toString where it is missing.
-const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string })
-  .utf8Slice;
-const decodeUtf8: Utf8Slicer =
-  typeof nativeUtf8Slice === 'function'
-    ? (buf, start, end) => nativeUtf8Slice.call(buf, start, end)
-    : (buf, start, end) => buf.toString('utf8', start, end);
 
 /** Options of JsonlParser. */
 export interface ParserOptions {
@@ -246,7 +237,7 @@ export class JsonlParser implements DamageOutput {
         }
         const len = this.pendingLen;
         this.pendingLen = 0;
-        this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false);
+        this.line(this.pending, 0, len, this.pendingOffset, this.base + nl, false, this.values && looksMostlyMultibyte(this.pending, 0, len));
         // Do not keep a buffer grown for one huge line for the rest of the file.
         if (this.pending.length > 4 * DEFAULT_CHUNK_BYTES) this.pending = Buffer.alloc(0);
       }
@@ -265,9 +256,11 @@ export class JsonlParser implements DamageOutput {
         if (blockEnd < p) blockEnd = chunk.indexOf(LF, p + UTF8_BLOCK_BYTES);
       }
       const utf8Ok = isUtf8(chunk.subarray(p, blockEnd));
+      // Mostly multi-byte text decodes faster in one pass of our own (see jsonl-decode.ts).
+      const ownDecode = this.values && looksMostlyMultibyte(chunk, p, blockEnd);
       while (p <= blockEnd) {
         const nl = chunk.indexOf(LF, p);
-        this.line(chunk, p, nl, base + p, base + nl, utf8Ok);
+        this.line(chunk, p, nl, base + p, base + nl, utf8Ok, ownDecode);
         p = nl + 1;
       }
     }
@@ -293,7 +286,7 @@ export class JsonlParser implements DamageOutput {
     } else if (this.pendingLen > 0) {
       const len = this.pendingLen;
       this.pendingLen = 0;
-      this.line(this.pending, 0, len, this.pendingOffset, -1, false);
+      this.line(this.pending, 0, len, this.pendingOffset, -1, false, this.values && looksMostlyMultibyte(this.pending, 0, len));
     }
     s.bytes = this.base - this.startOffset;
     const nonBlank = s.lines - s.blank;
@@ -410,8 +403,12 @@ export class JsonlParser implements DamageOutput {
     this.sink.problem({ kind, line, offset, length, message }, bytes, start);
   }
 
-  /** One complete line: bytes [s, e) of buf (no '\n'), starting at file offset `off`. */
-  private line(buf: Buffer, s: number, e: number, off: number, lineEnd: number, utf8Ok: boolean): void {
+  /**
+   * One complete line: bytes [s, e) of buf (no '\n'), starting at file offset `off`. `utf8Ok`:
+   * the line is known to be valid UTF-8 (else it is checked here); `ownDecode`: decode it with
+   * decodeValidUtf8 once it is known to be valid.
+   */
+  private line(buf: Buffer, s: number, e: number, off: number, lineEnd: number, utf8Ok: boolean, ownDecode: boolean): void {
     const lineNo = ++this.lineNo;
     this.stats.lines++;
     if (e - s > this.maxLineBytes) {
@@ -442,15 +439,16 @@ export class JsonlParser implements DamageOutput {
       }
       return;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(decodeUtf8(buf, s, e));
-    } catch {
+    // UTF-8 before parsing: decoding would turn invalid bytes into U+FFFD, which JSON.parse
+    // accepts; and the one-pass decoder needs valid input.
+    if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
       this.damagedLine(buf, s, e, off, lineNo, lineEnd);
       return;
     }
-    // U+FFFD replacement would have hidden invalid bytes from JSON.parse.
-    if (!utf8Ok && !isUtf8(buf.subarray(s, e))) {
+    let value: unknown;
+    try {
+      value = JSON.parse(ownDecode ? decodeValidUtf8(buf, s, e) : decodeUtf8(buf, s, e));
+    } catch {
       this.damagedLine(buf, s, e, off, lineNo, lineEnd);
       return;
     }

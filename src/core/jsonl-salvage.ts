@@ -42,6 +42,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { JsonSyntaxValidator } from './json-syntax';
+import type { Utf8Slicer } from './jsonl-decode';
 
 /** One value kept from a damaged segment: bytes [start, end) of the buffer, parsed. */
 export interface SalvagedValue {
@@ -65,8 +66,6 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-type Utf8Slicer = (buf: Buffer, start: number, end: number) => string;
-
 function isWhitespace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }
@@ -82,16 +81,13 @@ function isTornStart(buf: Buffer, i: number, end: number): boolean {
  * End (exclusive) of the bracketed value opening at `p` (string-aware), or -1 when it is not
  * closed before `end`. Brackets are not matched by kind here; JSON.parse checks the value after.
  */
-function bracketedEnd(buf: Buffer, p: number, end: number): number {
+export function bracketedEnd(buf: Buffer, p: number, end: number): number {
   let depth = 0;
   for (let i = p; i < end; i++) {
     const c = buf[i];
     if (c === QUOTE) {
-      for (i++; i < end; i++) {
-        const d = buf[i];
-        if (d === BACKSLASH) i++;
-        else if (d === QUOTE) break;
-      }
+      i = closingQuote(buf, i + 1, end);
+      if (i < 0) return -1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       depth++;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
@@ -99,6 +95,24 @@ function bracketedEnd(buf: Buffer, p: number, end: number): number {
     }
   }
   return -1;
+}
+
+/**
+ * Index of the quote that closes a string whose content starts at `from`, or -1 when there is
+ * none before `end`. A backslash escapes the byte after it, so a quote is escaped exactly when an
+ * odd run of backslashes precedes it (the run cannot reach back past the opening quote). The
+ * quotes are found with memchr: damaged agent lines are mostly long strings, and a byte loop
+ * over them dominated the cost of salvage.
+ */
+function closingQuote(buf: Buffer, from: number, end: number): number {
+  for (let i = from; ; ) {
+    const q = buf.indexOf(QUOTE, i);
+    if (q < 0 || q >= end) return -1;
+    let k = q;
+    while (k > i && buf[k - 1] === BACKSLASH) k--;
+    if ((q - k) % 2 === 0) return q;
+    i = q + 1;
+  }
 }
 
 /**
@@ -110,6 +124,10 @@ export function salvageSegment(buf: Buffer, a: number, b: number, decode: Utf8Sl
   while (b > a && isWhitespace(buf[b - 1])) b--;
   const none: SalvageResult = { keepFrom: -1, values: [] };
   if (a >= b) return none;
+  // Every kept run ends with a whole object or array exactly at b (trailing whitespace was cut
+  // above): anything else there, as on a truncated line, and there is nothing to search for.
+  const lastByte = buf[b - 1];
+  if (lastByte !== CLOSE_BRACE && lastByte !== CLOSE_BRACKET) return none;
   const budget = { left: 16 * (b - a) + 65536 };
   const first = buf[a];
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
@@ -190,14 +208,15 @@ function parseRun(
     const end = spans[i + 1] as number;
     budget.left -= end - start;
     if (budget.left < 0) return null;
+    // UTF-8 first (cheaper than decoding and parsing): decoding would have turned invalid bytes
+    // into U+FFFD, which JSON.parse accepts.
+    if (!isUtf8(buf.subarray(start, end))) return null;
     let value: unknown;
     try {
       value = JSON.parse(decode(buf, start, end));
     } catch {
       return null;
     }
-    // Decoding would have turned invalid bytes into U+FFFD, which JSON.parse accepts.
-    if (!isUtf8(buf.subarray(start, end))) return null;
     values.push({ start, end, value });
   }
   return values;

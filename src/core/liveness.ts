@@ -10,6 +10,15 @@ export const DEFAULT_EXPIRE_AFTER_MS = 24 * 60 * 60 * 1000;
 /** How long automatic cleanup leaves a stale session visible after it was first seen stale, so crashes get noticed. */
 export const DEFAULT_STALE_GRACE_MS = 10 * 60 * 1000;
 /**
+ * The grace (ms) a cleanup runs with: the one asked for, else the store's default, else
+ * DEFAULT_STALE_GRACE_MS. Throws RangeError when it is negative (or NaN).
+ */
+export function staleGraceMs(requested: number | undefined, storeDefault: number | undefined): number {
+  const grace = requested ?? storeDefault ?? DEFAULT_STALE_GRACE_MS;
+  if (!(grace >= 0)) throw new RangeError(`stale grace ${grace} ms is negative`);
+  return grace;
+}
+/**
  * Wall-clock start times are derived from boot time (whole seconds, and it can shift by a second
  * between reads) or from `ps` (whole seconds), so equal processes may differ by about a second.
  * Used only where start ticks cannot be compared: a wall-clock step moves these start times by

@@ -1,14 +1,16 @@
-// Reading a registry on Redis in bulk (records by batch script, archive days) and the opt-in
-// retention of archive days: the parts of RedisRegistry that work on many keys at once.
+// Reading a registry on Redis in bulk (records by MGET, archive days) and the opt-in retention
+// of archive days: the parts of RedisRegistry that work on many keys at once.
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-layout';
-import { recordFromEntries, recordFromReply, splitBatch, StoredRecordError } from './redis-records';
-import { LIST_BATCH } from './redis-scripts';
+import { recordFromText, StoredRecordError } from './redis-records';
 import { isSessionId, type SessionRecord } from './session-record';
 import { isRetentionDays, MAX_RETENTION_DAYS, type PrunedDay, type SessionProblem } from './session-store';
 
-/** Records read by one list-batch script: few replies to decode, without holding the server long. */
-const LIST_BATCH_SIZE = 1000;
+/**
+ * Keys per MGET. The batches go out together (one round trip), but each is a short command, so
+ * a listing of many thousands never holds the server for long.
+ */
+const MGET_BATCH_SIZE = 2000;
 
 /** A record to read: its id, its keys, and its archive day (null when live). */
 export interface Wanted {
@@ -18,10 +20,9 @@ export interface Wanted {
   archivedOn: string | null;
 }
 
-/** A record read from Redis with its raw field values and where it lives. */
+/** A record read from Redis and where it lives. */
 export interface Stored {
   record: SessionRecord;
-  raw: Record<string, string>;
   key: string;
   journal: string;
   archivedOn: string | null;
@@ -41,28 +42,31 @@ export async function archivedEntries(conn: RedisConnection, keys: RedisKeys, da
   return wanted;
 }
 
-/** Reads the records `wanted` names in batches; unreadable ones are problems, vanished ones skipped. */
+/** Reads the records `wanted` names (MGET in batches); unreadable ones are problems, vanished ones skipped. */
 export async function loadRecords(conn: RedisConnection, wanted: Wanted[], onProblem: (p: SessionProblem) => void): Promise<Stored[]> {
+  const batches: Array<Promise<unknown>> = [];
+  for (let i = 0; i < wanted.length; i += MGET_BATCH_SIZE) {
+    batches.push(conn.command(['MGET', ...wanted.slice(i, i + MGET_BATCH_SIZE).map((w) => w.key)]));
+  }
+  const texts = (await Promise.all(batches)).flat() as Array<string | null>;
+  // MGET answers nil both for a key that is gone (archived since SMEMBERS: not a problem) and
+  // for a key of another type (not a record: a problem). Rare, so asked one by one.
+  const missing = wanted.flatMap((w, i) => (texts[i] === null || texts[i] === undefined ? [w] : []));
+  const types = await Promise.all(missing.map((w) => conn.command(['TYPE', w.key])));
+  missing.forEach((w, i) => {
+    const type = String(types[i]);
+    if (type !== 'none') onProblem({ file: w.key, kind: 'not-a-file', message: `${w.key} is a Redis ${type}, expected a string holding a record` });
+  });
   const out: Stored[] = [];
-  for (let i = 0; i < wanted.length; i += LIST_BATCH_SIZE) {
-    const batch = wanted.slice(i, i + LIST_BATCH_SIZE);
-    const items = splitBatch(await conn.script(LIST_BATCH, batch.map((w) => w.key)), batch.length);
-    // Records holding separator characters (never valid JSON) are read whole, to report them.
-    const reread = await Promise.all(
-      items.map((item, j) => (item.kind === 'reread' ? conn.command(['HGETALL', batch[j]?.key ?? '']) : null)),
-    );
-    batch.forEach((w, j) => {
-      const item = items[j];
-      try {
-        const loaded =
-          item?.kind === 'entries' ? recordFromEntries(item.entries, w.key, w.id) : item?.kind === 'reread' ? recordFromReply(reread[j], w.key, w.id) : null;
-        // Gone since SMEMBERS (archived meanwhile): not a problem.
-        if (loaded) out.push({ ...loaded, key: w.key, journal: w.journal, archivedOn: w.archivedOn });
-      } catch (err) {
-        if (!(err instanceof StoredRecordError)) throw err;
-        onProblem({ file: w.key, kind: err.kind, message: err.message });
-      }
-    });
+  for (let i = 0; i < wanted.length; i++) {
+    const w = wanted[i] as Wanted;
+    try {
+      const record = recordFromText(texts[i], w.key, w.id);
+      if (record) out.push({ record, key: w.key, journal: w.journal, archivedOn: w.archivedOn });
+    } catch (err) {
+      if (!(err instanceof StoredRecordError)) throw err;
+      onProblem({ file: w.key, kind: err.kind, message: err.message });
+    }
   }
   return out;
 }

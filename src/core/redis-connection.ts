@@ -60,6 +60,8 @@ function loadClientLibrary(): typeof import('@redis/client') {
 
 export class RedisConnection {
   private readonly shas = new Map<string, string>();
+  /** Registries using this connection (see share()); the last close() closes it. */
+  private users = 1;
   private everReady = false;
   private lastProblem: Error | null = null;
 
@@ -214,7 +216,18 @@ export class RedisConnection {
     };
   }
 
+  /**
+   * The same connection for one more user (a registry reopened with other options): close()
+   * then closes it only when every user has. Connection options stay those of the open.
+   */
+  share(): RedisConnection {
+    this.users++;
+    return this;
+  }
+
+  /** Closes the connection once its last user closes it (see share()). */
   async close(): Promise<void> {
+    if (--this.users > 0) return;
     try {
       await this.client.close();
     } catch {

@@ -3,7 +3,7 @@
 import { assertSessionId } from './session-record';
 
 export interface RedisKeys {
-  /** Hash: the live record of a session, one field per record field, values JSON-encoded. */
+  /** String: the live record of a session, its JSON object (redis-records.ts). */
   session(id: string): string;
   /** Stream: the session's journal, one entry per event with a single field `json`. */
   journal(id: string): string;
@@ -13,7 +13,7 @@ export interface RedisKeys {
   readonly archiveDays: string;
   /** Set of the entry names (`<id>` or `<id>.<n>`) archived on `day`. */
   archiveDay(day: string): string;
-  /** Hash: an archived record. */
+  /** String: an archived record. */
   archivedSession(day: string, name: string): string;
   /** Stream: an archived journal. */
   archivedJournal(day: string, name: string): string;

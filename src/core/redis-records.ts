@@ -1,8 +1,8 @@
-// Session records as Redis hashes: one hash field per record field, each value the field's JSON
-// text (so `"label"` holds `"my window"` with its quotes, `pid` holds `1234`, `closedAt` holds
-// `null`). Any Redis client in any language can read and write them with HGETALL/HSET and a
-// JSON parser; fields this version does not know are kept as they are.
-import { RegistryReplyError } from './registry-errors';
+// Session records on Redis: each record is one string key holding the record's JSON object, the
+// same text a record file holds (docs/format.md, "Records as strings"). A listing fetches them
+// with MGET and parses one string per record, as the directory parses one file per record. Any
+// Redis client in any language can read them with GET/MGET and a JSON parser; fields this
+// version does not know are kept by every script that changes a record.
 import { InvalidRecordError } from './session-record';
 import { checkSessionRecord, type SessionRecord } from './session-record';
 
@@ -16,17 +16,17 @@ export class StoredRecordError extends InvalidRecordError {
   }
 }
 
-/** `record` as HSET arguments: field, JSON value, field, JSON value, … in the record's order. */
-export function recordToPairs(record: object): string[] {
+/** `fields` as script arguments: field name, JSON text of the value, … (undefined values left out). */
+export function fieldPairs(fields: object): string[] {
   const out: string[] = [];
-  for (const [key, value] of Object.entries(record)) {
+  for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     out.push(key, JSON.stringify(value));
   }
   return out;
 }
 
-/** A flat [field, value, …] array (RESP2 HGETALL) or a field → value object/Map (RESP3) as entries. */
+/** A flat [field, value, …] array (RESP2) or a field → value object/Map (RESP3) as entries. */
 export function replyEntries(reply: unknown): Array<[string, string]> {
   if (Array.isArray(reply)) {
     const out: Array<[string, string]> = [];
@@ -39,58 +39,29 @@ export function replyEntries(reply: unknown): Array<[string, string]> {
 }
 
 /**
- * The record in a hash reply, validated like a record file. Null for an empty reply (no such
- * key). Throws StoredRecordError naming `key` when a value is not JSON, the record is invalid,
- * or it holds another session's id.
+ * The record in a string reply (GET, MGET, a script), validated like a record file. Null for a
+ * null reply (no such key). Throws StoredRecordError naming `key` when the text is not JSON,
+ * the record is invalid, or it holds another session's id.
  */
-export function recordFromReply(reply: unknown, key: string, id: string): { record: SessionRecord; raw: Record<string, string> } | null {
-  return recordFromEntries(replyEntries(reply), key, id);
-}
-
-/** As recordFromReply, from [field, value] entries. */
-export function recordFromEntries(entries: Array<[string, string]>, key: string, id: string): { record: SessionRecord; raw: Record<string, string> } | null {
-  if (entries.length === 0) return null;
-  const obj: Record<string, unknown> = {};
-  const raw: Record<string, string> = {};
-  for (const [field, text] of entries) {
-    raw[field] = text;
-    try {
-      obj[field] = JSON.parse(text);
-    } catch (err) {
-      throw new StoredRecordError('invalid-json', `${key} field ${JSON.stringify(field)} is not valid JSON: ${(err as Error).message}`);
-    }
+export function recordFromText(text: unknown, key: string, id: string): SessionRecord | null {
+  if (text === null || text === undefined) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(String(text));
+  } catch (err) {
+    throw new StoredRecordError('invalid-json', `${key} is not valid JSON: ${(err as Error).message}`);
   }
-  const checked = checkSessionRecord(obj);
+  const checked = checkSessionRecord(value);
   if (!checked.ok) throw new StoredRecordError('invalid-record', `${key}: ${checked.error}`);
   if (checked.record.id !== id) throw new StoredRecordError('id-mismatch', `${key} holds session ${checked.record.id}, not ${id}`);
-  return { record: checked.record, raw };
+  return checked.record;
 }
-
-/** The values a cleanup decision depends on, as the archive script compares them. */
-export function decisionState(raw: Record<string, string>): string {
-  return `${raw.heartbeatAt ?? ''}\n${raw.closedAt ?? ''}\n${raw.staleSince ?? ''}`;
-}
-
-/** What the list-batch script returns for one record. */
-export type BatchItem = { kind: 'missing' } | { kind: 'entries'; entries: Array<[string, string]> } | { kind: 'reread' };
 
 /**
- * Splits the list-batch script's reply (see LIST_BATCH in redis-scripts.ts) into one item per
- * key asked for. Throws when the count does not match (a reply from something else).
+ * The values a cleanup decision depends on (heartbeatAt, closedAt, staleSince; '' when absent,
+ * `null` for null), newline-separated, as the archive script compares them.
  */
-export function splitBatch(reply: unknown, count: number): BatchItem[] {
-  const text = String(reply);
-  const records = count === 0 ? [] : text.split('\x1d');
-  if (records.length !== count) throw new RegistryReplyError(`list batch: ${records.length} records for ${count} keys`);
-  return records.map((r): BatchItem => {
-    if (r === '') return { kind: 'missing' };
-    if (r === '\x1c') return { kind: 'reread' };
-    return {
-      kind: 'entries',
-      entries: r.split('\x1e').map((pair): [string, string] => {
-        const at = pair.indexOf('\x1f');
-        return [pair.slice(0, at), pair.slice(at + 1)];
-      }),
-    };
-  });
+export function decisionState(record: SessionRecord): string {
+  const decided = (v: string | null | undefined): string => (v === undefined ? '' : v === null ? 'null' : v);
+  return `${decided(record.heartbeatAt)}\n${decided(record.closedAt)}\n${decided(record.staleSince)}`;
 }

@@ -7,29 +7,24 @@ import { v7 as uuidv7 } from 'uuid';
 import { assertJournalObject } from './directory-registry';
 import { serialiseRecord } from './jsonl-append';
 import { judgeRecords } from './judge-sessions';
-import { DEFAULT_STALE_GRACE_MS, dueForCleanup, needsStaleMark } from './liveness';
+import { dueForCleanup, needsStaleMark, staleGraceMs } from './liveness';
 import { currentPidSpace, ProcessProbe, type PidSpace } from './process-info';
 import { RedisConnection, type ConnectionOptions } from './redis-connection';
 import { archivedEntries, loadRecords, pruneArchiveDays, type Stored, type Wanted } from './redis-archive';
 import { redisKeys, type RedisKeys } from './redis-layout';
-import { decisionState, recordFromReply, recordToPairs, replyEntries, StoredRecordError } from './redis-records';
+import { decisionState, fieldPairs, recordFromText, replyEntries, StoredRecordError } from './redis-records';
 import { ARCHIVE, CLOSE, CREATE, HEARTBEAT, MARK_STALE, UPDATE } from './redis-scripts';
 import type { Registry } from './registry';
 import type { RedisLocation } from './registry-location';
 import {
   assertSessionId,
   checkSessionInput,
+  checkCreateInput,
   checkSessionUpdate,
   checkTimingUpdate,
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
   FORMAT_VERSION,
   InvalidRecordError,
-  isHeartbeatInterval,
-  isPid,
   isSessionId,
-  isThresholdMs,
-  LIMITS,
-  msRangeError,
   timingFields,
   type RecordTimingUpdate,
   type SessionRecord,
@@ -64,15 +59,15 @@ export class RedisRegistry implements Registry {
   readonly hostname: string;
   private readonly keys: RedisKeys;
   private readonly pidSpace: PidSpace;
-  /** Records this registry created or heartbeated: what to register again from if the record vanishes. */
-  private readonly known = new Map<string, SessionRecord>();
   private readonly background = new Set<Promise<void>>();
   private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
 
   private constructor(
     private readonly conn: RedisConnection,
-    loc: RedisLocation,
+    private readonly loc: RedisLocation,
     private readonly options: RedisRegistryOptions,
+    /** Records this registry created or heartbeated: what to register again from if the record vanishes. */
+    private readonly known = new Map<string, SessionRecord>(),
   ) {
     this.location = loc.display;
     this.keys = redisKeys(loc.prefix);
@@ -90,22 +85,18 @@ export class RedisRegistry implements Registry {
     return new RedisRegistry(conn, loc, options);
   }
 
+  /**
+   * This registry with other store options (thresholds, grace, cleanup), on the same connection:
+   * what a settings change that does not move the registry needs, without reconnecting. The
+   * connection's own options (password, persistent, onWarning, onStatus) stay those of open().
+   * Each of the two must be disposed; the connection closes with the last.
+   */
+  withOptions(options: RedisRegistryOptions): RedisRegistry {
+    return new RedisRegistry(this.conn.share(), this.loc, options, this.known);
+  }
+
   async create(input: CreateInput): Promise<SessionRecord> {
-    const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });
-    if (inputError) throw new InvalidRecordError(inputError);
-    const interval = input.heartbeatIntervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    if (!isHeartbeatInterval(interval)) {
-      throw new RangeError(msRangeError('heartbeat interval', interval, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
-    }
-    const thresholds = {
-      unresponsiveAfterMs: input.unresponsiveAfterMs ?? this.options.unresponsiveAfterMs,
-      expireAfterMs: input.expireAfterMs ?? this.options.expireAfterMs,
-    };
-    for (const [key, value] of Object.entries(thresholds)) {
-      if (value !== undefined && !isThresholdMs(value)) throw new RangeError(msRangeError(key, value, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
-    }
-    const pid = input.pid ?? process.pid;
-    if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
+    const { heartbeatIntervalMs: interval, pid, ...thresholds } = checkCreateInput(input, this.options);
     const facts = await this.probe().facts(pid);
     if (!facts.alive) throw new ProcessNotRunningError(pid);
     const record: SessionRecord = {
@@ -128,7 +119,7 @@ export class RedisRegistry implements Registry {
       ...(thresholds.unresponsiveAfterMs !== undefined ? { unresponsiveAfterMs: thresholds.unresponsiveAfterMs } : {}),
       ...(thresholds.expireAfterMs !== undefined ? { expireAfterMs: thresholds.expireAfterMs } : {}),
     };
-    const reply = await this.conn.script(CREATE, [...this.base(record.id), ...recordToPairs(record)]);
+    const reply = await this.conn.script(CREATE, [...this.base(record.id), JSON.stringify(record)]);
     const written = this.parse(reply, this.keys.session(record.id), record.id);
     this.known.set(record.id, written);
     if (this.options.cleanupOnCreate ?? true) this.cleanupInBackground();
@@ -138,11 +129,10 @@ export class RedisRegistry implements Registry {
   async heartbeat(id: string, update: RecordTimingUpdate = {}): Promise<SessionRecord> {
     assertSessionId(id);
     checkTimingUpdate(update);
-    const sets = recordToPairs(timingFields(update));
+    const sets = fieldPairs(timingFields(update));
     const known = this.known.get(id);
-    const knownPairs = known ? recordToPairs(known) : [];
     const reply = await this.run(id, () =>
-      this.conn.script(HEARTBEAT, [...this.base(id), String(sets.length / 2), ...sets, '0', String(knownPairs.length / 2), ...knownPairs]),
+      this.conn.script(HEARTBEAT, [...this.base(id), String(sets.length / 2), ...sets, '0', known ? JSON.stringify(known) : '']),
     );
     const record = this.parse(reply, this.keys.session(id), id);
     this.known.set(id, record);
@@ -161,7 +151,7 @@ export class RedisRegistry implements Registry {
       if (foldersError) throw new InvalidRecordError(foldersError);
       fields.workspaceFolders = [...change.workspaceFolders];
     }
-    const reply = await this.run(id, () => this.conn.script(UPDATE, [this.prefixArg(), id, ...recordToPairs(fields)]));
+    const reply = await this.run(id, () => this.conn.script(UPDATE, [this.prefixArg(), id, ...fieldPairs(fields)]));
     const record = this.parse(reply, this.keys.session(id), id);
     if (this.known.has(id)) this.known.set(id, record);
     return record;
@@ -182,16 +172,15 @@ export class RedisRegistry implements Registry {
   async list(options: ListOptions = {}): Promise<SessionInfo[]> {
     const judged = await this.judge(await this.load(options));
     // Live before archived (a re-registered session shows its live entry first), newest first.
-    return sortNewestFirst(judged.map(({ raw: _raw, ...info }): SessionInfo => info));
+    return sortNewestFirst(judged);
   }
 
   async archive(id: string): Promise<ArchiveResult> {
     assertSessionId(id);
     let info: SessionInfo | null = null;
     try {
-      const reply = await this.conn.command(['HGETALL', this.keys.session(id)]);
-      const loaded = recordFromReply(reply, this.keys.session(id), id);
-      if (loaded) info = (await this.judge([{ record: loaded.record, raw: loaded.raw, key: this.keys.session(id), journal: this.keys.journal(id), archivedOn: null }]))[0] ?? null;
+      const record = recordFromText(await this.conn.command(['GET', this.keys.session(id)]), this.keys.session(id), id);
+      if (record) info = (await this.judge([{ record, key: this.keys.session(id), journal: this.keys.journal(id), archivedOn: null }]))[0] ?? null;
     } catch (err) {
       // An invalid record can be archived explicitly (never by cleanup).
       if (!(err instanceof StoredRecordError)) throw err;
@@ -203,8 +192,7 @@ export class RedisRegistry implements Registry {
   }
 
   cleanup(options: CleanupOptions = {}): Promise<ArchiveResult[]> {
-    const grace = options.staleGraceMs ?? this.options.staleGraceMs ?? DEFAULT_STALE_GRACE_MS;
-    if (!(grace >= 0)) throw new RangeError(`stale grace ${grace} ms is negative`);
+    const grace = staleGraceMs(options.staleGraceMs, this.options.staleGraceMs);
     let running = this.cleanupRuns.get(grace);
     if (!running) {
       running = this.runCleanup(grace).finally(() => this.cleanupRuns.delete(grace));
@@ -269,17 +257,18 @@ export class RedisRegistry implements Registry {
       return await fn();
     } catch (err) {
       // The scripts' own error replies (the server may put "ERR " before them).
-      const reply = err instanceof Error ? /^(?:ERR )?(NOTFOUND|CLOSED)$/.exec(err.message)?.[1] : undefined;
+      const reply = err instanceof Error ? /^(?:ERR )?(NOTFOUND|CLOSED|BADRECORD)\b/.exec(err.message)?.[1] : undefined;
       if (reply === 'NOTFOUND') throw new SessionNotFoundError(id, this.location);
       if (reply === 'CLOSED') throw new SessionClosedError(id);
+      if (reply === 'BADRECORD') throw new StoredRecordError('invalid-json', `${this.keys.session(id)} does not hold a JSON object`);
       throw err;
     }
   }
 
   private parse(reply: unknown, key: string, id: string): SessionRecord {
-    const loaded = recordFromReply(reply, key, id);
-    if (!loaded) throw new SessionNotFoundError(id, this.location);
-    return loaded.record;
+    const record = recordFromText(reply, key, id);
+    if (!record) throw new SessionNotFoundError(id, this.location);
+    return record;
   }
 
   /** Live records (and archived ones when asked), validated; others are reported as problems. */
@@ -312,12 +301,11 @@ export class RedisRegistry implements Registry {
     if (!isArchiveDayName(day)) throw new InvalidArchiveDayError(day);
     const problems: SessionProblem[] = [];
     const onProblem = (p: SessionProblem): void => void problems.push(p);
-    const judged = await this.judge(await loadRecords(this.conn, await archivedEntries(this.conn, this.keys, day, onProblem), onProblem));
-    const sessions = judged.map(({ raw: _raw, ...info }): SessionInfo => info);
+    const sessions = await this.judge(await loadRecords(this.conn, await archivedEntries(this.conn, this.keys, day, onProblem), onProblem));
     return { sessions: sortNewestFirst(sessions), problems };
   }
 
-  private async judge(stored: Stored[]): Promise<Array<SessionInfo & { raw: Record<string, string> }>> {
+  private async judge(stored: Stored[]): Promise<SessionInfo[]> {
     const now = await this.conn.serverTime();
     const judged = await judgeRecords(
       stored.map((s) => s.record),
@@ -326,7 +314,6 @@ export class RedisRegistry implements Registry {
     );
     return stored.map((s, i) => ({
       record: s.record,
-      raw: s.raw,
       ...(judged[i] as NonNullable<(typeof judged)[number]>),
       file: s.key,
       journal: s.journal,
@@ -342,12 +329,12 @@ export class RedisRegistry implements Registry {
       try {
         if (graceMs > 0 && needsStaleMark(info.state, info.record, now)) {
           // The grace period runs from when a death was first seen, not from the last heartbeat.
-          await this.conn.script(MARK_STALE, [this.prefixArg(), info.record.id, info.raw.heartbeatAt ?? '']);
+          await this.conn.script(MARK_STALE, [this.prefixArg(), info.record.id, info.record.heartbeatAt]);
           continue;
         }
         if (!dueForCleanup(info.state, info.record, now, graceMs)) continue;
         // Archived only if the record is as judged: a heartbeat meanwhile keeps it.
-        const result = await this.archiveScript(info.record.id, decisionState(info.raw), `${info.state}: ${info.reason}`, info, info.reason);
+        const result = await this.archiveScript(info.record.id, decisionState(info.record), `${info.state}: ${info.reason}`, info, info.reason);
         if (result) results.push(result);
       } catch (err) {
         this.report(err, `cleanup: session ${info.record.id}`);

@@ -294,6 +294,56 @@ export function checkSessionInput(input: { label: unknown; workspaceFolders?: un
   );
 }
 
+/** What a caller asks for when registering a session (SessionStore.create, RedisRegistry.create). */
+export interface CreateRequest {
+  label: string;
+  workspaceFolders?: string[];
+  tool?: string;
+  pid?: number;
+  heartbeatIntervalMs?: number;
+  unresponsiveAfterMs?: number;
+  expireAfterMs?: number;
+}
+
+/** The timing values and pid of a new record, after checkCreateInput: defaults applied, all in range. */
+export interface CheckedCreate {
+  /** ms. */
+  heartbeatIntervalMs: number;
+  /** ms; undefined when neither the request nor the store's defaults give one (readers use 3 intervals). */
+  unresponsiveAfterMs: number | undefined;
+  /** ms; undefined when neither gives one (readers use 24 h). */
+  expireAfterMs: number | undefined;
+  pid: number;
+}
+
+/**
+ * Checks a registration request the same way for every registry: label, folders and tool
+ * (InvalidRecordError), then the heartbeat interval, the thresholds and the pid (RangeError).
+ * Values missing from `input` come from the store's `defaults`, then DEFAULT_HEARTBEAT_INTERVAL_MS
+ * and this process's pid. Whether the pid is alive is the caller's check (it needs the probe).
+ */
+export function checkCreateInput(
+  input: CreateRequest,
+  defaults: { heartbeatIntervalMs?: number | undefined; unresponsiveAfterMs?: number | undefined; expireAfterMs?: number | undefined },
+): CheckedCreate {
+  const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });
+  if (inputError) throw new InvalidRecordError(inputError);
+  const heartbeatIntervalMs = input.heartbeatIntervalMs ?? defaults.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  if (!isHeartbeatInterval(heartbeatIntervalMs)) {
+    throw new RangeError(msRangeError('heartbeat interval', heartbeatIntervalMs, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
+  }
+  const thresholds = {
+    unresponsiveAfterMs: input.unresponsiveAfterMs ?? defaults.unresponsiveAfterMs,
+    expireAfterMs: input.expireAfterMs ?? defaults.expireAfterMs,
+  };
+  for (const [key, value] of Object.entries(thresholds)) {
+    if (value !== undefined && !isThresholdMs(value)) throw new RangeError(msRangeError(key, value, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
+  }
+  const pid = input.pid ?? process.pid;
+  if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
+  return { heartbeatIntervalMs, ...thresholds, pid };
+}
+
 function checkString(v: Record<string, unknown>, key: string, max: number, emptyOk: boolean): string | null {
   const s = v[key];
   if (typeof s !== 'string') return `"${key}" is ${describeValue(s)}, expected a string`;

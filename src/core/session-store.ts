@@ -14,7 +14,7 @@
 //   store/archive-retention.ts the opt-in deletion of old archive days
 //   store/temp-sweep.ts       the cleanup's sweep of abandoned temp files
 //   store/directory-safety.ts the check that the sessions directory is ours alone
-import { DEFAULT_STALE_GRACE_MS } from './liveness';
+import { staleGraceMs } from './liveness';
 import type { RecordTimingUpdate, SessionRecord } from './session-record';
 import { pruneArchive } from './store/archive-retention';
 import { archiveSession, runCleanup } from './store/archiving';
@@ -151,8 +151,7 @@ export class SessionStore {
    * Returns what it archived.
    */
   cleanup(options: CleanupOptions = {}): Promise<ArchiveResult[]> {
-    const grace = options.staleGraceMs ?? this.ctx.options.staleGraceMs ?? DEFAULT_STALE_GRACE_MS;
-    if (!(grace >= 0)) throw new RangeError(`stale grace ${grace} ms is negative`);
+    const grace = staleGraceMs(options.staleGraceMs, this.ctx.options.staleGraceMs);
     // Concurrent calls in one process share one run instead of racing for the same locks.
     let running = this.cleanupRuns.get(grace);
     if (!running) {

@@ -66,8 +66,20 @@ export class SessionsModel {
     this.current = { main: { dir: '', sessions: [], archiveDays: [], error: null, problem: null, exists: false }, extras: [], takenAt: 0 };
   }
 
+  private knownIdsOf: { snapshot: ModelSnapshot; byDir: Map<string, Set<string>> } | undefined;
+
   get snapshot(): ModelSnapshot {
     return this.current;
+  }
+
+  /** The ids (lower case) of the sessions the last listing found in folder `dir`. */
+  knownIds(dir: string): ReadonlySet<string> {
+    if (this.knownIdsOf?.snapshot !== this.current) {
+      const byDir = new Map<string, Set<string>>();
+      for (const d of [this.current.main, ...this.current.extras]) byDir.set(d.dir, new Set(d.sessions.map((s) => s.record.id.toLowerCase())));
+      this.knownIdsOf = { snapshot: this.current, byDir };
+    }
+    return this.knownIdsOf.byDir.get(dir) ?? new Set();
   }
 
   /** True once a listing finished; before that the tree shows nothing rather than "no sessions". */

@@ -31,17 +31,21 @@ export class SettingsChanges implements vscode.Disposable {
     });
   }
 
-  /** Reads the settings again and applies each effect. */
-  apply(): void {
-    const { before, after, previous } = this.config.reload();
+  /**
+   * Reads the settings again and applies each effect. A Redis registry keeps its connection
+   * unless a setting that decides the registry changed or `reconnect` (a new password) asks.
+   */
+  apply(reconnect = false): void {
+    const { before, after, keptConnection, retired } = this.config.reload(reconnect);
     const { main } = this.config.stores;
     this.log.info(`Settings changed; registry ${main.dir}, heartbeat every ${after.heartbeatIntervalMs / 1000} s`);
     const switched = this.updateWindowSession(before, after);
     this.refresher.watch(this.watchedDirs());
-    this.rewatchRegistry();
+    // A kept connection keeps its subscription too.
+    if (!keptConnection) this.rewatchRegistry();
     this.refresher.now();
     // The old registries (and their connections) go once this window's session has moved off them.
-    void switched.finally(() => Promise.all([previous.main, ...previous.extras].map((s) => s.store.dispose())));
+    void switched.finally(() => Promise.all(retired.map((store) => store.dispose())));
   }
 
   /** A new folder moves this window's session there; otherwise new timings reach its record now. */

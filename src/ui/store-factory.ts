@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DeferredRegistry } from '../core/deferred-registry';
 import { DirectoryRegistry } from '../core/directory-registry';
 import { openChosenRegistry } from '../core/open-registry';
+import { RedisRegistry } from '../core/redis-registry';
 import { oneLine } from '../core/one-line';
 import type { Registry } from '../core/registry';
 import { chooseRegistry, type RegistryChoice } from '../core/registry-config';
@@ -63,11 +64,22 @@ export function reportCleanup(archived: readonly ArchiveResult[], dir: string, l
 }
 
 /**
+ * Whether two readings of the settings choose the same registry (sessionKeeper.registry and
+ * sessionKeeper.sessionsDirectory as configured): when they do, a settings change keeps the
+ * Redis connection (the password is another trigger: see RuntimeConfig.reload).
+ */
+export function sameRegistrySettings(a: Settings, b: Settings): boolean {
+  return a.registry === b.registry && a.sessionsDirectory === b.sessionsDirectory;
+}
+
+/**
  * One registry per place shown, configured from the settings. A directory registry touches no
  * files when built; a Redis one starts connecting (in the background, reconnecting by itself
- * with bounded backoff) and every call waits for that.
+ * with bounded backoff) and every call waits for that. With `connectedAs`, the main registry of
+ * the previous settings (which chose the same registry), a Redis registry reuses its
+ * connection with the new options instead of connecting again.
  */
-export function buildStores(settings: Settings, log: Log, secret: SecretReader = () => Promise.resolve(undefined)): Stores {
+export function buildStores(settings: Settings, log: Log, secret: SecretReader = () => Promise.resolve(undefined), connectedAs?: Registry): Stores {
   const onError = (err: unknown, context: string): void => log.warn(`${context}: ${describeError(err)}`);
   // Thresholds go into the records this window creates; every session is judged by its own.
   const common = {
@@ -79,6 +91,8 @@ export function buildStores(settings: Settings, log: Log, secret: SecretReader =
     onError,
   };
   let main: Registry;
+  // Whether the new main took over `connectedAs` (and disposes of it); else it is retired here.
+  let handedOver = false;
   try {
     const choice = chooseSettingsRegistry(settings);
     const location = describeLocation(choice.location);
@@ -92,7 +106,13 @@ export function buildStores(settings: Settings, log: Log, secret: SecretReader =
     if (choice.location.kind === 'directory') {
       main = new DirectoryRegistry(choice.location.dir, options);
     } else {
+      handedOver = true;
       main = new DeferredRegistry('redis', location, process.env.SESSION_KEEPER_HOSTNAME || os.hostname(), async () => {
+        // The previous main is this one's to retire, and only once its connection is shared.
+        const previous = await connectedRedis(connectedAs);
+        const next = previous?.withOptions(options);
+        void connectedAs?.dispose();
+        if (next) return next;
         const password = await secret();
         return openChosenRegistry(choice, {
           ...options,
@@ -109,6 +129,7 @@ export function buildStores(settings: Settings, log: Log, secret: SecretReader =
     const message = describeError(err);
     main = new DeferredRegistry('directory', `invalid registry setting`, os.hostname(), () => Promise.reject(err instanceof Error ? err : new Error(message)));
   }
+  if (!handedOver) void connectedAs?.dispose();
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const extraDirs = [...new Set(settings.extraDirectories.flatMap((entry) => resolveExtraDirectory(entry, folders)))].filter(
     (d) => d !== main.location,
@@ -121,4 +142,16 @@ export function buildStores(settings: Settings, log: Log, secret: SecretReader =
       return { dir: store.location, store };
     }),
   };
+}
+
+/** The open Redis registry behind `registry` (a DeferredRegistry whose open succeeded), else undefined. */
+async function connectedRedis(registry: Registry | undefined): Promise<RedisRegistry | undefined> {
+  if (!(registry instanceof DeferredRegistry)) return undefined;
+  try {
+    const open = await registry.ready();
+    return open instanceof RedisRegistry ? open : undefined;
+  } catch {
+    // Its open failed: connect afresh.
+    return undefined;
+  }
 }

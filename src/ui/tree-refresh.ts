@@ -1,17 +1,23 @@
 import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type * as vscode from 'vscode';
 import type { Log } from './log';
 
 export interface RefreshTimings {
   /** Quiet time after the last file event before reloading: a heartbeat touches several files. */
   debounceMs: number;
+  /**
+   * The longest a change waits while events keep coming: with many sessions heartbeating, the
+   * events never pause for debounceMs, and a new session would wait for the timer instead.
+   */
+  maxWaitMs: number;
   /** Reload period while the view is visible, so ages and liveness changes show. */
   visibleIntervalMs: number;
   /** Reload period while hidden: only the status bar needs it, and staleness has no file event. */
   hiddenIntervalMs: number;
 }
 
-export const DEFAULT_TIMINGS: RefreshTimings = { debounceMs: 300, visibleIntervalMs: 5000, hiddenIntervalMs: 15000 };
+export const DEFAULT_TIMINGS: RefreshTimings = { debounceMs: 300, maxWaitMs: 1000, visibleIntervalMs: 5000, hiddenIntervalMs: 15000 };
 
 /**
  * Decides when the sessions listing is read again: file events in the watched folders (debounced;
@@ -22,6 +28,10 @@ export class TreeRefresher implements vscode.Disposable {
   private readonly watchers = new Map<string, fs.FSWatcher>();
   private dirs: string[] = [];
   private debounce: NodeJS.Timeout | undefined;
+  /** When the first event of the pending reload came (performance.now() ms), or undefined. */
+  private pendingSince: number | undefined;
+  /** When the last reload started (performance.now() ms). */
+  private lastReload = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private visible = false;
   private disposed = false;
@@ -30,6 +40,8 @@ export class TreeRefresher implements vscode.Disposable {
     private readonly reload: () => Promise<void>,
     private readonly log: Log,
     private readonly timings: RefreshTimings = DEFAULT_TIMINGS,
+    /** Whether a file event in a watched folder is routine (see watch-events.ts); none is by default. */
+    private readonly isRoutine: (dir: string, filename: string | null) => boolean = () => false,
   ) {}
 
   /** Sets the folders to watch (the sessions folder and its archive, extra folders). */
@@ -55,11 +67,18 @@ export class TreeRefresher implements vscode.Disposable {
     if (becameVisible) this.now();
   }
 
-  /** Reloads soon (debounced). */
-  poke(): void {
+  /**
+   * Reloads soon: debounceMs after the last poke, and at most maxWaitMs after the first that was
+   * not `routine`. Routine pokes alone (heartbeats of a busy folder) may wait for the timer.
+   */
+  poke(routine = false): void {
     if (this.disposed) return;
+    const t = performance.now();
+    if (!routine) this.pendingSince ??= t;
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => this.now(), this.timings.debounceMs);
+    const deadline = this.pendingSince === undefined ? Infinity : this.pendingSince + this.timings.maxWaitMs - t;
+    const delay = Math.max(0, Math.min(this.timings.debounceMs, deadline));
+    this.debounce = setTimeout(() => this.now(), delay);
   }
 
   /** Reloads right away; failures are the model's to log. */
@@ -67,6 +86,8 @@ export class TreeRefresher implements vscode.Disposable {
     if (this.disposed) return;
     clearTimeout(this.debounce);
     this.debounce = undefined;
+    this.pendingSince = undefined;
+    this.lastReload = performance.now();
     this.reload().catch((err: unknown) => this.log.error(`Refresh failed: ${String(err)}`));
   }
 
@@ -75,6 +96,8 @@ export class TreeRefresher implements vscode.Disposable {
     const period = this.visible ? this.timings.visibleIntervalMs : this.timings.hiddenIntervalMs;
     this.timer = setInterval(() => {
       if (this.visible) this.attachMissing();
+      // Events already reloaded within this period (a busy folder): the timer has nothing to add.
+      if (performance.now() - this.lastReload < period / 2) return;
       this.now();
     }, period);
     // The timer must never keep a host process alive on its own.
@@ -85,7 +108,7 @@ export class TreeRefresher implements vscode.Disposable {
     for (const dir of this.dirs) {
       if (this.watchers.has(dir)) continue;
       try {
-        const watcher = fs.watch(dir, { persistent: false }, () => this.poke());
+        const watcher = fs.watch(dir, { persistent: false }, (_event, filename) => this.poke(this.isRoutine(dir, filename)));
         watcher.on('error', () => {
           // Folder deleted or renamed: drop the watch; the timer attaches a new one when it is back.
           watcher.close();

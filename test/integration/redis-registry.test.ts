@@ -73,4 +73,41 @@ suite('Session Keeper: a registry on Redis', () => {
       await reader.dispose();
     }
   });
+
+  test('a change of an unrelated setting keeps the Redis connection; a change of the registry reconnects', async () => {
+    const url = redis?.url ?? '';
+    await config().update('registry', url, vscode.ConfigurationTarget.Global);
+    await until(() => (sk.sessionsDir() === url ? true : undefined), 'the registry setting to apply');
+    const reader = await openRegistry(url, { cleanupOnCreate: false });
+    const command = (reader as unknown as { conn: { command(a: string[]): Promise<unknown> } }).conn.command.bind(
+      (reader as unknown as { conn: object }).conn,
+    );
+    // Client ids only grow: a connection made after `seen` has an id that `seen` lacks.
+    const readerId = String(await command(['CLIENT', 'ID']));
+    const clientIds = async (): Promise<Set<string>> =>
+      new Set([...String(await command(['CLIENT', 'LIST'])).matchAll(/^id=(\d+) /gm)].map((m) => m[1] ?? '').filter((id) => id !== readerId));
+    const newIds = async (seen: Set<string>): Promise<string[]> => [...(await clientIds())].filter((id) => !seen.has(id));
+    try {
+      const mine = await until(async () => {
+        const id = sk.sessionId();
+        return id && (await reader.list()).some((s) => s.record.id === id) ? id : undefined;
+      }, 'this window registered on Redis');
+      const seen = await clientIds();
+      await config().update('heartbeatIntervalSeconds', 7, vscode.ConfigurationTarget.Global);
+      // Applied: the window's record carries the new interval (written at once, on the kept connection).
+      await until(async () => ((await reader.list()).find((s) => s.record.id === mine)?.record.heartbeatIntervalMs === 7000 ? true : undefined), 'the new interval in the record');
+      await sk.refresh();
+      assert.deepEqual(await newIds(seen), [], 'no new connection for a heartbeat setting');
+
+      // The control: a setting that moves the registry (another key prefix) connects anew.
+      const moved = `${url}?prefix=moved`;
+      await config().update('registry', moved, vscode.ConfigurationTarget.Global);
+      await until(() => (sk.sessionsDir() !== url ? true : undefined), 'the moved registry to apply');
+      await until(async () => ((await newIds(seen)).length > 0 ? true : undefined), 'a new connection for the moved registry');
+    } finally {
+      await config().update('heartbeatIntervalSeconds', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('registry', url, vscode.ConfigurationTarget.Global);
+      await reader.dispose();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { salvageSegment } from '../../src/core/jsonl-salvage';
+import fc from 'fast-check';
+import { bracketedEnd, salvageSegment } from '../../src/core/jsonl-salvage';
 
 const decode = (buf: Buffer, start: number, end: number): string => buf.toString('utf8', start, end);
 
@@ -114,5 +115,58 @@ describe('salvageSegment: the one rule for damaged lines', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       assert.ok(ms < 2000, `${ms} ms for ${text.slice(0, 10)}…`);
     }
+  });
+});
+
+/**
+ * The plain byte loop that bracketedEnd's memchr over strings must match: outside strings,
+ * brackets count; inside, a backslash skips the next byte and a quote closes.
+ */
+function bracketedEndByBytes(buf: Buffer, p: number, end: number): number {
+  let depth = 0;
+  for (let i = p; i < end; i++) {
+    const c = buf[i];
+    if (c === 0x22) {
+      for (i++; i < end; i++) {
+        if (buf[i] === 0x5c) i++;
+        else if (buf[i] === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+describe('bracketedEnd: the string-aware bracket scan of salvage', () => {
+  test('escaped quotes, runs of backslashes, and strings cut by the range end', () => {
+    const cases: [string, number][] = [
+      ['{"a":"}"}', 9],
+      ['{"a":"\\\\"}', 10],
+      ['{"a":"\\\\\\"}"}', 13],
+      ['{"a":"\\"}', -1],
+      ['[["x"],"]"]', 11],
+      ['{"a":"b', -1],
+      ['{"a":"b\\', -1],
+    ];
+    for (const [text, want] of cases) {
+      const buf = Buffer.from(text);
+      assert.equal(bracketedEnd(buf, 0, buf.length), want, text);
+      assert.equal(bracketedEndByBytes(buf, 0, buf.length), want, `${text} (reference)`);
+    }
+  });
+
+  test('property: equals the byte loop on any mix of quotes, backslashes and brackets, any range', () => {
+    const bytes = fc.array(fc.constantFrom(0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x61, 0x20, 0x00, 0xc3), { maxLength: 60 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(bytes, fc.nat(), fc.nat(), (buf, x, y) => {
+        const p = buf.length === 0 ? 0 : x % buf.length;
+        const end = p + (buf.length === 0 ? 0 : y % (buf.length - p + 1));
+        assert.equal(bracketedEnd(buf, p, end), bracketedEndByBytes(buf, p, end));
+      }),
+      { numRuns: 20000 },
+    );
   });
 });

@@ -3,8 +3,16 @@
 // never delete, journals as Streams, and pub/sub change notifications.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { openRegistry } from '../../src/lib/index';
 import type { Registry } from '../../src/core/registry';
+import { LIMITS } from '../../src/core/session-record';
+import { RedisRegistry } from '../../src/core/redis-registry';
+import { parseRegistryLocation, type RedisLocation } from '../../src/core/registry-location';
+import type { CreateInput } from '../../src/core/session-store';
 import { SessionClosedError, SessionNotFoundError } from '../../src/core/session-store';
 import { cleanupTracked, cli, killed, liveChild } from '../helpers/processes';
 import { haveRedisServer, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis-server';
@@ -249,7 +257,7 @@ describe('registry on Redis', { skip }, () => {
     assert.equal(journal[1]?.text, 'hello');
   });
 
-  test('records written by another tool with plain HSET are read; invalid ones are reported, not listed', async () => {
+  test('records written by another tool with plain SET are read; invalid ones are reported, not listed', async () => {
     fresh();
     const reg = await registry();
     const id = '01890a5d-ac96-774b-bcce-b302099a8057';
@@ -258,22 +266,148 @@ describe('registry on Redis', { skip }, () => {
       version: 1, id, pid: 4242, processStartedAt: null, hostname: 'elsewhere', user: 'u', label: 'from python',
       workspaceFolders: [], tool: 'py', createdAt: at, heartbeatAt: at, heartbeatIntervalMs: 10000, closedAt: null, extra: { kept: true },
     };
-    await raw('HSET', `${prefix}:session:${id}`, ...Object.entries(fields).flatMap(([k, v]) => [k, JSON.stringify(v)]));
-    await raw('SADD', `${prefix}:sessions`, id);
+    // Pretty-printed, as another language's JSON writer may well do.
+    await raw('SET', `${prefix}:session:${id}`, JSON.stringify(fields, null, 2));
     const bad = '01890a5d-ac96-774b-bcce-b302099a8058';
-    await raw('HSET', `${prefix}:session:${bad}`, 'version', '1', 'label', 'not json');
-    // A value that smuggles the list reply's separators: read whole and reported, never split.
-    const smuggler = '01890a5d-ac96-774b-bcce-b302099a8059';
-    const valid = Object.entries({ ...fields, id: smuggler }).flatMap(([k, v]) => [k, JSON.stringify(v)]);
-    await raw('HSET', `${prefix}:session:${smuggler}`, ...valid, 'label', '"x"\x1ehostname\x1f"forged"');
-    await raw('SADD', `${prefix}:sessions`, bad, smuggler, 'not-an-id');
-    const problems: string[] = [];
-    const sessions = await reg.list({ onProblem: (p) => problems.push(p.kind) });
+    await raw('SET', `${prefix}:session:${bad}`, '{"version": 1, "label": not json}');
+    const hash = '01890a5d-ac96-774b-bcce-b302099a8059';
+    await raw('HSET', `${prefix}:session:${hash}`, 'version', '1');
+    const thief = '01890a5d-ac96-774b-bcce-b302099a805a';
+    await raw('SET', `${prefix}:session:${thief}`, JSON.stringify(fields));
+    // A member whose key is gone (archived between SMEMBERS and MGET) is no problem at all.
+    const gone = '01890a5d-ac96-774b-bcce-b302099a805b';
+    await raw('SADD', `${prefix}:sessions`, id, bad, hash, thief, gone, 'not-an-id');
+    const problems: Array<[string, string]> = [];
+    const sessions = await reg.list({ onProblem: (p) => problems.push([p.kind, p.file]) });
     assert.deepEqual(sessions.map((s) => [s.record.id, s.state, s.record.hostname]), [[id, 'active', 'elsewhere']]);
     assert.match(sessions[0]?.reason ?? '', /heartbeat/);
-    assert.deepEqual(problems.sort(), ['bad-name', 'invalid-json', 'invalid-json']);
-    // An update by us keeps the other tool's field.
+    assert.deepEqual(problems.sort(), [
+      ['bad-name', `${prefix}:sessions`],
+      ['id-mismatch', `${prefix}:session:${thief}`],
+      ['invalid-json', `${prefix}:session:${bad}`],
+      ['not-a-file', `${prefix}:session:${hash}`],
+    ]);
+    // An update by us keeps the other tool's field; the record stays one JSON object.
     await reg.update(id, { status: 'seen' });
-    assert.equal(await raw('HGET', `${prefix}:session:${id}`, 'extra'), '{"kept":true}');
+    const stored = JSON.parse(String(await raw('GET', `${prefix}:session:${id}`))) as Record<string, unknown>;
+    assert.deepEqual(stored.extra, { kept: true });
+    assert.equal(stored.status, 'seen');
+    // A write to a record that is not JSON is refused with the record error; nothing is changed.
+    await assert.rejects(reg.heartbeat(bad), (err: Error & { code?: string }) => err.code === 'EINVALIDRECORD' && err.message.includes(`${prefix}:session:${bad}`));
+    assert.equal(await raw('GET', `${prefix}:session:${bad}`), '{"version": 1, "label": not json}');
+  });
+
+  test('every write keeps the fields other tools added, exactly (property)', async () => {
+    fresh();
+    const reg = await registry();
+    const base = await reg.create({ label: 'shared', workspaceFolders: [] });
+    const known = new Set(Object.keys(base).concat(['status', 'staleSince', 'unresponsiveAfterMs', 'expireAfterMs']));
+    // Characters that end, escape or nest JSON text, beside ordinary ones: a scanner that
+    // misreads any of them loses or garbles the fields after it.
+    const unit = fc.oneof(fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '/', '\u2028', '\u00e9', '\u{1f600}'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }));
+    const extraName = fc.string({ unit, minLength: 1, maxLength: 12 }).filter((n) => !known.has(n) && n !== '__proto__');
+    const extras = fc.dictionary(extraName, fc.jsonValue({ maxDepth: 3, stringUnit: unit }), { minKeys: 1, maxKeys: 5 });
+    const layout = fc.constantFrom<string | number | undefined>(undefined, 1, '\t', ' \n ');
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(extras, layout, async (extra, indent) => {
+        n++;
+        const key = `${prefix}:session:${base.id}`;
+        const written = { ...base, closedAt: null, ...extra };
+        await raw('SET', key, JSON.stringify(written, null, indent));
+        const read = async (): Promise<Record<string, unknown>> => JSON.parse(String(await raw('GET', key))) as Record<string, unknown>;
+        const check = async (what: string, changed: Record<string, unknown>): Promise<void> => {
+          const now = await read();
+          // Same fields in the same order (new ones after), the other tool's values untouched.
+          assert.deepEqual(Object.keys(now).slice(0, Object.keys(written).length), Object.keys(written), what);
+          // (As JSON carries them: -0 comes back as 0 from any JSON text.)
+          for (const [k, v] of Object.entries(extra)) assert.deepEqual(now[k], JSON.parse(JSON.stringify(v)), `${what}: ${JSON.stringify(k)}`);
+          for (const [k, v] of Object.entries(changed)) assert.deepEqual(now[k], v, `${what}: ${k}`);
+        };
+        await reg.update(base.id, { label: `label ${n}`, workspaceFolders: [] });
+        await check('update', { label: `label ${n}`, workspaceFolders: [] });
+        await reg.heartbeat(base.id, { heartbeatIntervalMs: 2000 + n });
+        await check('heartbeat', { heartbeatIntervalMs: 2000 + n, closedAt: null });
+        await reg.close(base.id);
+        const closed = await read();
+        assert.equal(typeof closed.closedAt, 'string');
+        await check('close', {});
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('both registries refuse the same bad registrations with the same error (sweep)', async () => {
+    fresh();
+    const redisReg = await registry();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-create-'));
+    const dirReg = await openRegistry(dir, { cleanupOnCreate: false });
+    open.push(dirReg);
+    const long = (n: number): string => 'x'.repeat(n);
+    const bad: Array<[string, CreateInput]> = [
+      ['label not a string', { label: 42 as unknown as string }],
+      ['label too long', { label: long(LIMITS.label + 1) }],
+      ['tool too long', { label: 'l', tool: long(LIMITS.tool + 1) }],
+      ['folder not a string', { label: 'l', workspaceFolders: [42 as unknown as string] }],
+      ['folder too long', { label: 'l', workspaceFolders: [`/${long(LIMITS.workspaceFolder)}`] }],
+      ['too many folders', { label: 'l', workspaceFolders: Array.from({ length: LIMITS.workspaceFolders + 1 }, (_, i) => `/w/${i}`) }],
+      ['interval too short', { label: 'l', heartbeatIntervalMs: LIMITS.minHeartbeatIntervalMs - 1 }],
+      ['interval not whole', { label: 'l', heartbeatIntervalMs: 1000.5 }],
+      ['interval NaN', { label: 'l', heartbeatIntervalMs: Number.NaN }],
+      ['unresponsive too long', { label: 'l', unresponsiveAfterMs: LIMITS.maxThresholdMs + 1 }],
+      ['expiry too short', { label: 'l', expireAfterMs: 1 }],
+      ['pid zero', { label: 'l', pid: 0 }],
+      ['pid too large', { label: 'l', pid: LIMITS.pid + 1 }],
+      ['pid not whole', { label: 'l', pid: 1.5 }],
+    ];
+    try {
+      for (const [what, input] of bad) {
+        const [d, r] = await Promise.allSettled([dirReg.create(input), redisReg.create(input)]);
+        assert.equal(d.status, 'rejected', `${what}: directory`);
+        assert.equal(r.status, 'rejected', `${what}: redis`);
+        const de = (d as PromiseRejectedResult).reason as Error & { code?: string };
+        const re = (r as PromiseRejectedResult).reason as Error & { code?: string };
+        assert.equal(re.constructor, de.constructor, what);
+        assert.equal(re.code, de.code, what);
+        assert.equal(re.message, de.message, what);
+      }
+      // Nothing was registered by any of them.
+      assert.deepEqual(await redisReg.list(), []);
+      assert.deepEqual(await dirReg.list(), []);
+      // The store's defaults apply the same way where the input leaves a value out.
+      const opts = { cleanupOnCreate: false, heartbeatIntervalMs: 2500, unresponsiveAfterMs: 9000 };
+      const [a, b] = [await openRegistry(dir, opts), await openRegistry(`${redis.url}?prefix=${prefix}`, opts)];
+      open.push(a, b);
+      for (const reg of [a, b]) {
+        const rec = await reg.create({ label: 'defaults', expireAfterMs: 60_000 });
+        assert.deepEqual([rec.heartbeatIntervalMs, rec.unresponsiveAfterMs, rec.expireAfterMs, rec.pid], [2500, 9000, 60_000, process.pid], reg.kind);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('withOptions() shares the connection: new options apply, and it closes with its last user', async () => {
+    fresh();
+    const observer = await registry();
+    const clients = async (): Promise<number> => String(await raw('CLIENT', 'LIST')).trim().split('\n').length;
+    const before = await clients();
+    const first = (await RedisRegistry.open(parseRegistryLocation(`${redis.url}?prefix=${prefix}`) as RedisLocation, { cleanupOnCreate: false, heartbeatIntervalMs: 1000 }));
+    assert.equal(await clients(), before + 1);
+    const second = first.withOptions({ cleanupOnCreate: false, heartbeatIntervalMs: 3000 });
+    assert.equal(await clients(), before + 1, 'no second connection');
+    const a = await first.create({ label: 'first' });
+    const b = await second.create({ label: 'second' });
+    assert.deepEqual([a.heartbeatIntervalMs, b.heartbeatIntervalMs], [1000, 3000]);
+    await first.dispose();
+    // Still open for the second user, whose session (created by the first) it can heartbeat.
+    assert.equal((await second.heartbeat(a.id)).id, a.id);
+    assert.equal(await clients(), before + 1);
+    await second.dispose();
+    // The server drops a closed client a moment later: wait for it (deterministic end state).
+    const deadline = Date.now() + 10_000;
+    while ((await clients()) !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await clients(), before, 'closed with its last user');
+    assert.deepEqual((await observer.list()).map((s) => s.record.label).sort(), ['first', 'second']);
   });
 });

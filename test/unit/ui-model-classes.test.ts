@@ -11,6 +11,7 @@ import { SessionStore, type ListOptions } from '../../src/core/session-store';
 import type { Log } from '../../src/ui/log';
 import { SessionsModel, type ModelSnapshot } from '../../src/ui/sessions-model';
 import { TreeRefresher } from '../../src/ui/tree-refresh';
+import { isRoutineChange, routineChangesOf } from '../../src/ui/watch-events';
 import { WindowSession } from '../../src/ui/window-session';
 import { cleanupTracked, killed, liveChild, tempSessionsDir } from '../helpers/processes';
 
@@ -139,7 +140,7 @@ describe('SessionsModel', () => {
 });
 
 describe('TreeRefresher', () => {
-  const timings = { debounceMs: 30, visibleIntervalMs: 60_000, hiddenIntervalMs: 60_000 };
+  const timings = { debounceMs: 30, maxWaitMs: 1000, visibleIntervalMs: 60_000, hiddenIntervalMs: 60_000 };
 
   test('while visible a change in a watched folder reloads (debounced); while hidden it does not', async () => {
     const dir = path.dirname(tempSessionsDir('watch'));
@@ -159,6 +160,68 @@ describe('TreeRefresher', () => {
       assert.equal(reloads, before, 'no reload from a file event while hidden');
     } finally {
       refresher.dispose();
+    }
+  });
+
+  test('events that never pause (many sessions heartbeating) still reload within maxWaitMs, not only on the timer', async () => {
+    const dir = path.dirname(tempSessionsDir('busy'));
+    const reloadedAt: number[] = [];
+    const refresher = new TreeRefresher(async () => void reloadedAt.push(Date.now()), new KeptLog(), { ...timings, debounceMs: 200, maxWaitMs: 500 });
+    // A write every 40 ms: always inside the 200 ms debounce, so a plain debounce would never fire.
+    let n = 0;
+    const writer = setInterval(() => fs.writeFileSync(path.join(dir, `beat${n++ % 4}`), String(n)), 40);
+    try {
+      refresher.watch([dir]);
+      refresher.setVisible(true);
+      await until(() => reloadedAt.length >= 1, 'the reload on becoming visible');
+      const start = Date.now();
+      await until(() => reloadedAt.length >= 4, 'reloads while the events keep coming', 10_000);
+      // Three reloads after the first, each at most maxWaitMs (+ scheduling slack) apart.
+      assert.ok(Date.now() - start < 3 * 500 + 1500, `took ${Date.now() - start} ms`);
+    } finally {
+      clearInterval(writer);
+      refresher.dispose();
+    }
+  });
+
+  test('in a busy folder heartbeats are routine, but a new session and an archived one show within maxWaitMs', async () => {
+    const dir = tempSessionsDir('routine');
+    const store = new SessionStore(dir);
+    const child = await liveChild();
+    const beating = await Promise.all([0, 1, 2].map((i) => store.create({ label: `beating ${i}`, pid: child.pid })));
+    const model = new SessionsModel(() => ({ main: { dir, store }, extras: [] }), new KeptLog());
+    await model.reload();
+    const refresher = new TreeRefresher(() => model.reload(), new KeptLog(), { ...timings, debounceMs: 300, maxWaitMs: 600 }, routineChangesOf(model));
+    // Heartbeats back to back: the folder never falls quiet for the 300 ms debounce.
+    let stop = false;
+    const beats = (async () => {
+      for (let i = 0; !stop; i++) {
+        await store.heartbeat(beating[i % beating.length]?.id ?? '');
+        await sleep(20);
+      }
+    })();
+    try {
+      refresher.watch([dir]);
+      refresher.setVisible(true);
+      // Becoming visible reloads once; let that finish (reloads coalesce) before counting.
+      await sleep(50);
+      await model.reload();
+      const reloadsBefore = model.snapshot.takenAt;
+      // A negative check: heartbeats alone do not reload (the timer is 60 s here).
+      await sleep(1500);
+      assert.equal(model.snapshot.takenAt, reloadsBefore, 'no reload from heartbeats alone');
+      const added = await store.create({ label: 'new one', pid: child.pid });
+      const t0 = Date.now();
+      await until(() => model.snapshot.main.sessions.some((s) => s.record.id === added.id), 'the new session listed', 5000);
+      assert.ok(Date.now() - t0 < 3000, `the new session took ${Date.now() - t0} ms`);
+      await store.close(added.id);
+      await store.archive(added.id);
+      await until(() => !model.snapshot.main.sessions.some((s) => s.record.id === added.id), 'the archived session gone', 5000);
+    } finally {
+      stop = true;
+      await beats;
+      refresher.dispose();
+      model.dispose();
     }
   });
 
@@ -213,5 +276,25 @@ describe('WindowSession', () => {
     assert.ok(fs.existsSync(path.join(dir, `${session.sessionId}.json`)));
     assert.ok(log.lines.some((l) => l.startsWith(`warn Session ${old} was closed or removed by someone else`)), log.lines.join('\n'));
     await session.stop();
+  });
+});
+
+describe('isRoutineChange', () => {
+  test('temp files, locks, journals and rewrites of listed records are routine; new, gone and unknown names are not', () => {
+    const dir = tempSessionsDir('names');
+    fs.mkdirSync(dir, { recursive: true });
+    const id = '01890a5d-ac96-774b-bcce-b302099a8057';
+    const known = new Set([id]);
+    fs.writeFileSync(path.join(dir, `${id}.json`), '{}');
+    assert.equal(isRoutineChange(dir, `.${id}.json.123-abcd.tmp`, known), true);
+    assert.equal(isRoutineChange(dir, `${id}.json.lock`, known), true);
+    assert.equal(isRoutineChange(dir, `${id}.jsonl`, known), true);
+    assert.equal(isRoutineChange(dir, `${id}.json`, known), true, 'a heartbeat of a listed session');
+    assert.equal(isRoutineChange(dir, `${id.toUpperCase()}.json`, known), false, 'no such file');
+    assert.equal(isRoutineChange(dir, `${id}.json`, new Set()), false, 'a session the tree does not list yet');
+    fs.rmSync(path.join(dir, `${id}.json`));
+    assert.equal(isRoutineChange(dir, `${id}.json`, known), false, 'a record that went (archived)');
+    assert.equal(isRoutineChange(dir, '2026-11-30', known), false, 'a new archive day');
+    assert.equal(isRoutineChange(dir, null, known), false, 'an event without a name');
   });
 });

@@ -7,18 +7,12 @@ import { ensurePrivateDir } from '../archive-files';
 import { LockCompromisedError, withLock } from '../lock';
 import { recordPath } from '../paths';
 import {
-  checkSessionInput,
   checkSessionRecord,
+  checkCreateInput,
   checkSessionUpdate,
   checkTimingUpdate,
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
   FORMAT_VERSION,
   InvalidRecordError,
-  isHeartbeatInterval,
-  isPid,
-  isThresholdMs,
-  LIMITS,
-  msRangeError,
   timingFields,
   type RecordTimingUpdate,
   type SessionRecord,
@@ -31,23 +25,7 @@ import type { CreateInput, SessionUpdate } from './types';
 
 /** See SessionStore.create(); the caller starts the cleanup after it. */
 export async function createSession(ctx: StoreContext, input: CreateInput): Promise<SessionRecord> {
-  const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });
-  if (inputError) throw new InvalidRecordError(inputError);
-  const interval = input.heartbeatIntervalMs ?? ctx.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  if (!isHeartbeatInterval(interval)) {
-    throw new RangeError(msRangeError('heartbeat interval', interval, LIMITS.minHeartbeatIntervalMs, LIMITS.maxHeartbeatIntervalMs));
-  }
-  const thresholds = {
-    unresponsiveAfterMs: input.unresponsiveAfterMs ?? ctx.options.unresponsiveAfterMs,
-    expireAfterMs: input.expireAfterMs ?? ctx.options.expireAfterMs,
-  };
-  for (const [key, value] of Object.entries(thresholds)) {
-    if (value !== undefined && !isThresholdMs(value)) {
-      throw new RangeError(msRangeError(key, value, LIMITS.minThresholdMs, LIMITS.maxThresholdMs));
-    }
-  }
-  const pid = input.pid ?? process.pid;
-  if (!isPid(pid)) throw new RangeError(`invalid pid ${String(pid)}: expected an integer from 1 to ${LIMITS.pid}`);
+  const { heartbeatIntervalMs: interval, pid, ...thresholds } = checkCreateInput(input, ctx.options);
   const probe = ctx.probe();
   const facts = await probe.facts(pid);
   if (!facts.alive) throw new ProcessNotRunningError(pid);
