@@ -37,6 +37,12 @@ export interface CodeServerOptions {
   onOutput?: (line: string) => void;
   /** Aborting during start-up stops the server and rejects. */
   signal?: AbortSignal;
+  /**
+   * Display language passed as `--locale` (e.g. "de"). VS Code takes it only once an extension
+   * that contributes that language is installed from a window (see language-pack.ts); until then
+   * it stays English.
+   */
+  locale?: string;
 }
 
 /** User settings for test windows: no welcome page, tips, telemetry or update checks. */
@@ -197,6 +203,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
+      ...(options.locale ? ['--locale', options.locale] : []),
     ];
     const spawned = spawn(process.execPath, [options.install.entry, ...serverArgs], {
       env,

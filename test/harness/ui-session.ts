@@ -25,6 +25,8 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /** User settings on top of the harness's quiet defaults. */
   settings?: Record<string, unknown>;
+  /** Display language (code-server's --locale); takes effect once a pack for it is installed, see language-pack.ts. */
+  locale?: string;
 }
 
 export interface Workbench {
@@ -60,6 +62,7 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
     vsixFiles: options.vsix ? [options.vsix] : [],
     env: options.env,
     settings: { ...TEST_SETTINGS, ...options.settings },
+    locale: options.locale,
   });
   let browser: Browser;
   try {

@@ -1,6 +1,6 @@
 // The VSIX as the Marketplace shows it: an icon drawn for it (a PNG of at least 128x128), a
 // gallery banner, categories beyond "Other", every %key% of package.json in package.nls.json,
-// and `vsce ls` shipping the icon, the strings and the walkthrough's pages.
+// and `vsce ls` shipping the icon, the strings, every translation and the walkthrough's pages.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -46,13 +46,33 @@ describe('the Marketplace page', () => {
     const listed = execFileSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: REPO, encoding: 'utf8' })
       .split('\n')
       .map((l) => l.trim());
-    const media = (pkg.contributes.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
-    assert.equal(media.length, 4);
+    // A step's page is a %key% too, so that each translation names its own pages.
+    const mediaKeys = (pkg.contributes.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
+    assert.equal(mediaKeys.length, 4);
+    const pageOf = (strings: Record<string, string>, ref: string): string => /^%([\w.-]+)%$/.exec(ref)?.[1] !== undefined ? (strings[ref.slice(1, -1)] ?? `missing ${ref}`) : ref;
+    const media = mediaKeys.map((ref) => pageOf(nls, ref));
     // The extension's own sentences (vscode.l10n) are looked up in the folder package.json names.
     assert.equal(pkg.l10n, './l10n');
     for (const file of ['media/icon.png', 'package.json', 'package.nls.json', 'l10n/bundle.l10n.json', 'README.md', 'CHANGELOG.md', ...media]) {
       assert.ok(listed.includes(file), `${file} not in ${JSON.stringify(listed)}`);
       assert.ok(fs.existsSync(path.join(REPO, file)), file);
+    }
+    // Every translation in the repository ships too (VS Code picks package.nls.<locale>.json and
+    // l10n/bundle.l10n.<locale>.json by the display language); German is the first of them.
+    const translations = [
+      ...fs.readdirSync(REPO).filter((f) => /^package\.nls\.[\w-]+\.json$/.test(f)),
+      ...fs.readdirSync(path.join(REPO, 'l10n')).filter((f) => /^bundle\.l10n\.[\w-]+\.json$/.test(f)).map((f) => `l10n/${f}`),
+    ];
+    for (const file of ['package.nls.de.json', 'l10n/bundle.l10n.de.json']) assert.ok(translations.includes(file), `${file} is missing from the repository`);
+    for (const file of translations) assert.ok(listed.includes(file), `${file} not in ${JSON.stringify(listed)}`);
+    // Each translation's walkthrough pages exist, ship, and are its own (not the English ones).
+    for (const file of translations.filter((f) => f.startsWith('package.nls.'))) {
+      const strings = JSON.parse(fs.readFileSync(path.join(REPO, file), 'utf8')) as Record<string, string>;
+      for (const ref of mediaKeys) {
+        const page = pageOf(strings, ref);
+        assert.ok(listed.includes(page) && fs.existsSync(path.join(REPO, page)), `${file}: ${ref} is ${page}, not a shipped file`);
+        assert.notEqual(page, pageOf(nls, ref), `${file}: ${ref} is the English page`);
+      }
     }
   });
 });
