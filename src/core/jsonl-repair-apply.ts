@@ -146,20 +146,7 @@ export async function repairJsonlWith(
       sink.finish(before.bytes);
       if (sink.kept === 0 && sink.shortNulRuns >= SHORT_NUL_RUNS_REFUSED) throw new JsonlEncodingError(target, null, sink.shortNulRuns);
       const quarantinePath = `${lease.target}.quarantine`;
-      const result: RepairResult = {
-        file: target,
-        kept: sink.kept,
-        recovered: sink.recovered,
-        quarantined: sink.quarantined,
-        reformatted: sink.reformatted,
-        quarantinedBytes: sink.quarantinedBytes,
-        quarantinePath: sink.quarantined > 0 ? quarantinePath : null,
-        crlfEndings: sink.crlfEndings,
-        finalNewlineAdded: sink.finalNewlineAdded,
-        changed: sink.dirty,
-        problems: sink.problems,
-        before,
-      };
+      const result = sink.result(target, quarantinePath, before);
       // Strict JSON Lines is never rewritten (as repairJsonl).
       if (before.problemCount === 0 || !sink.dirty) return { ...result, crlfEndings: 0, finalNewlineAdded: false, changed: false };
 

@@ -223,20 +223,7 @@ export async function repairJsonl(file: string, options: RepairOptions = {}): Pr
         await flush();
         phase('parsed');
 
-        const result: RepairResult = {
-          file: target,
-          kept: sink.kept,
-          recovered: sink.recovered,
-          quarantined: sink.quarantined,
-          reformatted: sink.reformatted,
-          quarantinedBytes: sink.quarantinedBytes,
-          quarantinePath: sink.quarantined > 0 ? quarantinePath : null,
-          crlfEndings: sink.crlfEndings,
-          finalNewlineAdded: sink.finalNewlineAdded,
-          changed: sink.dirty,
-          problems: sink.problems,
-          before,
-        };
+        const result = sink.result(target, quarantinePath, before);
         // Strict JSON Lines (what check passes) is never rewritten: only its CRLF endings or
         // missing final newline would change. The temp copy is discarded below.
         if (before.problemCount === 0) {

@@ -4,7 +4,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { SessionKeeperError } from './errors';
 import { FileChangedError } from './repair-commit';
-import { isFormatProblem, type JsonlProblem, type NonUtf8Encoding, type ParseSink } from './jsonl-reader';
+import { isFormatProblem, type JsonlProblem, type JsonlStats, type NonUtf8Encoding, type ParseSink } from './jsonl-reader';
+import type { RepairResult } from './jsonl-repair';
 
 /** The line feed byte, JSON Lines' one separator. */
 export const LF = 0x0a;
@@ -176,6 +177,29 @@ export class RepairSink implements ParseSink {
   finish(size: number): void {
     if (!this.dirty && this.cleanUpTo !== size) this.turnDirty();
   }
+  /**
+   * What a repair of `file` made of it, from this sink's counts once parsing ended with stats
+   * `before`; `quarantinePath` is named only when something was quarantined. `changed` is
+   * whether the output differs from the input (a strict file is never rewritten: callers clear
+   * it, and the CRLF and final-newline counts, when `before` has no problem).
+   */
+  result(file: string, quarantinePath: string, before: JsonlStats): RepairResult {
+    return {
+      file,
+      kept: this.kept,
+      recovered: this.recovered,
+      quarantined: this.quarantined,
+      reformatted: this.reformatted,
+      quarantinedBytes: this.quarantinedBytes,
+      quarantinePath: this.quarantined > 0 ? quarantinePath : null,
+      crlfEndings: this.crlfEndings,
+      finalNewlineAdded: this.finalNewlineAdded,
+      changed: this.dirty,
+      problems: this.problems,
+      before,
+    };
+  }
+
 }
 
 /**
