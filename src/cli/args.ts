@@ -47,9 +47,14 @@ export function parseGlobal(argv: string[]): GlobalArgs {
       out.help = true;
     } else if (a === '--version' || a === '-V') {
       out.version = true;
+    } else if (a === '--') {
+      // The end of the options, as everywhere: what follows is the command and its arguments.
+      out.command = argv[i + 1];
+      out.rest = argv.slice(i + 2);
+      break;
     } else if (a.startsWith('-')) {
       const name = a.split('=')[0] as string;
-      const hint = didYouMean(name, ['--dir', '--help', '--version']);
+      const hint = didYouMean(name, ['--dir', '--help', '--version', '--registry', '--registry-password-file', '-h', '-V']);
       throw new UsageError(`unknown option ${a}${hint || ' (options of a command go after the command name)'}`);
     } else {
       out.command = a;

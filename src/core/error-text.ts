@@ -125,7 +125,8 @@ export function describeSystemError(err: SystemError): string | undefined {
     case 'ENAMETOOLONG':
       return `the path is too long: ${where}`;
     case 'ELOOP':
-      return `${where} is a symbolic link (or a loop of them), which is not followed here`;
+      // Either O_NOFOLLOW met a link (we refuse links there) or the path loops through links.
+      return `${where} is a symbolic link where Session Keeper follows none, or its path loops through symbolic links`;
     case 'EMFILE':
     case 'ENFILE':
       return `too many files are open: cannot ${does} ${where} now (try again)`;

@@ -209,6 +209,14 @@ describe('system errors in words', () => {
     fs.writeFileSync(file, '');
     assert.equal(errorText(thrown(() => fs.readFileSync(path.join(file, 'x')))), `a part of ${path.join(file, 'x')} is a file where a folder is needed (ENOTDIR)`);
     assert.equal(errorText(thrown(() => fs.mkdirSync(file))), `${file} already exists (EEXIST)`);
+    // ELOOP both ways: a link refused with O_NOFOLLOW, and a path that loops through links.
+    const link = path.join(tmp, 'a-link');
+    fs.symlinkSync(file, link);
+    const loop = path.join(tmp, 'loop');
+    fs.symlinkSync(loop, loop);
+    const eloop = /^.+ is a symbolic link where Session Keeper follows none, or its path loops through symbolic links \(ELOOP\)$/;
+    assert.match(errorText(thrown(() => fs.openSync(link, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW))), eloop);
+    assert.match(errorText(thrown(() => fs.readFileSync(path.join(loop, 'x')))), eloop);
     // A wrapper that repeats its cause's raw message gets the cause in words.
     const cause = thrown(() => fs.readFileSync(missing)) as Error;
     assert.equal(errorText(new Error(`cannot load: ${cause.message}`, { cause })), `cannot load: ${missing} does not exist (ENOENT)`);
@@ -288,7 +296,19 @@ describe('system errors in words', () => {
     assert.match(cli(['lsit']).stderr, /unknown command "lsit" \(did you mean list\?\)/);
     assert.match(cli(['check', '--jsn', 'x.jsonl']).stderr, /Unknown option '--jsn' \(did you mean --json\?\)/);
     assert.match(cli(['--dri', 'x', 'list']).stderr, /unknown option --dri \(did you mean --dir\?\)/);
+    assert.match(cli(['-v']).stderr, /unknown option -v \(did you mean -V\?\)/);
+    assert.match(cli(['--registy', 'x', 'list']).stderr, /unknown option --registy \(did you mean --registry\?\)/);
     assert.match(cli(['deploy']).stderr, /unknown command "deploy"; see session-keeper --help/);
+  });
+
+  test('"--" ends the options before the command, as in other tools', () => {
+    const file = path.join(tmp, 'dashes.jsonl');
+    fs.writeFileSync(file, '{"a":1}\n{"a":\n');
+    const plain = cli(['check', file]);
+    const dashed = cli(['--', 'check', file]);
+    assert.equal(plain.status, 1, plain.stderr);
+    assert.deepEqual([dashed.status, dashed.stdout, dashed.stderr], [plain.status, plain.stdout, plain.stderr]);
+    assert.match(cli(['--']).stdout + cli(['--']).stderr, /usage|Usage|session-keeper/);
   });
 
   test('check words each problem and formats its numbers and percentage', () => {
