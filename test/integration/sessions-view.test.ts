@@ -239,13 +239,13 @@ suite('Session Keeper: settings apply without a reload', () => {
     fs.rmSync(newDir, { recursive: true, force: true });
   });
 
-  test('an unreadable sessions folder gives an empty tree (the welcome view) and "folder unreadable" in the status bar, never an error', async () => {
+  test('a file where the sessions folder should be gives an empty tree (the welcome view) and "folder unsafe" in the status bar, never an error', async () => {
     const notADir = path.join(tempDirIn(path.join(os.tmpdir(), 'sk-it'), 'file-'), 'sessions');
     fs.writeFileSync(notADir, 'this is a file, not a folder\n');
     await config().update('sessionsDirectory', notADir, vscode.ConfigurationTarget.Global);
     await until(async () => {
       await sk.refresh();
-      return sk.statusBarText() === '$(pulse) folder unreadable';
+      return sk.statusBarText() === '$(pulse) folder unsafe';
     }, 'the status bar to show the error');
     assert.deepEqual(await sk.snapshot(), []);
   });
