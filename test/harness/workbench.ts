@@ -108,9 +108,20 @@ export async function clearNotifications(page: Page): Promise<void> {
 
 /** Opens a file of the workspace with Quick Open (Ctrl+P), waits for `text` on screen and puts the cursor in the editor. */
 export async function openFile(page: Page, name: string, text: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
+  // Right after a window reload Quick Open may not take the keys yet, or not know the workspace's
+  // files yet (it then shows no match): close it and ask again, a few times. Not Escape before
+  // the first try: with a notification toast on screen, Escape hides it.
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type(name);
+    try {
+      await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 15_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+    }
+  }
   await page.keyboard.press('Enter');
   await page.locator('.editor-instance .view-lines', { hasText: text }).waitFor();
   await page.locator('.editor-instance .view-lines').click();

@@ -163,6 +163,32 @@ describe('isJsonTextOfValidUtf8 (the fast path of check, repair and diagnostics)
     }
   });
 
+  test('long strings: every stop byte at every position and alignment agrees with JSON.parse', () => {
+    // What may end or break plain content, and what must not (multi-byte characters, DEL, '!', '#', ']', '[').
+    const inserts = ['"', '\\', '\\n', '\\u00e9', '\\x', '\u0001', '\u001f', '\t', '\u0000', 'é', '😀', '\u007f', '!#[]', '\\"'];
+    const pool = Buffer.alloc(256, 0x41);
+    let checked = 0;
+    for (const length of [16, 17, 23, 40]) {
+      for (let at = 0; at <= length; at++) {
+        for (const insert of inserts) {
+          const text = `{"k":"${'a'.repeat(at)}${insert}${'b'.repeat(length - at)}"}`;
+          const bytes = Buffer.from(text, 'utf8');
+          const want = reference(bytes);
+          // At every byte offset modulo 8 inside a larger buffer, with non-JSON bytes around it.
+          for (let offset = 0; offset < 8; offset++) {
+            bytes.copy(pool, offset);
+            const framed = pool.subarray(offset, offset + bytes.length);
+            assert.equal(isUtf8(framed) && isJsonTextOfValidUtf8(framed), want, `${JSON.stringify(text)} at offset ${offset}`);
+            assert.equal(isUtf8(bytes) && isJsonTextOfValidUtf8(pool, offset, offset + bytes.length), want, `${JSON.stringify(text)} in the pool at ${offset}`);
+            checked++;
+          }
+          pool.fill(0x41);
+        }
+      }
+    }
+    assert.ok(checked > 10_000, String(checked));
+  });
+
   test('deep nesting agrees with JSON.parse (no recursion, no depth limit)', () => {
     for (const depth of [1, 2, 255, 256, 257, 5000, 300_000]) {
       for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
