@@ -295,13 +295,16 @@ export function checkSessionInput(input: { label: unknown; workspaceFolders?: un
 }
 
 /** What a caller asks for when registering a session (SessionStore.create, RedisRegistry.create). */
-export interface CreateRequest {
+export interface CreateInput {
   label: string;
   workspaceFolders?: string[];
   tool?: string;
+  /** The process the session stands for; default this process. Must be alive on this host. */
   pid?: number;
   heartbeatIntervalMs?: number;
+  /** Written into the record: unresponsive after this long without a heartbeat (ms); default StoreOptions.unresponsiveAfterMs, else 3 intervals. */
   unresponsiveAfterMs?: number;
+  /** Written into the record: stale after this long without a heartbeat (ms); default StoreOptions.expireAfterMs, else 24 h. */
   expireAfterMs?: number;
 }
 
@@ -323,7 +326,7 @@ export interface CheckedCreate {
  * and this process's pid. Whether the pid is alive is the caller's check (it needs the probe).
  */
 export function checkCreateInput(
-  input: CreateRequest,
+  input: CreateInput,
   defaults: { heartbeatIntervalMs?: number | undefined; unresponsiveAfterMs?: number | undefined; expireAfterMs?: number | undefined },
 ): CheckedCreate {
   const inputError = checkSessionInput({ label: input.label, workspaceFolders: input.workspaceFolders, tool: input.tool });

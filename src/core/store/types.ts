@@ -76,18 +76,7 @@ export interface PrunedDay {
   files: number;
 }
 
-export interface CreateInput {
-  label: string;
-  workspaceFolders?: string[];
-  tool?: string;
-  /** The process the session stands for; default this process. Must be alive on this host. */
-  pid?: number;
-  heartbeatIntervalMs?: number;
-  /** Written into the record: unresponsive after this long without a heartbeat (ms); default StoreOptions.unresponsiveAfterMs, else 3 intervals. */
-  unresponsiveAfterMs?: number;
-  /** Written into the record: stale after this long without a heartbeat (ms); default StoreOptions.expireAfterMs, else 24 h. */
-  expireAfterMs?: number;
-}
+export type { CreateInput } from '../session-record';
 
 export interface CleanupOptions {
   /**
