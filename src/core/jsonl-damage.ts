@@ -111,9 +111,10 @@ function damage(out: DamageOutput, at: LineAt, a: number, b: number): boolean {
   let damaged = false;
   let p = a;
   while (p < b) {
-    // memchr: the pieces between NUL runs can be a whole 20 KB record.
-    let q = buf.indexOf(0, p);
-    if (q < 0 || q > b) q = b;
+    // memchr: the pieces between NUL runs can be a whole 20 KB record. Bounded to [p, b): a
+    // search to the end of the buffer crossed the rest of the 1 MiB chunk for every damaged line.
+    const rel = buf.subarray(p, b).indexOf(0);
+    let q = rel < 0 ? b : p + rel;
     let gs = p;
     let ge = q;
     while (gs < ge && isJsonWhitespace(buf[gs])) gs++;

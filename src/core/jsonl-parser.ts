@@ -47,6 +47,7 @@
  * the whole file's (jsonl-parallel.ts relies on this).
  */
 import { isUtf8 } from 'node:buffer';
+import { firstNewline, searchMemory } from './byte-search';
 import { isJsonTextOfValidUtf8 } from './json-bytes';
 import { JsonSyntaxValidator } from './json-syntax';
 import { classifyDamagedLine, type DamageOutput } from './jsonl-damage';
@@ -246,6 +247,7 @@ export class JsonlParser implements DamageOutput {
 
     const last = chunk.lastIndexOf(LF);
     const base = this.base;
+    const inSearchMemory = searchMemory !== null && chunk.buffer === searchMemory;
     while (p <= last) {
       // One vectorised UTF-8 check per block of lines spares the per-line check in the common
       // case; blocks keep one bad byte from sending a whole chunk down the per-line path.
@@ -258,10 +260,20 @@ export class JsonlParser implements DamageOutput {
       const utf8Ok = isUtf8(chunk.subarray(p, blockEnd));
       // Mostly multi-byte text decodes faster in one pass of our own (see jsonl-decode.ts).
       const ownDecode = this.values && looksMostlyMultibyte(chunk, p, blockEnd);
-      while (p <= blockEnd) {
-        const nl = chunk.indexOf(LF, p);
-        this.line(chunk, p, nl, base + p, base + nl, utf8Ok, ownDecode);
-        p = nl + 1;
+      if (inSearchMemory) {
+        // The WebAssembly search (byte-search.ts): no call into C++ per line.
+        const at = chunk.byteOffset;
+        while (p <= blockEnd) {
+          const nl = firstNewline(at + p, at + blockEnd + 1) - at;
+          this.line(chunk, p, nl, base + p, base + nl, utf8Ok, ownDecode);
+          p = nl + 1;
+        }
+      } else {
+        while (p <= blockEnd) {
+          const nl = chunk.indexOf(LF, p);
+          this.line(chunk, p, nl, base + p, base + nl, utf8Ok, ownDecode);
+          p = nl + 1;
+        }
       }
     }
     if (p < n) {

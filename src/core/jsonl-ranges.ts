@@ -9,6 +9,7 @@
  */
 import { readSync } from 'node:fs';
 import { JsonlParser, type ParseSink } from './jsonl-parser';
+import { releaseScanBuffer, scanBuffer } from './byte-search';
 import { emptyKinds, emptyStats, WARN_RATIO, type JsonlProblem, type JsonlStats, type ProblemKind } from './jsonl-problems';
 
 /** One range's findings; line numbers count from the range's first line as 1. */
@@ -74,24 +75,30 @@ export function rangeParser(range: ByteRange, maxLineBytes: number | undefined, 
 
 /**
  * Parses `range` of the open file `fd` synchronously (what a worker thread runs). The file's
- * start must already be known to be UTF-8 (see text-encoding.ts); `onChunk` gets the bytes done.
+ * start must already be known to be UTF-8 (see text-encoding.ts); `onChunk` gets the bytes done;
+ * `buffer`, when given, is the read buffer to use (its length is the read size; see scanBuffer).
  */
 export function parseRangeSync(
   fd: number,
   range: ByteRange,
-  options: { maxLineBytes?: number; maxProblems: number; chunkBytes: number; onChunk?: (bytesDone: number) => void },
+  options: { maxLineBytes?: number; maxProblems: number; chunkBytes: number; buffer?: Buffer; onChunk?: (bytesDone: number) => void },
 ): RangeResult {
   const { parser, problems } = rangeParser(range, options.maxLineBytes, options.maxProblems);
-  const buf = Buffer.allocUnsafe(options.chunkBytes);
-  let pos = range.start;
-  while (pos < range.end) {
-    const got = readSync(fd, buf, 0, Math.min(buf.length, range.end - pos), pos);
-    if (got <= 0) break; // the file shrank meanwhile: what is there is all there is
-    parser.push(got === buf.length ? buf : buf.subarray(0, got));
-    pos += got;
-    options.onChunk?.(pos - range.start);
+  // The parser copies what it keeps of a chunk, so one read buffer serves piece after piece.
+  const buf = options.buffer ?? scanBuffer(options.chunkBytes);
+  try {
+    let pos = range.start;
+    while (pos < range.end) {
+      const got = readSync(fd, buf, 0, Math.min(buf.length, range.end - pos), pos);
+      if (got <= 0) break; // the file shrank meanwhile: what is there is all there is
+      parser.push(got === buf.length ? buf : buf.subarray(0, got));
+      pos += got;
+      options.onChunk?.(pos - range.start);
+    }
+    return { stats: parser.end(), problems };
+  } finally {
+    if (!options.buffer) releaseScanBuffer(buf);
   }
-  return { stats: parser.end(), problems };
 }
 
 /**

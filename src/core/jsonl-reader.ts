@@ -18,6 +18,7 @@ import {
   type JsonlStats,
 } from './jsonl-parser';
 import { scanInParallel } from './jsonl-parallel';
+import { releaseScanBuffer, scanBuffer } from './byte-search';
 
 // Everything about records, problems and statistics is the parser's; importers use this module.
 export * from './jsonl-parser';
@@ -87,28 +88,36 @@ export async function* parseFileChunks(
     const st = await fh.stat();
     if (!st.isFile()) throw notRegularFile(file);
     const total = st.size;
-    let buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] as const;
+    // From the fast byte searches' memory when there is room (byte-search.ts); given back below.
+    const owned = [scanBuffer(chunkBytes), scanBuffer(chunkBytes)] as const;
+    let buffers = owned;
     let position = 0;
     const readAt = (buf: Buffer, pos: number): Promise<number> =>
       pos >= total
         ? Promise.resolve(0)
         : fh.read(buf, 0, Math.min(buf.length, total - pos), pos).then((r) => r.bytesRead);
     let pendingRead = readAt(buffers[0], 0);
-    for (;;) {
-      const got = await pendingRead;
-      if (got === 0) break;
-      const current = buffers[0];
-      position += got;
-      pendingRead = readAt(buffers[1], position);
-      // Avoid an unhandled rejection if we stop (abort, consumer break) before awaiting it.
-      pendingRead.catch(() => undefined);
-      parser.push(got === current.length ? current : current.subarray(0, got));
-      buffers = [buffers[1], buffers[0]];
-      onProgress?.(position, total);
-      yield;
-      signal?.throwIfAborted();
+    try {
+      for (;;) {
+        const got = await pendingRead;
+        if (got === 0) break;
+        const current = buffers[0];
+        position += got;
+        pendingRead = readAt(buffers[1], position);
+        // Avoid an unhandled rejection if we stop (abort, consumer break) before awaiting it.
+        pendingRead.catch(() => undefined);
+        parser.push(got === current.length ? current : current.subarray(0, got));
+        buffers = [buffers[1], buffers[0]];
+        onProgress?.(position, total);
+        yield;
+        signal?.throwIfAborted();
+      }
+      return parser.end();
+    } finally {
+      // A read still under way (abort, the consumer stopped early) lands before the buffers are reused.
+      await pendingRead.catch(() => undefined);
+      owned.forEach(releaseScanBuffer);
     }
-    return parser.end();
   } finally {
     await fh.close();
   }

@@ -1,9 +1,10 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { JsonSyntaxValidator, isJsonText } from '../../src/core/json-syntax';
 import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
+import { releaseScanBuffer, scanBuffer, searchMemory } from '../../src/core/byte-search';
 
 /** The reference: valid UTF-8 and JSON.parse accepts the decoded text. */
 function reference(bytes: Buffer): boolean {
@@ -116,6 +117,8 @@ describe('JsonSyntaxValidator', () => {
     );
     let accepted = 0;
     let rejected = 0;
+    const fast = scanBuffer(64 * 1024);
+    after(() => releaseScanBuffer(fast));
     fc.assert(
       fc.property(input, fc.array(fc.nat(400), { maxLength: 5 }), (bytes, cuts) => {
         const want = reference(bytes);
@@ -166,27 +169,32 @@ describe('isJsonTextOfValidUtf8 (the fast path of check, repair and diagnostics)
   test('long strings: every stop byte at every position and alignment agrees with JSON.parse', () => {
     // What may end or break plain content, and what must not (multi-byte characters, DEL, '!', '#', ']', '[').
     const inserts = ['"', '\\', '\\n', '\\u00e9', '\\x', '\u0001', '\u001f', '\t', '\u0000', 'é', '😀', '\u007f', '!#[]', '\\"'];
-    const pool = Buffer.alloc(256, 0x41);
+    // An ordinary buffer (the JavaScript word loop) and one in the WebAssembly search's memory.
+    const inMemory = scanBuffer(256);
+    assert.ok(searchMemory !== null && inMemory.buffer === searchMemory, 'the WebAssembly search loaded (Node 20 has SIMD), so its path is tested');
     let checked = 0;
-    for (const length of [16, 17, 23, 40]) {
-      for (let at = 0; at <= length; at++) {
-        for (const insert of inserts) {
-          const text = `{"k":"${'a'.repeat(at)}${insert}${'b'.repeat(length - at)}"}`;
-          const bytes = Buffer.from(text, 'utf8');
-          const want = reference(bytes);
-          // At every byte offset modulo 8 inside a larger buffer, with non-JSON bytes around it.
-          for (let offset = 0; offset < 8; offset++) {
-            bytes.copy(pool, offset);
-            const framed = pool.subarray(offset, offset + bytes.length);
-            assert.equal(isUtf8(framed) && isJsonTextOfValidUtf8(framed), want, `${JSON.stringify(text)} at offset ${offset}`);
-            assert.equal(isUtf8(bytes) && isJsonTextOfValidUtf8(pool, offset, offset + bytes.length), want, `${JSON.stringify(text)} in the pool at ${offset}`);
-            checked++;
+    for (const pool of [Buffer.alloc(256, 0x41), inMemory.fill(0x41)]) {
+      for (const length of [16, 17, 23, 40, 71]) {
+        for (let at = 0; at <= length; at++) {
+          for (const insert of inserts) {
+            const text = `{"k":"${'a'.repeat(at)}${insert}${'b'.repeat(length - at)}"}`;
+            const bytes = Buffer.from(text, 'utf8');
+            const want = reference(bytes);
+            // At every byte offset modulo 8 inside a larger buffer, with non-JSON bytes around it.
+            for (let offset = 0; offset < 8; offset++) {
+              bytes.copy(pool, offset);
+              const framed = pool.subarray(offset, offset + bytes.length);
+              assert.equal(isUtf8(framed) && isJsonTextOfValidUtf8(framed), want, `${JSON.stringify(text)} at offset ${offset}`);
+              assert.equal(isUtf8(bytes) && isJsonTextOfValidUtf8(pool, offset, offset + bytes.length), want, `${JSON.stringify(text)} in the pool at ${offset}`);
+              checked++;
+            }
+            pool.fill(0x41);
           }
-          pool.fill(0x41);
         }
       }
     }
-    assert.ok(checked > 10_000, String(checked));
+    releaseScanBuffer(inMemory);
+    assert.ok(checked > 20_000, String(checked));
   });
 
   test('deep nesting agrees with JSON.parse (no recursion, no depth limit)', () => {
@@ -209,6 +217,8 @@ describe('isJsonTextOfValidUtf8 (the fast path of check, repair and diagnostics)
     );
     let accepted = 0;
     let rejected = 0;
+    const fast = scanBuffer(64 * 1024);
+    after(() => releaseScanBuffer(fast));
     fc.assert(
       fc.property(input, (bytes) => {
         const want = reference(bytes);
@@ -216,6 +226,12 @@ describe('isJsonTextOfValidUtf8 (the fast path of check, repair and diagnostics)
         // Inside a larger buffer (as lines are), with bytes on both sides that must not be read.
         const framed = Buffer.concat([Buffer.from('["x'), bytes, Buffer.from('"]')]);
         assert.equal(isUtf8(bytes) && isJsonTextOfValidUtf8(framed, 3, 3 + bytes.length), want, 'framed');
+        // The same bytes in the WebAssembly search's memory, at an odd offset.
+        if (bytes.length + 8 <= fast.length) {
+          fast.fill(0x22);
+          bytes.copy(fast, 5);
+          assert.equal(isUtf8(bytes) && isJsonTextOfValidUtf8(fast, 5, 5 + bytes.length), want, 'in WebAssembly memory');
+        }
         if (want) accepted++;
         else rejected++;
       }),
