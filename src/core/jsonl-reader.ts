@@ -6,7 +6,8 @@
  * The reader does not take the file's lock: it reads up to the size the file had when opened,
  * and a record being appended at that instant may show as a torn tail.
  */
-import { promises as fsp, constants as fsConstants } from 'node:fs';
+import { promises as fsp, constants as fsConstants, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { NotRegularFileError } from './file-errors';
 import {
   JsonlParser,
@@ -70,9 +71,12 @@ function checkChunkBytes(n: number | undefined): number {
   return size;
 }
 
+/** The longest a scan runs without giving the event loop a turn, in ms. */
+const EVENT_LOOP_TURN_MS = 8;
+
 /**
- * Reads `file` and feeds the parser, overlapping the next read with parsing the current chunk.
- * `afterChunk` runs after each chunk (the async generator yields there).
+ * Reads `file` chunk by chunk and feeds the parser, yielding after each chunk (and giving the
+ * event loop a turn every EVENT_LOOP_TURN_MS); returns the parser's final statistics.
  */
 export async function* parseFileChunks(
   file: string,
@@ -89,34 +93,31 @@ export async function* parseFileChunks(
     if (!st.isFile()) throw notRegularFile(file);
     const total = st.size;
     // From the fast byte searches' memory when there is room (byte-search.ts); given back below.
-    const owned = [scanBuffer(chunkBytes), scanBuffer(chunkBytes)] as const;
-    let buffers = owned;
+    const buffer = scanBuffer(chunkBytes);
     let position = 0;
-    const readAt = (buf: Buffer, pos: number): Promise<number> =>
-      pos >= total
-        ? Promise.resolve(0)
-        : fh.read(buf, 0, Math.min(buf.length, total - pos), pos).then((r) => r.bytesRead);
-    let pendingRead = readAt(buffers[0], 0);
+    let turned = performance.now();
     try {
-      for (;;) {
-        const got = await pendingRead;
+      while (position < total) {
+        // Synchronous: a read from the page cache takes a fraction of the time its chunk's parse
+        // does, and the thread pool's round trip (and its wait for a free core) cost more than
+        // the read itself (measured: about 15 % of a scan on the benchmark machine).
+        const got = readSync(fh.fd, buffer, 0, Math.min(buffer.length, total - position), position);
         if (got === 0) break;
-        const current = buffers[0];
         position += got;
-        pendingRead = readAt(buffers[1], position);
-        // Avoid an unhandled rejection if we stop (abort, consumer break) before awaiting it.
-        pendingRead.catch(() => undefined);
-        parser.push(got === current.length ? current : current.subarray(0, got));
-        buffers = [buffers[1], buffers[0]];
+        parser.push(got === buffer.length ? buffer : buffer.subarray(0, got));
         onProgress?.(position, total);
         yield;
+        // A yield only reaches the consumer (microtasks); the event loop itself gets a turn every
+        // few milliseconds, so that a long scan in the extension host never blocks it for long.
+        if (performance.now() - turned > EVENT_LOOP_TURN_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          turned = performance.now();
+        }
         signal?.throwIfAborted();
       }
       return parser.end();
     } finally {
-      // A read still under way (abort, the consumer stopped early) lands before the buffers are reused.
-      await pendingRead.catch(() => undefined);
-      owned.forEach(releaseScanBuffer);
+      releaseScanBuffer(buffer);
     }
   } finally {
     await fh.close();

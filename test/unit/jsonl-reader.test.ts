@@ -153,6 +153,32 @@ describe('readJsonl / scanJsonl', () => {
     await assert.rejects(scanJsonl('/dev/zero'), /not a regular file/);
   });
 
+  test('a long scan gives the event loop turns while it reads (reads are synchronous, the loop must not starve)', async () => {
+    const dir = await tempDir('reader');
+    const file = path.join(dir, 'big.jsonl');
+    // About 40 MB: tens of milliseconds of parsing on any machine, several 8 ms turns.
+    await fsp.writeFile(file, `{"k":"${'v'.repeat(1000)}","n":[1,2,3]}\n`.repeat(40_000));
+    let turns = 0;
+    let running = true;
+    const tick = (): void => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // Counted between the first chunk and the last, not while the file is opened.
+    let atFirst = -1;
+    let atLast = -1;
+    const stats = await scanJsonl(file, {
+      onProgress: (done, total) => {
+        if (atFirst < 0) atFirst = turns;
+        if (done === total) atLast = turns;
+      },
+    });
+    running = false;
+    assert.equal(stats.records, 40_000);
+    assert.ok(atFirst >= 0 && atLast - atFirst >= 2, `the event loop turned ${atLast - atFirst} times while chunks were parsed`);
+  });
+
   test('a missing file rejects with ENOENT', async () => {
     const dir = await tempDir('reader');
     await assert.rejects(scanJsonl(path.join(dir, 'nope.jsonl')), { code: 'ENOENT' });
