@@ -229,6 +229,23 @@ export async function jsonlPeers(ctx: BenchContext): Promise<{ rows: Row[]; note
       'clock starts, as the bound loads nothing. Tried and dropped: Latin-1 decoding of ASCII-only blocks (Node\'s UTF-8 ' +
       'decoding of ASCII is already close to a copy), decoding a whole block and splitting the string (slower, for the ' +
       'reason above), TextDecoder (no faster than Buffer decoding in Node 20).',
+    'check (no values), where the time went and what each change bought (node --cpu-prof of check on the 200 MB chat ' +
+      'file, and whole-process medians beside DuckDB 2 threads in the same session): before, one thread spent about 54 % ' +
+      'in the byte validator (src/core/json-bytes.ts), most of it skipping string content a byte (or four, by table) at a ' +
+      'time, and 2 threads were barely faster than 1. (1) String content is skipped with WebAssembly SIMD, 16 bytes a step ' +
+      '(src/core/wasm/byte-search.wat; ~10 GB/s against ~1 GB/s for the table loop), over read buffers lent from the ' +
+      "module's memory (src/core/byte-search.ts); bytes elsewhere use a 4-byte SWAR loop on an Int32Array view (signed, " +
+      'so V8 keeps it in registers; an earlier Uint32 attempt was slower); line ends are found there too, sparing a call ' +
+      'into C++ per line. Chat, one thread, in process: 312 -> 200 ms. (2) Damaged lines searched for NUL bytes to the ' +
+      'end of the 1 MiB chunk, for each of them: bounded to the line (18 ms of the chat file). (3) The CLI loads a ' +
+      'command only when it runs, and number formatters (ICU) on first use: start-up of check about 108 -> 85 ms. (4) ' +
+      "Chunks are read synchronously (the thread pool's round trip and its wait for a core cost more than the read; about " +
+      '5 %), with an event-loop turn every 8 ms. (5) The parallel scan takes many pieces from a shared queue (workers ' +
+      'start before the split), so a worker that starts late (its start-up and JIT warm-up are about 60-100 ms here) ' +
+      'does fewer. On this machine two threads together run at about 1.2x one (both DuckDB and check: the two vCPUs ' +
+      'seem to share a physical core), so a worker pays off only past a few hundred MB; the 1 GB row shows it. Tried and ' +
+      'dropped: parsing the first bytes of each string in JavaScript before calling WebAssembly (slower: the call is cheap), ' +
+      'a per-chunk read-ahead on the thread pool in the parallel scan (the read waited for a core).',
   ];
   if (!quick) {
     const big: JsonlDataParams = { bytes: 1e9, recordBytes: 1000, corruptFraction: 0.01, seed: 20250101 };
