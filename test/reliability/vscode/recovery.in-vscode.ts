@@ -29,7 +29,9 @@ suite('reliability: the window recovers by itself', () => {
     await vscode.workspace.getConfiguration('sessionKeeper').update('heartbeatIntervalSeconds', 1, vscode.ConfigurationTarget.Global);
     await until(() => sk.sessionId(), 'this window to register', 20_000);
     const dir = sk.sessionsDir();
-    rmSync(dir, { recursive: true, force: true });
+    // The window keeps writing (a heartbeat a second) while the folder goes: a file made in it
+    // mid-removal fails the last rmdir with ENOTEMPTY, which the retries cover.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     const record = await until(() => {
       const f = join(dir, `${sk.sessionId() ?? 'none'}.json`);
       return existsSync(f) ? f : undefined;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionKeeperApi } from '../../../src/ui/api';
+import { until } from '../../integration/session-fixtures';
 
 const EXTENSION_ID = 'session-keeper.session-keeper';
 
@@ -34,7 +35,9 @@ suite('reliability: a workspace cannot redirect the sessions directory', () => {
     assert.equal(sk.sessionsDir(), resolve(process.env.SESSION_KEEPER_DIR ?? ''));
     const id = sk.sessionId();
     assert.ok(id, 'this window registered');
-    assert.ok(existsSync(resolve(sk.sessionsDir(), `${id}.json`)));
+    // Waited for: the test before this one deletes the sessions folder, and the window registers
+    // again at its next heartbeat.
+    await until(() => existsSync(resolve(sk.sessionsDir(), `${id}.json`)), 'this window\'s record in the user-level directory');
     assert.equal(existsSync(evil), false, 'the directory named by the workspace was not even created');
   });
 
