@@ -9,7 +9,8 @@ import type { BenchContext } from './context';
 import { hasCore } from './core';
 import { Prng } from './prng';
 import { fmt } from './report';
-import { atMost, ratio, type FigureResult, type Row } from './results';
+import { atMost, lessThan, ratio, type FigureResult, type Row } from './results';
+import type { IdleResult } from './ui-idle';
 import { templateRecord, writeSessions } from './sessions-data';
 import { median } from './stats';
 
@@ -60,7 +61,7 @@ export async function figureArchive(ctx: BenchContext): Promise<FigureResult> {
   const quick = ctx.options.quick;
   // --quick keeps to its time budget with smaller archives; the issue's target is at 20,000.
   const sizes = quick ? [0, 500, 2000] : [0, 2000, 20000];
-  const largest = sizes[sizes.length - 1];
+  const largest = sizes[sizes.length - 1] as number;
   const title = 'The archive: live refresh and list --all';
   if (!hasCore('session-store')) {
     return { id: ID, title, params: { sizes }, rows: [{ name: 'archive', value: null, unit: 'ms', note: 'src/core/session-store is not built yet' }], notes: [] };
@@ -127,6 +128,21 @@ export async function figureArchive(ctx: BenchContext): Promise<FigureResult> {
     ]);
     details[String(n)] = { days, refresh, full, cli: cliRuns, load1m: load };
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+  // The idle window (bench/ui-idle.ts): the extension's own view objects, with the view visible,
+  // against a folder where 100 agents heartbeat, for a minute, with an empty and a full archive.
+  const idleSeconds = quick ? 3 : 60;
+  for (const archived of quick ? [0] : [0, largest]) {
+    ctx.log(`figure ${ID}: idle window, ${LIVE_SESSIONS} live + ${archived} archived, ${idleSeconds} s (load ${(os.loadavg()[0] ?? 0).toFixed(2)})`);
+    const idle = await runWorker<IdleResult>('ui-idle', ['--worker', '--seconds', String(idleSeconds), '--warmup', quick ? '1' : '10', '--live', String(LIVE_SESSIONS), '--archived', String(archived)]);
+    rows.push({
+      name: `idle window, view visible, ${LIVE_SESSIONS} live sessions, ${archived.toLocaleString('en-US')} archived: CPU`,
+      value: idle.cpuPercent,
+      unit: '% of one core',
+      target: lessThan('< 1 %', idle.cpuPercent, 1),
+      note: `${idle.listings} listings (mean ${fmt(idle.meanListingMs)} ms) and ${idle.renders} re-renders in ${fmt(idle.seconds)} s; load ${idle.load1m[0].toFixed(2)} -> ${idle.load1m[1].toFixed(2)}`,
+    });
+    details[`idle-${archived}`] = idle;
   }
   return {
     id: ID,

@@ -6,11 +6,13 @@
 // sessions folder where a child process heartbeats `--live` agent sessions every 10 s and the
 // archive holds `--archived` sessions over 365 days. VS Code's own rendering is not included.
 //
-//   npm run compile && node out/bench/ui-idle.js [--seconds 60] [--live 100] [--archived 0,20000]
+//   npm run compile && node out/bench/ui-idle.js [--seconds 60] [--live 100] [--archived 0,20000] [--warmup 10]
 //
 // Prints, per archive size: CPU % of one core over the measured window (user+system of this
 // process, from process.cpuUsage), listings done, mean listing time, re-renders, and the
 // 1-minute load average at the start and end (a loaded machine inflates the figures).
+// Figure 7 of `npm run bench` runs it as a worker (`--worker`: one measurement, the result sent
+// to the parent as { type: 'result' }).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
@@ -54,7 +56,20 @@ async function seedArchive(dir: string, count: number): Promise<void> {
   }
 }
 
-async function measure(live: number, archived: number, seconds: number): Promise<void> {
+/** One measurement: CPU (% of one core), listings and re-renders over `seconds`, and the load around it. */
+export interface IdleResult {
+  live: number;
+  archived: number;
+  cpuPercent: number;
+  seconds: number;
+  listings: number;
+  meanListingMs: number;
+  renders: number;
+  load1m: [number, number];
+  cores: number;
+}
+
+async function measure(live: number, archived: number, seconds: number, warmupSeconds: number): Promise<IdleResult> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sk-ui-idle-'));
   const dir = path.join(work, 'sessions');
   fs.mkdirSync(dir, { recursive: true });
@@ -92,7 +107,7 @@ async function measure(live: number, archived: number, seconds: number): Promise
     refresher.watch([dir, path.join(dir, 'archive')]);
     refresher.setVisible(true);
     await session.start();
-    await sleep(10_000); // warm-up: JIT, first listings, every agent heartbeating
+    await sleep(warmupSeconds * 1000); // warm-up: JIT, first listings, every agent heartbeating
     const load0 = os.loadavg()[0] ?? 0;
     const l0 = listings;
     const ms0 = listingMs;
@@ -107,11 +122,17 @@ async function measure(live: number, archived: number, seconds: number): Promise
     await session.stop();
     model.dispose();
     const n = listings - l0;
-    const pct = ((cpu.user + cpu.system) / 1000 / elapsed) * 100;
-    console.log(
-      `live ${live}, archived ${archived}: CPU ${pct.toFixed(2)} % of one core over ${(elapsed / 1000).toFixed(0)} s; ` +
-        `${n} listings (mean ${(n ? (listingMs - ms0) / n : 0).toFixed(1)} ms), ${renders - r0} re-renders; load1 ${load0.toFixed(2)} → ${load1.toFixed(2)} on ${os.cpus().length} cores`,
-    );
+    return {
+      live,
+      archived,
+      cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsed) * 100,
+      seconds: elapsed / 1000,
+      listings: n,
+      meanListingMs: n ? (listingMs - ms0) / n : 0,
+      renders: renders - r0,
+      load1m: [load0, load1],
+      cores: os.cpus().length,
+    };
   } finally {
     agents.kill('SIGKILL');
     fs.rmSync(work, { recursive: true, force: true });
@@ -121,10 +142,22 @@ async function measure(live: number, archived: number, seconds: number): Promise
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '60'));
   const live = Number(arg('live', '100'));
-  for (const archived of arg('archived', '0,20000').split(',').map(Number)) await measure(live, archived, seconds);
+  for (const archived of arg('archived', '0,20000').split(',').map(Number)) {
+    const r = await measure(live, archived, seconds, Number(arg('warmup', '10')));
+    if (process.argv.includes('--worker')) {
+      process.send?.({ type: 'result', value: r });
+      continue;
+    }
+    console.log(
+      `live ${live}, archived ${archived}: CPU ${r.cpuPercent.toFixed(2)} % of one core over ${r.seconds.toFixed(0)} s; ` +
+        `${r.listings} listings (mean ${r.meanListingMs.toFixed(1)} ms), ${r.renders} re-renders; load1 ${r.load1m[0].toFixed(2)} → ${r.load1m[1].toFixed(2)} on ${r.cores} cores`,
+    );
+  }
 }
 
-void main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  void main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
