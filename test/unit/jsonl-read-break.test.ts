@@ -1,0 +1,130 @@
+// Inputs that broke the reading path of issue 11 (WebAssembly/SWAR byte searches, the parallel
+// scan over pieces from a shared queue): each test asserts the right answer. What they cover:
+// - options the one-thread scan rejects (chunkBytes) must be rejected with threads too, not
+//   answered with an empty file;
+// - a file cut short during a parallel scan (it is read without its lock) must give what reading
+//   in order gives: the result of a prefix of the file, never pieces read after a hole;
+// - the byte validator (json-bytes.ts) must agree with JSON.parse wherever the bytes sit in their
+//   ArrayBuffer: past 2 GiB (32-bit word arithmetic), and in a resizable buffer that grew or shrank
+//   after its word view was cached.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { isUtf8 } from 'node:buffer';
+import { scanJsonl } from '../../src/core/jsonl-reader';
+import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
+import { tempDir } from '../fixtures/lock-helpers';
+
+/** ES2024 resizable ArrayBuffers (Node 20 has them; this project's TypeScript libs do not declare them). */
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(length: number): void };
+
+/** JSON.parse over the decoded bytes, valid UTF-8 required: what the validator must answer. */
+function reference(bytes: Uint8Array): boolean {
+  if (!isUtf8(bytes)) return false;
+  try {
+    JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Texts whose answers hinge on the word loop: stops before, inside and after whole words. */
+function wordLoopTexts(): string[] {
+  const texts: string[] = [];
+  for (let at = 0; at < 12; at++) {
+    for (const insert of ['', '"', '\\', '\\n', '\u0001', '\u001f', 'é']) {
+      texts.push(`{"k":"${'a'.repeat(at)}${insert}${'b'.repeat(11 - at)}"}`);
+      texts.push(`"${'c'.repeat(at)}${insert}${'d'.repeat(at)}"`);
+    }
+  }
+  return texts;
+}
+
+describe('parallel scan: options and files changing under it', () => {
+  test('chunkBytes that the one-thread scan rejects is rejected with threads too (not an empty result)', async () => {
+    const dir = await tempDir('read-break');
+    const file = path.join(dir, 'data.jsonl');
+    await fsp.writeFile(file, '{"a":1}\n'.repeat(1000) + 'bad\n');
+    for (const chunkBytes of [0, -5, 1.5, Number.NaN]) {
+      await assert.rejects(scanJsonl(file, { chunkBytes }), RangeError, `one thread, chunkBytes ${chunkBytes}`);
+      await assert.rejects(scanJsonl(file, { chunkBytes, threads: 3, minBytesPerThread: 100 }), RangeError, `3 threads, chunkBytes ${chunkBytes}`);
+    }
+    // And an accepted one gives the whole file either way.
+    const one = await scanJsonl(file, { chunkBytes: 7 });
+    assert.deepEqual(await scanJsonl(file, { chunkBytes: 7, threads: 3, minBytesPerThread: 100 }), one);
+    assert.equal(one.records, 1000);
+  });
+
+  test('a file truncated during a parallel scan: the result is that of a prefix of the file (as reading in order gives)', async () => {
+    const dir = await tempDir('read-break');
+    const file = path.join(dir, 'shrinking.jsonl');
+    const prefixFile = path.join(dir, 'prefix.jsonl');
+    let text = '';
+    for (let i = 0; i < 40_000; i++) text += i % 50 === 0 ? `{"bad":${i}\n` : `{"i":${i},"s":"${'x'.repeat(i % 90)}"}\n`;
+    const original = Buffer.from(text);
+    // Several runs: which pieces are read before the cut depends on the threads' timing; every
+    // run must describe the file as it was up to some point, with the right line numbers.
+    for (let run = 0; run < 6; run++) {
+      fs.writeFileSync(file, original);
+      let cut = false;
+      const many = await scanJsonl(file, {
+        threads: 4,
+        minBytesPerThread: 64 * 1024,
+        chunkBytes: 512,
+        maxProblems: Infinity,
+        onProgress: (done) => {
+          if (!cut && done > original.length * 0.6) {
+            cut = true;
+            fs.truncateSync(file, Math.floor(original.length * 0.3));
+          }
+        },
+      });
+      assert.ok(cut, 'the file was cut during the scan');
+      fs.writeFileSync(prefixFile, original.subarray(0, many.bytes));
+      const inOrder = await scanJsonl(prefixFile, { maxProblems: Infinity });
+      assert.deepEqual(many, inOrder, `run ${run}: ${many.bytes} bytes`);
+    }
+  });
+});
+
+describe('isJsonTextOfValidUtf8 wherever the bytes sit in their ArrayBuffer', () => {
+  test('bytes past 2 GiB into a large ArrayBuffer (untouched pages cost no memory)', () => {
+    let memory: ArrayBuffer;
+    try {
+      memory = new ArrayBuffer(2 ** 31 + 4096);
+    } catch {
+      return; // this machine cannot reserve it; nothing to check
+    }
+    const big = new Uint8Array(memory);
+    for (const at of [2 ** 31 - 16, 2 ** 31 - 3, 2 ** 31, 2 ** 31 + 1, 2 ** 31 + 2, 2 ** 31 + 3, 2 ** 31 + 100]) {
+      for (const text of wordLoopTexts()) {
+        const bytes = Buffer.from(text, 'utf8');
+        big.set(bytes, at);
+        assert.equal(isJsonTextOfValidUtf8(big, at, at + bytes.length), reference(bytes), `${JSON.stringify(text)} at ${at}`);
+        const view = Buffer.from(memory, at, bytes.length);
+        assert.equal(isJsonTextOfValidUtf8(view), reference(bytes), `${JSON.stringify(text)} as a Buffer at ${at}`);
+      }
+    }
+  });
+
+  test('a resizable ArrayBuffer that grew or shrank after a check of it', () => {
+    const memory = new ResizableArrayBuffer(64, { maxByteLength: 8192 });
+    const bytes = new Uint8Array(memory);
+    Buffer.from('"aaaaaaaa"').copy(bytes);
+    assert.equal(isJsonTextOfValidUtf8(bytes, 0, 10), true);
+    memory.resize(8192);
+    for (const text of wordLoopTexts()) {
+      const t = Buffer.from(text, 'utf8');
+      bytes.set(t, 4000);
+      assert.equal(isJsonTextOfValidUtf8(bytes, 4000, 4000 + t.length), reference(t), `${JSON.stringify(text)} after growing`);
+    }
+    memory.resize(40);
+    Buffer.from('"ab\u0001cdefghijklmnopqrst"').copy(bytes);
+    assert.equal(isJsonTextOfValidUtf8(bytes, 0, 24), false, 'after shrinking: a raw control character');
+    Buffer.from('"abcdefghijklmnopqrstuvw"').copy(bytes);
+    assert.equal(isJsonTextOfValidUtf8(bytes, 0, 25), true, 'after shrinking: plain content');
+  });
+});
