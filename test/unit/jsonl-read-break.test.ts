@@ -4,6 +4,9 @@
 //   answered with an empty file;
 // - a file cut short during a parallel scan (it is read without its lock) must give what reading
 //   in order gives: the result of a prefix of the file, never pieces read after a hole;
+// - an onProgress that throws rejects the scan with its error, with threads as on one thread,
+//   also when the progress came from a worker (it was thrown from an event handler: the process
+//   died of an uncaught exception);
 // - the byte validator (json-bytes.ts) must agree with JSON.parse wherever the bytes sit in their
 //   ArrayBuffer: past 2 GiB (32-bit word arithmetic), and in a resizable buffer that grew or shrank
 //   after its word view was cached.
@@ -13,6 +16,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
 import { scanJsonl } from '../../src/core/jsonl-reader';
 import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
 import { tempDir } from '../fixtures/lock-helpers';
@@ -87,6 +91,43 @@ describe('parallel scan: options and files changing under it', () => {
       const inOrder = await scanJsonl(prefixFile, { maxProblems: Infinity });
       assert.deepEqual(many, inOrder, `run ${run}: ${many.bytes} bytes`);
     }
+  });
+});
+
+describe('parallel scan: a throwing onProgress', () => {
+  test('an onProgress that throws on progress from a worker rejects the scan with that error; the process lives', async () => {
+    const dir = await tempDir('read-break');
+    const file = path.join(dir, 'progress.jsonl');
+    await fsp.writeFile(file, '{"a":1}\n'.repeat(400_000));
+    // In a child process: before the fix the error escaped from an event handler and killed the
+    // process. Progress from a worker reaches onProgress from the worker's message, not from this
+    // thread's own parse (parseRangeSync); only that one throws. A run in which no worker got to
+    // a piece before this thread finished proves nothing and is tried again.
+    const reader = path.join(__dirname, '..', '..', 'src', 'core', 'jsonl-reader.js');
+    const script = `
+      const { scanJsonl } = require(${JSON.stringify(reader)});
+      (async () => {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          let fromWorker = 0;
+          const onProgress = () => {
+            if (new Error().stack.includes('parseRangeSync')) return;
+            fromWorker++;
+            throw new Error('progress stop');
+          };
+          try {
+            await scanJsonl(${JSON.stringify(file)}, { threads: 4, minBytesPerThread: 64 * 1024, chunkBytes: 4096, onProgress });
+            if (fromWorker === 0) continue;
+            console.log('resolved');
+          } catch (err) {
+            console.log('rejected: ' + err.message);
+          }
+          return;
+        }
+        console.log('no progress from a worker in 5 runs');
+      })();`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.stdout.trim(), 'rejected: progress stop', child.stderr);
+    assert.equal(child.status, 0, child.stderr);
   });
 });
 
