@@ -186,8 +186,15 @@ function runWorker(
     const onAbort = (): void => settle(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: RangeMessage) => {
-      if (m.type === 'progress') onProgress(m.piece, m.bytes);
-      else if (m.type === 'done') settle(() => resolve(m.results));
+      if (m.type === 'progress') {
+        // Thrown here it would escape from an event handler and end the process; the caller's
+        // onProgress may throw (to stop, say), and on one thread that rejects the scan.
+        try {
+          onProgress(m.piece, m.bytes);
+        } catch (err) {
+          settle(() => reject(err));
+        }
+      } else if (m.type === 'done') settle(() => resolve(m.results));
       else settle(() => reject(new ScanWorkerError(m.code ?? 'ESCANWORKER', m.message)));
     });
     worker.on('error', (err) => settle(() => reject(new ScanWorkerError('ESCANWORKER', `scan worker failed: ${err.message}`))));
