@@ -1,5 +1,10 @@
 // Inputs that broke the reading path of issue 11 (WebAssembly/SWAR byte searches, the parallel
 // scan over pieces from a shared queue): each test asserts the right answer. What they cover:
+// - properties over generated files (stops, escapes, CRs, NULs, bad UTF-8, torn tails, small
+//   maxLineBytes): every chunk size, with and without the WebAssembly memory, readJsonl, the
+//   values path and 2 to 5 threads give the same records, problems, offsets and statistics
+//   (these held; they guard the kind);
+// - a file growing during a parallel scan is read as opened (held);
 // - options the one-thread scan rejects (chunkBytes) must be rejected with threads too, not
 //   answered with an empty file;
 // - a file cut short during a parallel scan (it is read without its lock) must give what reading
@@ -17,7 +22,9 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
-import { scanJsonl } from '../../src/core/jsonl-reader';
+import fc from 'fast-check';
+import { readJsonl, scanJsonl, type JsonlRecord, type ScanOptions } from '../../src/core/jsonl-reader';
+import { releaseScanBuffer, scanBuffer, SCAN_BUFFER_BYTES, searchMemory } from '../../src/core/byte-search';
 import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
 import { tempDir } from '../fixtures/lock-helpers';
 
@@ -46,6 +53,98 @@ function wordLoopTexts(): string[] {
   }
   return texts;
 }
+
+/** Takes every buffer the WebAssembly memory lends, so that scans in `fn` use ordinary ones. */
+async function withMemoryExhausted<T>(fn: () => Promise<T>): Promise<T> {
+  const taken: Buffer[] = [];
+  for (;;) {
+    const b = scanBuffer(SCAN_BUFFER_BYTES);
+    taken.push(b);
+    if (b.buffer !== searchMemory) break;
+  }
+  try {
+    return await fn();
+  } finally {
+    taken.forEach(releaseScanBuffer);
+  }
+}
+
+/** String content that lands escapes, multi-byte characters and long plain runs at every alignment. */
+const contentPiece = fc.constantFrom('a', 'abcdefghijklmno', 'xyz', '\\\\', '\\"', '\\n', '\\u00e9', '\\ud800', 'é', '😀', '\u007f', ' ');
+/** Bits of damage: stop bytes, cut escapes, CRs, NULs, fused values, a BOM. */
+const damagePiece = fc.constantFrom('"', '\\', '\\x', '\\u12', '\u0001', '\t', '\u0000', '\r', '}{', '[1,]', 'tru', ':', ',', '\ufeff');
+const validLine = fc.array(contentPiece, { maxLength: 12 }).map((c) => `{"k":"${c.join('')}","n":[1,true,null]}`);
+const damagedLine = fc.tuple(validLine, fc.nat(), damagePiece).map(([v, at, d]) => v.slice(0, at % (v.length + 1)) + d + v.slice(at % (v.length + 1)));
+const fileBytes = fc.tuple(
+  fc.array(fc.tuple(fc.oneof({ weight: 3, arbitrary: validLine }, { weight: 2, arbitrary: damagedLine }, { weight: 1, arbitrary: fc.constantFrom('', ' \t') }), fc.constantFrom('\n', '\n', '\r\n', '\r\r\n')), { maxLength: 12 }),
+  fc.boolean(),
+  fc.array(fc.tuple(fc.nat(), fc.constantFrom(0xff, 0xc3, 0x80, 0xed, 0x00)), { maxLength: 1 }),
+).map(([lines, cutLast, bad]) => {
+  let text = lines.map(([l, end]) => l + end).join('');
+  if (cutLast) text = text.slice(0, Math.max(0, text.length - 3)); // a torn tail
+  const b = Buffer.from(text, 'utf8');
+  for (const [at, byte] of bad) if (b.length > 0) b[at % b.length] = byte;
+  return b;
+});
+
+describe('property: every way of reading gives the same answer', () => {
+  test('scanJsonl over chunk sizes, with and without the WebAssembly memory, and readJsonl agree', async () => {
+    const dir = await tempDir('read-break');
+    const file = path.join(dir, 'prop.jsonl');
+    let withRecords = 0;
+    let withDamage = 0;
+    await fc.assert(
+      fc.asyncProperty(fileBytes, fc.constantFrom(undefined, 3, 16, 40), async (bytes, maxLineBytes) => {
+        await fsp.writeFile(file, bytes);
+        const base: ScanOptions = { maxProblems: Infinity, ...(maxLineBytes !== undefined ? { maxLineBytes } : {}) };
+        const whole = await scanJsonl(file, base);
+        if (whole.records > 0) withRecords++;
+        if (whole.corrupted > 0) withDamage++;
+        for (const chunkBytes of [1, 7, 64]) {
+          assert.deepEqual(await scanJsonl(file, { ...base, chunkBytes }), whole, `chunks of ${chunkBytes}`);
+          assert.deepEqual(await withMemoryExhausted(() => scanJsonl(file, { ...base, chunkBytes })), whole, `chunks of ${chunkBytes}, ordinary buffers`);
+        }
+        const records: JsonlRecord[] = [];
+        assert.deepEqual(await scanJsonl(file, { ...base, chunkBytes: 5, onRecord: (r) => records.push(r) }), whole, 'with values');
+        const read: JsonlRecord[] = [];
+        const it = readJsonl(file, { ...base, chunkBytes: 9 });
+        for (let step = await it.next(); ; step = await it.next()) {
+          if (step.done) {
+            const { problems: _problems, ...stats } = whole;
+            assert.deepEqual(step.value, stats, 'readJsonl statistics');
+            break;
+          }
+          read.push(step.value);
+        }
+        assert.deepEqual(read, records, 'readJsonl records');
+        // A record that is a whole line is exactly what JSON.parse makes of it.
+        for (const r of records) {
+          if (r.recovered) continue;
+          const span = bytes.subarray(r.offset, r.offset + r.length);
+          assert.ok(reference(span), `record at ${r.offset}`);
+          assert.deepEqual(r.value, JSON.parse(span.toString('utf8')));
+        }
+      }),
+      { numRuns: 150, seed: 20261130 },
+    );
+    assert.ok(withRecords > 30 && withDamage > 30, `files with records ${withRecords}, with damage ${withDamage}`);
+  });
+});
+
+describe('property: threads give the one-thread answer', () => {
+  test('scanJsonl with 2 to 5 threads over many small pieces equals one thread', async () => {
+    const dir = await tempDir('read-break');
+    const file = path.join(dir, 'prop-threads.jsonl');
+    await fc.assert(
+      fc.asyncProperty(fileBytes, fc.integer({ min: 2, max: 5 }), fc.constantFrom(undefined, 16), fc.constantFrom(3, 64, 1024 * 1024), async (bytes, threads, maxLineBytes, chunkBytes) => {
+        await fsp.writeFile(file, bytes);
+        const base: ScanOptions = { maxProblems: Infinity, chunkBytes, ...(maxLineBytes !== undefined ? { maxLineBytes } : {}) };
+        assert.deepEqual(await scanJsonl(file, { ...base, threads, minBytesPerThread: 1 }), await scanJsonl(file, base));
+      }),
+      { numRuns: 25, seed: 20261130 },
+    );
+  });
+});
 
 describe('parallel scan: options and files changing under it', () => {
   test('chunkBytes that the one-thread scan rejects is rejected with threads too (not an empty result)', async () => {
@@ -91,6 +190,33 @@ describe('parallel scan: options and files changing under it', () => {
       const inOrder = await scanJsonl(prefixFile, { maxProblems: Infinity });
       assert.deepEqual(many, inOrder, `run ${run}: ${many.bytes} bytes`);
     }
+  });
+});
+
+describe('parallel scan: a file that grows under it', () => {
+  test('lines appended during a parallel scan are not read: the result is that of the file as it was opened', async () => {
+    const dir = await tempDir('read-break');
+    const file = path.join(dir, 'growing.jsonl');
+    let text = '';
+    for (let i = 0; i < 20_000; i++) text += i % 40 === 0 ? `{"bad":${i}\n` : `{"i":${i}}\n`;
+    text += '{"torn":'; // the appended bytes would complete this line
+    await fsp.writeFile(file, text);
+    const before = await scanJsonl(file, { maxProblems: Infinity });
+    let grown = false;
+    const many = await scanJsonl(file, {
+      threads: 3,
+      minBytesPerThread: 16 * 1024,
+      chunkBytes: 1024,
+      maxProblems: Infinity,
+      onProgress: () => {
+        if (!grown) {
+          grown = true;
+          fs.appendFileSync(file, '1}\n{"more":2}\n'.repeat(1000));
+        }
+      },
+    });
+    assert.ok(grown);
+    assert.deepEqual(many, before);
   });
 });
 
