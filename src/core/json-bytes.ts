@@ -64,9 +64,17 @@ const MAX_KEPT_VIEW_BYTES = 8 * 1024 * 1024;
 let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 let wordsOf: ArrayBufferLike | null = null;
 
-function wordsFor(b: Uint8Array): Int32Array {
+/**
+ * Word offsets are int32 arithmetic (`>> 2`, `<< 2`), exact below 2 GiB; bytes further into a
+ * larger ArrayBuffer are searched a byte at a time (null here).
+ */
+const MAX_WORD_BUFFER_BYTES = 0x7fffffff;
+
+function wordsFor(b: Uint8Array): Int32Array | undefined {
   const buffer = b.buffer;
-  if (wordsOf === buffer) return words;
+  // The length check: a resizable buffer may have grown or shrunk since its view was made.
+  if (wordsOf === buffer && words.length === buffer.byteLength >>> 2) return words;
+  if (buffer.byteLength > MAX_WORD_BUFFER_BYTES) return undefined;
   const view = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
   if (buffer.byteLength <= MAX_KEPT_VIEW_BYTES) {
     wordsOf = buffer;
@@ -78,14 +86,17 @@ function wordsFor(b: Uint8Array): Int32Array {
 /**
  * Index after the string whose opening quote is at i - 1, or -1 if it is not a valid string.
  * `base` is b.byteOffset. `w` is null when b is in the WebAssembly searches' memory (which then
- * finds the stop), else wordsFor(b): plain content is then skipped a word at a time from the
- * first 4-byte boundary of the ArrayBuffer, then byte by byte to the stop.
+ * finds the stop), undefined for an ArrayBuffer too large for word offsets (byte by byte), else
+ * wordsFor(b): plain content is then skipped a word at a time from the first 4-byte boundary of
+ * the ArrayBuffer, then byte by byte to the stop.
  */
-function skipString(b: Uint8Array, i: number, end: number, w: Int32Array | null, base: number): number {
+function skipString(b: Uint8Array, i: number, end: number, w: Int32Array | null | undefined, base: number): number {
   for (;;) {
     if (w === null) {
       // In the WebAssembly searches' memory: sixteen bytes a step (byte-search.ts).
       i = firstStringStop(base + i, base + end) - base;
+    } else if (w === undefined) {
+      while (i < end && STRING_STOP[b[i] as number] === 0) i++;
     } else {
       // Up to the next word boundary one byte at a time, then whole words while none holds a stop.
       let a = base + i;

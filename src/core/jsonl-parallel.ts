@@ -106,7 +106,11 @@ export async function scanInParallel(
     const [here, ...there] = await Promise.all([parsePiecesHere(fh, queue, options, chunkBytes, progress), ...running]);
     const byPiece = new Array<RangeResult>(pieces.length);
     for (const { piece, result } of [here ?? [], ...there].flat()) byPiece[piece] = result;
-    return mergeRanges(byPiece, options.maxProblems);
+    // A piece that came up short met the end of a file cut short meanwhile (it is read without
+    // its lock). The pieces are read in no set order, so a later one may hold bytes read before
+    // the cut: keep what a read in order would have, the pieces up to the first short one.
+    const short = pieces.findIndex((p, i) => (byPiece[i] as RangeResult).stats.bytes < p.end - p.start);
+    return mergeRanges(short < 0 ? byPiece : byPiece.slice(0, short + 1), options.maxProblems);
   } finally {
     queue.cancel();
     // Before the caller closes the descriptor the workers read through.
@@ -182,8 +186,15 @@ function runWorker(
     const onAbort = (): void => settle(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: RangeMessage) => {
-      if (m.type === 'progress') onProgress(m.piece, m.bytes);
-      else if (m.type === 'done') settle(() => resolve(m.results));
+      if (m.type === 'progress') {
+        // Thrown here it would escape from an event handler and end the process; the caller's
+        // onProgress may throw (to stop, say), and on one thread that rejects the scan.
+        try {
+          onProgress(m.piece, m.bytes);
+        } catch (err) {
+          settle(() => reject(err));
+        }
+      } else if (m.type === 'done') settle(() => resolve(m.results));
       else settle(() => reject(new ScanWorkerError(m.code ?? 'ESCANWORKER', m.message)));
     });
     worker.on('error', (err) => settle(() => reject(new ScanWorkerError('ESCANWORKER', `scan worker failed: ${err.message}`))));

@@ -241,6 +241,8 @@ export async function scanJsonl(
 ): Promise<JsonlStats & { problems: JsonlProblem[] }> {
   const { onRecord, onProblem, onOversizedRecord } = options;
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
+  // Checked here, not only by the one-thread read: the parallel scan would read nothing with it.
+  checkChunkBytes(options.chunkBytes);
   if ((options.threads ?? 1) > 1 && !onRecord && !onProblem && !onOversizedRecord) {
     const parallel = await tryParallel(file, options, maxProblems);
     if (parallel) return parallel;
