@@ -67,20 +67,26 @@ export const firstNewline: (from: number, end: number) => number = wasm ? wasm.n
 
 const free: number[] = [];
 for (let k = SCAN_BUFFERS - 1; k >= 0; k--) free.push(k * SCAN_BUFFER_BYTES);
-/** The buffers handed out, by identity, with where each starts: only these can be given back, once. */
-const lent = new Map<Buffer, number>();
+/** The buffers lent now, by identity, with where each starts: only these can be given back, once. */
+const lent = new WeakMap<Buffer, number>();
+/**
+ * A lent buffer that is dropped without being given back (a readJsonl iterator abandoned
+ * half-way never runs its cleanup) comes back once it is garbage: nothing else can read it then.
+ */
+const reclaim = new FinalizationRegistry<number>((start) => free.push(start));
 
 /**
  * A read buffer of `size` bytes, from the searches' memory when one of its buffers is free and
  * `size` fits, else an ordinary Buffer (never zero-filled either way: it is read into). Give it
- * back with releaseScanBuffer when done; one that is never given back only leaves fewer for
- * later scans, which then use ordinary buffers.
+ * back with releaseScanBuffer when done; one that is dropped instead comes back when it is
+ * garbage collected.
  */
 export function scanBuffer(size: number): Buffer {
   if (searchMemory !== null && size <= SCAN_BUFFER_BYTES && free.length > 0) {
     const start = free.pop() as number;
     const buf = Buffer.from(searchMemory, start, size);
     lent.set(buf, start);
+    reclaim.register(buf, start, buf);
     return buf;
   }
   return Buffer.allocUnsafe(size);
@@ -91,5 +97,6 @@ export function releaseScanBuffer(buf: Buffer): void {
   const start = lent.get(buf);
   if (start === undefined) return;
   lent.delete(buf);
+  reclaim.unregister(buf);
   free.push(start);
 }

@@ -123,6 +123,25 @@ describe('WebAssembly byte search', () => {
     lent.slice(1).forEach(releaseScanBuffer);
   });
 
+  test('a lent buffer that is dropped without being given back comes back once it is garbage', () => {
+    // In a child with --expose-gc: take every buffer, drop them all, collect, and lend again.
+    const script = `
+      const { scanBuffer, searchMemory } = require(${JSON.stringify(path.join(root, 'out', 'src', 'core', 'byte-search.js'))});
+      const takeAll = () => { let n = 0; for (;;) { const b = scanBuffer(16); if (b.buffer !== searchMemory) return n; n++; } };
+      const first = takeAll();
+      if (first < 2) throw new Error('only ' + first + ' lent');
+      if (takeAll() !== 0) throw new Error('lent twice');
+      globalThis.gc();
+      setTimeout(() => {
+        globalThis.gc();
+        setTimeout(() => process.stdout.write(String(takeAll()) + '/' + first), 10);
+      }, 10);
+    `;
+    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    const [again, first] = out.split('/');
+    assert.equal(again, first, 'every dropped buffer came back');
+  });
+
   for (const kind of ['chat', 'intl', 'agent'] as JsonlDataKind[]) {
     test(`${kind} data with damage: the same records, problems and offsets with and without the WebAssembly memory`, async () => {
       const dir = await tempDir('byte-search');
