@@ -20,6 +20,7 @@ interface StopExports {
   memory: { buffer: ArrayBuffer };
   stringStop(from: number, end: number): number;
   newline(from: number, end: number): number;
+  validate(from: number, end: number): number;
 }
 
 /** The part of the WebAssembly JS API used here (this project's TypeScript libs do not declare it). */
@@ -64,6 +65,19 @@ export const firstStringStop: (from: number, end: number) => number = wasm ? was
 
 /** Index of the first '\n' in [from, end), or `end` when there is none; offsets as for firstStringStop. */
 export const firstNewline: (from: number, end: number) => number = wasm ? wasm.newline : unavailable;
+
+/** What jsonTextInMemory answers: not one JSON value, one JSON value, or nested too deep to tell here. */
+export const JSON_INVALID = 0;
+export const JSON_VALID = 1;
+export const JSON_TOO_DEEP = 2;
+
+/**
+ * Whether [from, end) is exactly one JSON value with optional whitespace around it, for bytes
+ * known to be valid UTF-8 (the same answer as json-bytes.ts): JSON_VALID, JSON_INVALID, or
+ * JSON_TOO_DEEP past 65,536 open containers (then ask json-bytes.ts's JavaScript validator,
+ * which has no limit). Offsets as for firstStringStop.
+ */
+export const jsonTextInMemory: (from: number, end: number) => number = wasm ? wasm.validate : unavailable;
 
 const free: number[] = [];
 for (let k = SCAN_BUFFERS - 1; k >= 0; k--) free.push(k * SCAN_BUFFER_BYTES);

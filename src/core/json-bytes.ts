@@ -13,9 +13,11 @@
  * both are compared with JSON.parse by property tests (test/unit/json-syntax.test.ts).
  *
  * Written as a tight loop over the bytes with a lookup table for string content (the bulk of a
- * record), and a byte per open container as the only state.
+ * record), and a byte per open container as the only state. Lines in the read buffers of the
+ * WebAssembly module (byte-search.ts) are validated there, by the same rules written again in
+ * src/core/wasm/byte-search.wat; the property tests run both.
  */
-import { firstStringStop, searchMemory } from './byte-search';
+import { firstStringStop, JSON_TOO_DEEP, JSON_VALID, jsonTextInMemory, searchMemory } from './byte-search';
 
 /** 1 for the bytes that end plain string content: '"', '\\', and the control characters. */
 const STRING_STOP = new Uint8Array(256);
@@ -162,6 +164,12 @@ function skipNumber(b: Uint8Array, i: number, end: number): number {
  * (otherwise the answer for bytes >= 0x80 inside strings is meaningless). Never throws.
  */
 export function isJsonTextOfValidUtf8(b: Uint8Array, start = 0, end = b.length): boolean {
+  if (searchMemory !== null && b.buffer === searchMemory) {
+    // In a read buffer of the WebAssembly module: the same rules there, without a JavaScript
+    // step per byte of structure (byte-search.ts). Only nesting past its stack comes back here.
+    const answer = jsonTextInMemory(b.byteOffset + start, b.byteOffset + end);
+    if (answer !== JSON_TOO_DEEP) return answer === JSON_VALID;
+  }
   const valid = validate(b, start, end);
   // One very deep line (up to maxLineBytes of '[') must not keep its stack for the process's life.
   if (stack.length > 65536) stack = new Uint8Array(256);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { firstNewline, firstStringStop, releaseScanBuffer, scanBuffer, SCAN_BUFFER_BYTES, searchMemory } from '../../src/core/byte-search';
+import { firstNewline, firstStringStop, JSON_TOO_DEEP, JSON_VALID, jsonTextInMemory, releaseScanBuffer, scanBuffer, SCAN_BUFFER_BYTES, searchMemory } from '../../src/core/byte-search';
+import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
 import { scanJsonl, readJsonl } from '../../src/core/jsonl-reader';
 import { ensureJsonlData, type JsonlDataKind } from '../../bench/jsonl-data';
 import { tempDir } from '../fixtures/lock-helpers';
@@ -121,6 +122,33 @@ describe('WebAssembly byte search', () => {
     assert.notEqual(scanBuffer(10).buffer, searchMemory, 'only the one given back was free');
     releaseScanBuffer(again);
     lent.slice(1).forEach(releaseScanBuffer);
+  });
+
+  test('the WebAssembly validator: deep nesting up to its stack, and past it the JavaScript validator answers', () => {
+    const buf = scanBuffer(SCAN_BUFFER_BYTES);
+    try {
+      assert.equal(buf.buffer, searchMemory);
+      for (const depth of [1, 255, 256, 65_535, 65_536, 65_537, 150_000]) {
+        for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
+          const text = open.repeat(depth) + '1' + close.repeat(depth);
+          for (const [bytes, want] of [
+            [text, true],
+            [text.slice(0, -1), false],
+            [text + close, false],
+          ] as const) {
+            const n = buf.write(bytes, 3, 'latin1') + 3;
+            assert.equal(n, bytes.length + 3, 'the text fits the buffer');
+            const inMemory = jsonTextInMemory(buf.byteOffset + 3, buf.byteOffset + n);
+            // Past 65,536 open containers the module says so, and json-bytes.ts answers instead.
+            if (depth > 65_536 && want) assert.equal(inMemory, JSON_TOO_DEEP, `${open} depth ${depth}`);
+            else if (inMemory !== JSON_TOO_DEEP) assert.equal(inMemory === JSON_VALID, want, `${open} depth ${depth} in WebAssembly`);
+            assert.equal(isJsonTextOfValidUtf8(buf, 3, n), want, `${open} depth ${depth}: ${want}`);
+          }
+        }
+      }
+    } finally {
+      releaseScanBuffer(buf);
+    }
   });
 
   test('a lent buffer that is dropped without being given back comes back once it is garbage', () => {
