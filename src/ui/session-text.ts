@@ -95,7 +95,15 @@ export function describeSession(info: SessionInfo, opts: DescribeOptions): Sessi
   const neighbours = opts.neighbours ?? 0;
   if (opts.self && neighbours > 0) parts.push(neighbours === 1 ? l10n.t('1 other in this folder') : l10n.t('{0} others in this folder', neighbours));
   if (!opts.self && opts.sharesFolder) parts.push(l10n.t('in this folder'));
-  return { label: sessionLabel(info), description: parts.join(' · '), tooltip: sessionTooltip(info, opts.self, now) };
+  return {
+    label: sessionLabel(info),
+    description: parts.join(' · '),
+    // Built when read: rows need only the label and description on every refresh (100 sessions
+    // every few seconds), the tooltip only when one is hovered.
+    get tooltip() {
+      return sessionTooltip(info, opts.self, now);
+    },
+  };
 }
 
 /** "3 min ago", "5 s from now" (a clock ahead of ours): the same words as the liveness reasons. */

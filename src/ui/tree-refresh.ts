@@ -30,6 +30,9 @@ export class TreeRefresher implements vscode.Disposable {
   private debounce: NodeJS.Timeout | undefined;
   /** When the first event of the pending reload came (performance.now() ms), or undefined. */
   private pendingSince: number | undefined;
+  /** When the last poke came, and when the armed debounce timer fires (performance.now() ms). */
+  private lastPoke = -Infinity;
+  private armedFor = Infinity;
   /** When the last reload started (performance.now() ms). */
   private lastReload = -Infinity;
   private timer: NodeJS.Timeout | undefined;
@@ -75,10 +78,31 @@ export class TreeRefresher implements vscode.Disposable {
     if (this.disposed) return;
     const t = performance.now();
     if (!routine) this.pendingSince ??= t;
+    this.lastPoke = t;
+    // One timer per quiet spell, not one per event (a busy folder has thousands a minute): a
+    // timer set for earlier than the new due time looks again when it fires.
+    const due = this.dueAt();
+    if (this.debounce !== undefined && this.armedFor <= due) return;
+    this.arm(due, t);
+  }
+
+  /** When the pending reload is due: debounceMs after the last poke, at most maxWaitMs after the first that was not routine. */
+  private dueAt(): number {
+    const quiet = this.lastPoke + this.timings.debounceMs;
+    return this.pendingSince === undefined ? quiet : Math.min(quiet, this.pendingSince + this.timings.maxWaitMs);
+  }
+
+  private arm(due: number, t: number): void {
     clearTimeout(this.debounce);
-    const deadline = this.pendingSince === undefined ? Infinity : this.pendingSince + this.timings.maxWaitMs - t;
-    const delay = Math.max(0, Math.min(this.timings.debounceMs, deadline));
-    this.debounce = setTimeout(() => this.now(), delay);
+    this.armedFor = due;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      const now = performance.now();
+      const later = this.dueAt();
+      // Pokes came meanwhile: not yet quiet for debounceMs (and maxWaitMs not reached).
+      if (later > now + 1) this.arm(later, now);
+      else this.now();
+    }, Math.max(0, due - t));
   }
 
   /** Reloads right away; failures are the model's to log. */
