@@ -79,7 +79,8 @@ export async function figureArchive(ctx: BenchContext): Promise<FigureResult> {
     const days = writeArchive(dir, n, template);
     const load = os.loadavg()[0] ?? 0;
     ctx.log(`figure ${ID}: ${LIVE_SESSIONS} live + ${n} archived in ${days} days (load ${load.toFixed(2)})`);
-    const refreshReps = quick ? 10 : 30;
+    // Each refresh is a few ms: many of them, so that the median of each size is steady enough for a 1.2x verdict.
+    const refreshReps = quick ? 10 : 150;
     const refresh = await runWorker<ArchiveWorkerResult>('archive-worker', ['refresh', dir, String(refreshReps)]);
     const fullReps = n >= 20000 ? (quick ? 2 : 5) : quick ? 5 : 10;
     const full = await runWorker<ArchiveWorkerResult>('archive-worker', ['full', dir, String(fullReps)]);
