@@ -50,13 +50,13 @@ export interface ScanOptions extends ReadOptions {
   /** Cap of the returned problem list (counts stay exact). Default 1000. */
   maxProblems?: number;
   /**
-   * Threads to scan with (this one plus worker threads over byte ranges split at line ends,
+   * Threads to scan with (this one plus worker threads, taking pieces split at line ends,
    * merged in order: the same result as one thread; see jsonl-parallel.ts). Only used without
    * onRecord, onProblem and onOversizedRecord, on a UTF-8 file of at least `minBytesPerThread`
    * per thread. Default 1.
    */
   threads?: number;
-  /** Least bytes per thread for `threads` to apply. Default 16 MiB. */
+  /** Least bytes per thread for `threads` to apply (a worker's start-up must pay off). Default 128 MiB. */
   minBytesPerThread?: number;
 }
 

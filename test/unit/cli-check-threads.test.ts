@@ -1,6 +1,7 @@
-// `check --threads N` through the compiled CLI: a file large enough for worker threads (16 MiB
-// per thread) with damage throughout gives byte-identical output with 1, 2 and 4 threads, and a
-// bad value is a usage error (exit 2).
+// `check --threads N` through the compiled CLI: a file large enough for worker threads when
+// --threads is given (16 MiB per thread; 128 MiB without it) with damage throughout gives
+// byte-identical output with 1, 2 and 4 threads and without the option, and a bad value is a
+// usage error (exit 2).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -43,6 +44,7 @@ describe('check --threads', () => {
     for (const threads of ['1', '2', '4']) {
       runs.push({ threads, json: await cli(['check', file, '--json', '--threads', threads]), text: await cli(['check', file, '--threads', threads]) });
     }
+    runs.push({ threads: 'the default', json: await cli(['check', file, '--json']), text: await cli(['check', file]) });
     const [one, ...others] = runs;
     assert.ok(one);
     assert.equal(one.json.code, 1, one.json.stderr);

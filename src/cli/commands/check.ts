@@ -14,6 +14,12 @@ import { describeProblem } from '../../core/problem-text';
 /** At most this many threads by default: reading from the page cache stops scaling about there. */
 const DEFAULT_MAX_THREADS = 4;
 const MAX_THREADS = 64;
+/**
+ * With --threads given, threads are used from this many bytes per thread: the user asked, and
+ * below it a worker cannot pay off on any machine. Without it, the library's default applies
+ * (DEFAULT_MIN_BYTES_PER_THREAD, 128 MiB: where a worker paid off on the benchmark machine).
+ */
+const ASKED_MIN_BYTES_PER_THREAD = 16 * 1024 * 1024;
 
 /** The --threads value (default: the cores, at most 4); a UsageError unless a whole number 1..64. */
 function threadsOption(value: string | boolean | string[] | undefined): number {
@@ -41,7 +47,8 @@ export async function checkCommand(ctx: CommandContext, args: string[]): Promise
   const maxLineBytes = maxLineBytesOption('check', values['max-line-bytes']);
   const threads = threadsOption(values.threads);
   const file = fileAsOpened(pathArgument('check', 'FILE', positionals[0] as string), ctx.cwd);
-  const result = await scanJsonl(file, { maxLineBytes, threads });
+  const asked = values.threads !== undefined ? { minBytesPerThread: ASKED_MIN_BYTES_PER_THREAD } : {};
+  const result = await scanJsonl(file, { maxLineBytes, threads, ...asked });
   if (values.json) {
     ctx.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
   } else {
