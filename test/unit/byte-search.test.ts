@@ -13,6 +13,7 @@ import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
 import { scanJsonl, readJsonl } from '../../src/core/jsonl-reader';
 import { ensureJsonlData, type JsonlDataKind } from '../../bench/jsonl-data';
 import { tempDir } from '../fixtures/lock-helpers';
+import { withMemoryExhausted } from '../helpers/scan-buffers';
 
 const root = path.join(__dirname, '..', '..', '..');
 
@@ -22,21 +23,6 @@ const isNewline = (c: number): boolean => c === 0x0a;
 function reference(bytes: Buffer, from: number, end: number, stop: (c: number) => boolean): number {
   for (let i = from; i < end; i++) if (stop(bytes[i] as number)) return i;
   return end;
-}
-
-/** Takes every buffer the memory has, so that the next scans get ordinary ones; gives them back after. */
-async function withMemoryExhausted<T>(fn: () => Promise<T>): Promise<T> {
-  const taken: Buffer[] = [];
-  for (;;) {
-    const b = scanBuffer(SCAN_BUFFER_BYTES);
-    taken.push(b);
-    if (b.buffer !== searchMemory) break;
-  }
-  try {
-    return await fn();
-  } finally {
-    taken.forEach(releaseScanBuffer);
-  }
 }
 
 describe('WebAssembly byte search', () => {

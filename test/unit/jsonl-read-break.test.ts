@@ -24,9 +24,9 @@ import { isUtf8 } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { readJsonl, scanJsonl, type JsonlRecord, type ScanOptions } from '../../src/core/jsonl-reader';
-import { releaseScanBuffer, scanBuffer, SCAN_BUFFER_BYTES, searchMemory } from '../../src/core/byte-search';
 import { isJsonTextOfValidUtf8 } from '../../src/core/json-bytes';
 import { tempDir } from '../fixtures/lock-helpers';
+import { withMemoryExhausted } from '../helpers/scan-buffers';
 
 /** ES2024 resizable ArrayBuffers (Node 20 has them; this project's TypeScript libs do not declare them). */
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(length: number): void };
@@ -52,21 +52,6 @@ function wordLoopTexts(): string[] {
     }
   }
   return texts;
-}
-
-/** Takes every buffer the WebAssembly memory lends, so that scans in `fn` use ordinary ones. */
-async function withMemoryExhausted<T>(fn: () => Promise<T>): Promise<T> {
-  const taken: Buffer[] = [];
-  for (;;) {
-    const b = scanBuffer(SCAN_BUFFER_BYTES);
-    taken.push(b);
-    if (b.buffer !== searchMemory) break;
-  }
-  try {
-    return await fn();
-  } finally {
-    taken.forEach(releaseScanBuffer);
-  }
 }
 
 /** String content that lands escapes, multi-byte characters and long plain runs at every alignment. */
