@@ -139,35 +139,24 @@ async function parsePiecesHere(
   onChunk: (piece: number, bytes: number) => void,
 ): Promise<{ piece: number; result: RangeResult }[]> {
   const buffer = scanBuffer(chunkBytes);
+  const results: { piece: number; result: RangeResult }[] = [];
   try {
-    return await parseTakenPieces(fh, queue, options, chunkBytes, buffer, onChunk);
+    for (let next = queue.take(); next !== null; next = queue.take()) {
+      const piece = next.index;
+      const result = parseRangeSync(fh.fd, next.range, {
+        maxProblems: options.maxProblems,
+        chunkBytes,
+        buffer,
+        ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+        onChunk: (bytes) => onChunk(piece, bytes),
+      });
+      results.push({ piece, result });
+      options.signal?.throwIfAborted();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
+    }
   } finally {
     releaseScanBuffer(buffer);
-  }
-}
-
-async function parseTakenPieces(
-  fh: FileHandle,
-  queue: PieceQueue,
-  options: ParallelScanOptions,
-  chunkBytes: number,
-  buffer: Buffer,
-  onChunk: (piece: number, bytes: number) => void,
-): Promise<{ piece: number; result: RangeResult }[]> {
-  const results: { piece: number; result: RangeResult }[] = [];
-  for (let next = queue.take(); next !== null; next = queue.take()) {
-    const piece = next.index;
-    const result = parseRangeSync(fh.fd, next.range, {
-      maxProblems: options.maxProblems,
-      chunkBytes,
-      buffer,
-      ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
-      onChunk: (bytes) => onChunk(piece, bytes),
-    });
-    results.push({ piece, result });
-    options.signal?.throwIfAborted();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    options.signal?.throwIfAborted();
   }
   return results;
 }
