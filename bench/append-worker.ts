@@ -65,7 +65,8 @@ function instrumentWithLock(): { lastWait(): number | null } | null {
   let last: number | null = null;
   try {
     type LockedFn<T> = (...args: Parameters<Parameters<LockModule['withLock']>[1]>) => Promise<T> | T;
-    lock.withLock = <T>(target: string, fn: LockedFn<T>, options?: Parameters<LockModule['withLock']>[2]): Promise<T> => {
+    type RestOf<P extends unknown[]> = P extends [unknown, unknown, ...infer R] ? R : never;
+    lock.withLock = <T>(target: string, fn: LockedFn<T>, ...rest: RestOf<Parameters<LockModule['withLock']>>): Promise<T> => {
       const t0 = performance.now();
       last = null;
       return original(
@@ -74,7 +75,8 @@ function instrumentWithLock(): { lastWait(): number | null } | null {
           last = performance.now() - t0;
           return fn(...args);
         },
-        options,
+        // The options, and whether appendJsonl keeps the lock for its next append (lock-keep.ts).
+        ...rest,
       );
     };
   } catch {

@@ -191,6 +191,8 @@ interface PhaseSummary {
   handoffP99: number | null;
   /** Share of acquisitions by the process that held the lock just before. */
   sameHolder: number | null;
+  /** Share of appends that used the lock kept from the same process's previous append. */
+  kept: number | null;
   waitP99: number | null;
 }
 
@@ -201,7 +203,11 @@ function summarisePhases(processes: number, perWriter: PhaseRecord[][]): PhaseSu
   all.sort((a, b) => a.acquiredAt - b.acquiredAt);
   const gaps: number[] = [];
   let same = 0;
+  let acquisitions = 0;
+  // A kept lock is no handoff: only acquisitions count, from the end of the operation before.
   for (let i = 1; i < all.length; i++) {
+    if (all[i]!.kept) continue;
+    acquisitions++;
     gaps.push(all[i]!.acquiredAt - all[i - 1]!.releasedAt);
     if (all[i]!.w === all[i - 1]!.w) same++;
   }
@@ -211,7 +217,8 @@ function summarisePhases(processes: number, perWriter: PhaseRecord[][]): PhaseSu
     mean,
     handoffP50: percentile(gaps, 50),
     handoffP99: percentile(gaps, 99),
-    sameHolder: all.length > 1 ? same / (all.length - 1) : null,
+    sameHolder: acquisitions > 0 ? same / acquisitions : null,
+    kept: all.length > 0 ? all.filter((r) => r.kept).length / all.length : null,
     waitP99: percentile(all.map((r) => r.acquiredAt - r.calledAt), 99),
   };
 }
@@ -391,11 +398,13 @@ export async function figureAppend(ctx: BenchContext): Promise<FigureResult> {
   const phaseTable = {
     title:
       'Where the lock\'s time goes (one extra appendJsonl run per level with src/core/lock-timings.ts on; means per append in ms, ' +
-      'handoff = from one holder\'s release to the next acquisition by any process; the release is stamped after rmdir returns, so a handoff can be slightly negative)',
-    headers: ['processes', 'appends', 'resolve', 'in-process wait', 'attempts', 'peeks', 'attempt ms', 'stale check', 'asleep', 'wakes by change', 'wakes by timer', 'hold', 'release', 'handoff p50', 'handoff p99', 'same holder', 'wait p99'],
+      'kept = share of appends that used the lock kept from the same process\'s previous append (src/core/lock-keep.ts); ' +
+      'handoff = from the end of the append before to the next acquisition of the lock directory by any process (it includes the release); same holder = share of those acquisitions by the process that appended just before)',
+    headers: ['processes', 'appends', 'kept', 'resolve', 'in-process wait', 'attempts', 'peeks', 'attempt ms', 'stale check', 'asleep', 'wakes by change', 'wakes by timer', 'hold', 'release', 'handoff p50', 'handoff p99', 'same holder', 'wait p99'],
     rows: phases.map((p) => [
       String(p.processes),
       String(p.ops),
+      p.kept === null ? '—' : `${Math.round(p.kept * 100)} %`,
       fmt(p.mean.resolveMs),
       fmt(p.mean.localWaitMs),
       fmt(p.mean.attempts),

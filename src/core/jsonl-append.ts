@@ -122,7 +122,8 @@ async function appendLine(file: string, line: string, options: AppendOptions): P
   try {
     await withLock(file, (_signal, lease) => {
       wroteAt = appendLocked(lease.target, data, options.fsync === true, options.expectFile);
-    }, options.lock);
+      // All synchronous: the lock can be kept for this process's next append (lock-keep.ts).
+    }, options.lock, true);
   } catch (err) {
     // The write completed, and only then was the lock found lost (this process was stopped or
     // starved past the stale threshold during it): say what is known, so that nobody retries

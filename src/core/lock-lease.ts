@@ -36,26 +36,19 @@ const REMOVED = 'the lock directory was removed while the lock was held';
 const TAKEN_OVER = 'the lock was held past its stale threshold and taken over by another process';
 
 /**
- * Checks that the lock directory is still the one we hold, then removes it; both synchronously,
- * so nothing runs in between. Returns the reason when the lock turned out to be compromised
- * (and then leaves the directory alone), else null.
+ * Checks that the lock directory is still the one we hold (present, with the mtime this holder
+ * last set). Returns the reason when it is not (and detaches from it: it is not ours to refresh
+ * or remove), "unknown" when it cannot be checked (e.g. permissions changed), else null.
  */
-export function verifyAndRelease(held: Held): string | null {
+function verifyHeld(held: Held): string | null | 'unknown' {
   const { state, file } = held;
   if (held.compromised) return held.compromised.message;
-  if (!state) {
-    releaseDir(held);
-    return null;
-  }
+  if (!state) return 'unknown';
   let mtime: number;
   try {
     mtime = statSync(`${file}.lock`).mtime.getTime();
   } catch (err) {
-    if (errorCode(err) !== 'ENOENT') {
-      // Cannot verify (e.g. permissions changed): release as proper-lockfile would.
-      releaseDir(held);
-      return null;
-    }
+    if (errorCode(err) !== 'ENOENT') return 'unknown';
     detach(file, state);
     return REMOVED;
   }
@@ -64,8 +57,32 @@ export function verifyAndRelease(held: Held): string | null {
     detach(file, state);
     return TAKEN_OVER;
   }
-  releaseDir(held);
   return null;
+}
+
+/**
+ * Checks that the lock directory is still the one we hold, then removes it; both synchronously,
+ * so nothing runs in between. Returns the reason when the lock turned out to be compromised
+ * (and then leaves the directory alone), else null.
+ */
+export function verifyAndRelease(held: Held): string | null {
+  const reason = verifyHeld(held);
+  // Cannot verify: release as proper-lockfile would.
+  if (reason === null || reason === 'unknown') {
+    releaseDir(held);
+    return null;
+  }
+  return reason;
+}
+
+/**
+ * At the end of an operation whose lock is kept for the next one (lock-keep.ts): the check
+ * verifyAndRelease makes, without the release. Returns the reason when the lock was lost during
+ * the operation, else null.
+ */
+export function verifyStillHeld(held: Held): string | null {
+  const reason = verifyHeld(held);
+  return reason === 'unknown' ? null : reason;
 }
 
 /**

@@ -30,6 +30,11 @@ export interface LockPhaseRecord {
   sleepMs: number;
   wakesByChange: number;
   wakesByTimer: number;
+  /**
+   * The lock was kept from this process's previous operation (lock-keep.ts): no attempt, no wait.
+   * releasedAt is then the end of the operation that kept it, not a release.
+   */
+  kept: boolean;
   /** When the lock directory was ours (epoch ms). */
   acquiredAt: number;
   /** Running fn. */
@@ -79,6 +84,7 @@ export function newLockPhaseRecord(): LockPhaseRecord | null {
     sleepMs: 0,
     wakesByChange: 0,
     wakesByTimer: 0,
+    kept: false,
     acquiredAt: 0,
     holdMs: 0,
     releaseMs: 0,

@@ -11,6 +11,7 @@ import { LockTimeoutError } from './lock-errors';
 import type { ResolvedLockOptions } from './lock-options';
 import { checkLockPath, lockAgeMs, takeOverIfStale } from './lock-stale';
 import type { LockPhaseRecord } from './lock-timings';
+import { joinWaitingRoom, leaveWaitingRoom, type Ticket } from './lock-waiters';
 
 /**
  * The end of a wait, in performance.now() milliseconds: `deadline` is when the wait would
@@ -24,12 +25,12 @@ export interface WaitBounds {
 }
 
 /**
- * Sleeps up to `ms`, waking early when the lock directory changes or goes away. Without the
- * wake-up, a holder that releases and immediately re-acquires (an append loop) wins nearly every
- * time against waiters asleep in backoff, and their waits grow long. The timer stays the
- * fallback (stale takeover, file systems without change notification).
+ * Sleeps up to `ms`, waking early when `watched` changes or goes away: the waiter's ticket
+ * (touched when the lock is released to it, lock-waiters.ts), or without one the lock directory.
+ * The timer stays the fallback (stale takeover, writers that do not know the waiting room, file
+ * systems without change notification).
  */
-function waitForChange(lockDir: string, ms: number): Promise<'change' | 'timer'> {
+function waitForChange(watched: string, ms: number): Promise<'change' | 'timer'> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | undefined;
     const done = (): void => {
@@ -44,7 +45,7 @@ function waitForChange(lockDir: string, ms: number): Promise<'change' | 'timer'>
     // On Windows an open watch handle can keep the holder from removing the directory.
     if (process.platform === 'win32') return;
     try {
-      watcher = watch(lockDir, { persistent: false }, done);
+      watcher = watch(watched, { persistent: false }, done);
       watcher.on('error', done);
     } catch (err) {
       // ENOENT: released between our attempt and now, so retry at once. Anything else (e.g. the
@@ -88,13 +89,8 @@ function pastDeadline(file: string, bounds: WaitBounds, watched: Watched | null)
  * there is not a directory (waiting for it would be waiting forever).
  */
 function peekLockDir(file: string): { mtimeMs: number } | null {
-  let st;
-  try {
-    st = lstatSync(`${file}.lock`);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return null;
-    throw err;
-  }
+  const st = lstatSync(`${file}.lock`, { throwIfNoEntry: false });
+  if (!st) return null;
   if (!st.isDirectory()) checkLockPath(file);
   return st;
 }
@@ -123,16 +119,38 @@ export async function acquireFileLock(
   bounds: WaitBounds,
   timings: LockPhaseRecord | null = null,
 ): Promise<Held> {
+  const room: WaitingRoomPlace = { joined: false, ticket: null };
+  try {
+    return await waitForLock(file, o, bounds, timings, room);
+  } finally {
+    leaveWaitingRoom(room.ticket);
+  }
+}
+
+/** A waiter's place in the waiting room: joined once, at its first busy attempt. */
+interface WaitingRoomPlace {
+  joined: boolean;
+  /** Null when not joined, or when the room could not be joined (then the timer alone wakes). */
+  ticket: Ticket | null;
+}
+
+async function waitForLock(
+  file: string,
+  o: ResolvedLockOptions,
+  bounds: WaitBounds,
+  timings: LockPhaseRecord | null,
+  room: WaitingRoomPlace,
+): Promise<Held> {
   let delay = Math.max(o.minDelayMs, 0.5);
   let watched: Watched | null = null;
   for (let first = true; ; first = false) {
     let t = timings ? performance.now() : 0;
-    // Retries look before they mkdir ("test and test-and-set"): mkdir takes the parent
-    // directory's lock even when the name exists, so waiters that mkdir on every wake-up queue
-    // there behind the holder's own mkdir and rmdir. An lstat usually takes no such lock, and a
-    // busy lock's mtime is what the stale check needs anyway. The first attempt goes straight to
-    // mkdir: the lock is usually free, and measured, peeking there too cost more than it saved.
-    const seen = first ? null : peekLockDir(file);
+    // Look before the mkdir ("test and test-and-set"): mkdir takes the parent directory's lock
+    // even when the name exists, so contenders that mkdir a busy lock queue there behind the
+    // holder's own mkdir and rmdir. An lstat takes no such lock (and, without an exception for
+    // "not there", costs less than the mkdir), and a busy lock's mtime is what the stale check
+    // needs anyway.
+    const seen = peekLockDir(file);
     const held = seen ? null : attempt(file, o, first);
     if (timings) {
       if (seen) timings.peeks++;
@@ -140,6 +158,12 @@ export async function acquireFileLock(
       timings.attemptMs += performance.now() - t;
     }
     if (held) return held;
+    if (!room.joined) {
+      room.joined = true;
+      room.ticket = joinWaitingRoom(file);
+      // Look again at once: a release just before the ticket existed woke nobody.
+      continue;
+    }
     t = timings ? performance.now() : 0;
     // Stale (holder gone): remove it and try again at once. A fresh peek says it is not.
     const tookOver = seen && seen.mtimeMs >= Date.now() - o.staleMs ? false : takeOverIfStale(file, o.staleMs);
@@ -159,7 +183,7 @@ export async function acquireFileLock(
     // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
     const jittered = delay / 2 + (Math.random() * delay) / 2;
     t = timings ? performance.now() : 0;
-    const woken = await waitForChange(`${file}.lock`, Math.min(remaining, jittered));
+    const woken = await waitForChange(room.ticket ? room.ticket.path : `${file}.lock`, Math.min(remaining, jittered));
     if (timings) {
       timings.sleepMs += performance.now() - t;
       if (woken === 'change') timings.wakesByChange++;

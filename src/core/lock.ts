@@ -10,7 +10,9 @@
  * - lock-stale.ts: lock age, stale takeover under a guard, foreign things at the lock path;
  * - lock-directory.ts: the lock directory through proper-lockfile (its internals live there only);
  * - lock-lease.ts: assertHeld() before a commit, and verify-then-release;
- * - lock-timings.ts: opt-in per-phase timings for the benchmark (off: one null check a phase).
+ * - lock-timings.ts: opt-in per-phase timings for the benchmark (off: one null check a phase);
+ * - lock-waiters.ts: the waiting room; a release wakes the longest waiter, not every waiter;
+ * - lock-keep.ts: keeping a lock through a chain of operations of this process (appendJsonl).
  *
  * The lock of `X` is the directory `X.lock`; `X` itself need not exist. The holder refreshes the
  * directory's mtime every `updateMs`; a lock not refreshed for `staleMs` is stale and the next
@@ -38,7 +40,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LockCompromisedError, LockTimeoutError } from './lock-errors';
-import { assertHeld, verifyAndRelease, type LockLease } from './lock-lease';
+import { keepLock, releaseLock, takeKeptLock, yieldTurn } from './lock-keep';
+import { assertHeld, verifyStillHeld, type LockLease } from './lock-lease';
 import { acquireLocal, markHeldInProcess, releaseLocal } from './lock-local-queue';
 import { deadHolderExtraMs, resolveLockOptions, type LockOptions } from './lock-options';
 import { lockAgeMs } from './lock-stale';
@@ -75,6 +78,11 @@ export async function withLock<T>(
   target: string,
   fn: (signal: AbortSignal, lease: LockLease) => Promise<T> | T,
   options?: LockOptions,
+  /**
+   * Internal, for all-synchronous critical sections such as appendJsonl's: keep the lock for this
+   * process's next operation on the same file instead of releasing it at once (lock-keep.ts).
+   */
+  keepForNext = false,
 ): Promise<T> {
   const o = resolveLockOptions(options);
   const timings = newLockPhaseRecord(); // null unless a benchmark turned timings on
@@ -95,7 +103,13 @@ export async function withLock<T>(
   if (timings) timings.localWaitMs = performance.now() - startedAt;
 
   try {
-    const held = await acquireFileLock(file, o, bounds, timings);
+    let kept = takeKeptLock(file, o);
+    if (kept && timings) timings.kept = true;
+    if (!kept) {
+      await yieldTurn(file);
+      kept = { held: await acquireFileLock(file, o, bounds, timings), since: performance.now() };
+    }
+    const held = kept.held;
     markHeldInProcess(file, true);
     if (timings) timings.acquiredAt = preciseNow();
     const lease: LockLease = {
@@ -111,7 +125,14 @@ export async function withLock<T>(
     }
     markHeldInProcess(file, false);
     const releasing = timings ? preciseNow() : 0;
-    const reason = verifyAndRelease(held);
+    let reason: string | null;
+    if (keepForNext && outcome.ok) {
+      // Checked as at a release, so an operation that overlapped a takeover is reported alike.
+      reason = verifyStillHeld(held);
+      if (reason === null) keepLock(file, held, kept.since);
+    } else {
+      reason = releaseLock(held);
+    }
     if (timings) {
       timings.releasedAt = preciseNow();
       timings.holdMs = releasing - timings.acquiredAt;

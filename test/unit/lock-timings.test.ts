@@ -42,8 +42,9 @@ describe('lock phase timings', () => {
     await waitForExit(holder);
     const [rec] = takeLockTimings();
     assert.ok(rec);
-    assert.ok(rec.attempts >= 2, `${rec.attempts} mkdir attempts: the busy first one and the winning one`);
-    assert.ok(rec.peeks >= 0);
+    // Every attempt looks first: the busy lock is seen by a look (lstat), never by a mkdir.
+    assert.ok(rec.peeks >= 1, `${rec.peeks} looks: at least the first one, which found it busy`);
+    assert.ok(rec.attempts >= 1, `${rec.attempts} mkdir attempts: at least the winning one`);
     assert.ok(rec.sleepMs > 100, `asleep ${rec.sleepMs} ms while the holder held it`);
     assert.ok(rec.wakesByChange + rec.wakesByTimer >= 1);
     assert.ok(rec.acquiredAt - rec.calledAt > 100, 'the wait is in acquiredAt - calledAt');

@@ -1,0 +1,103 @@
+/**
+ * Keeping a lock for this process's next operation on the same file: a burst of appends takes
+ * the lock directory once, not once per record.
+ *
+ * Why: taking and releasing the lock directory (mkdir, rmdir: each takes the parent directory's
+ * lock) and waking the next waiter cost more than a 1 KB append itself, so a process appending in
+ * a loop spent most of its time on the lock, and under contention most of the machine's time went
+ * to handoffs (docs/benchmarks.md, figure 3).
+ *
+ * The rules that keep it safe and fair:
+ * - A kept lock is released as soon as this process's event loop gets a turn (setImmediate): it
+ *   is kept only through an uninterrupted chain of operations, never while the process waits.
+ * - A lock is held for at most KEEP_QUANTUM_MS at a time while another process waits (a ticket in
+ *   the waiting room, lock-waiters.ts): then it is released to the longest waiter, and this
+ *   process lets YIELD_MS pass before it tries again, so that the waiter gets it.
+ * - Without waiters the lock is renewed (its mtime refreshed, after checking it is still ours) at
+ *   every quantum, so a long chain never lets it go stale.
+ * - The operations that keep it are all-synchronous critical sections (appendJsonl): nothing runs
+ *   between an operation's end and the decision to keep the lock, and each ends with the check a
+ *   release makes (the lock directory is still ours), so a takeover is reported as before.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Held } from './lock-directory';
+import { assertHeld, verifyAndRelease } from './lock-lease';
+import type { ResolvedLockOptions } from './lock-options';
+import { hasWaiters, wakeNextWaiter } from './lock-waiters';
+
+/** The longest a lock is held for a chain of operations while others wait (ms). */
+export const KEEP_QUANTUM_MS = 10;
+/** How long a process that released a lock to waiters stays away from it (ms). */
+export const YIELD_MS = 1;
+
+interface Kept {
+  held: Held;
+  /** performance.now() at the start of the current quantum. */
+  since: number;
+}
+
+const kept = new Map<string, Kept>();
+const yieldUntil = new Map<string, number>();
+
+/**
+ * Releases `held` (verify-then-release, lock-lease.ts) and wakes the longest waiter. Returns the
+ * reason when the lock turned out to be compromised, else null.
+ */
+export function releaseLock(held: Held): string | null {
+  const reason = verifyAndRelease(held);
+  if (reason === null) wakeNextWaiter(held.file);
+  return reason;
+}
+
+/**
+ * Keeps `held` (the lock of `file`, whose quantum started at `since`) for this process's next
+ * operation on `file`, until the event loop gets a turn.
+ */
+export function keepLock(file: string, held: Held, since: number): void {
+  const entry: Kept = { held, since };
+  kept.set(file, entry);
+  setImmediate(() => {
+    if (kept.get(file) !== entry) return; // taken by the next operation
+    kept.delete(file);
+    releaseLock(held);
+  });
+}
+
+/**
+ * The lock of `file` if this process kept it and may go on holding it, with the start of its
+ * quantum; else null (released to waiters, or lost).
+ */
+export function takeKeptLock(file: string, o: ResolvedLockOptions): Kept | null {
+  const entry = kept.get(file);
+  if (!entry) return null;
+  kept.delete(file);
+  const { held } = entry;
+  if (held.compromised) {
+    releaseLock(held);
+    return null;
+  }
+  const now = performance.now();
+  if (now - entry.since <= KEEP_QUANTUM_MS) return entry;
+  if (hasWaiters(file)) {
+    releaseLock(held);
+    yieldUntil.set(file, now + YIELD_MS);
+    return null;
+  }
+  try {
+    assertHeld(held, o); // still ours, not stale; renewed
+  } catch {
+    releaseLock(held);
+    return null;
+  }
+  entry.since = now;
+  return entry;
+}
+
+/** Waits out this process's yield of `file`'s lock to a waiter, if one is on. */
+export async function yieldTurn(file: string): Promise<void> {
+  const until = yieldUntil.get(file);
+  if (until === undefined) return;
+  yieldUntil.delete(file);
+  const ms = until - performance.now();
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,134 @@
+// Keeping a lock through a chain of appends (src/core/lock-keep.ts) and the waiting room that
+// hands a released lock to the longest waiter (src/core/lock-waiters.ts), with real child
+// processes and real lock directories.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { appendJsonl } from '../../src/core/jsonl-append';
+import { withLock } from '../../src/core/lock';
+import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
+import { waitingRoomOf } from '../../src/core/lock-waiters';
+import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function lines(file: string): Array<Record<string, unknown>> {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('keeping a lock through a chain of appends', () => {
+  test('the lock stays between appends of one chain and goes when the event loop turns', async () => {
+    const file = path.join(await tempDir('keep'), 'a.jsonl');
+    const lockDir = `${file}.lock`;
+    await appendJsonl(file, { n: 1 });
+    assert.ok(fs.existsSync(lockDir), 'kept for the next append of this chain');
+    await appendJsonl(file, { n: 2 });
+    assert.ok(fs.existsSync(lockDir));
+    await turn();
+    assert.equal(fs.existsSync(lockDir), false, 'released at the first turn of the event loop');
+    assert.deepEqual(lines(file), [{ n: 1 }, { n: 2 }]);
+  });
+
+  test('another operation of this process on the same file takes the kept lock instead of waiting for it', async () => {
+    const file = path.join(await tempDir('keep'), 'a.jsonl');
+    await appendJsonl(file, { n: 1 });
+    // A withLock that does not keep: it must not wait for the kept lock (that would be waiting for itself).
+    startLockTimings();
+    try {
+      await withLock(file, () => undefined, { maxWaitMs: 0 });
+      const [rec] = takeLockTimings();
+      assert.equal(rec?.attempts, 0, 'no attempt: the kept lock was taken over');
+    } finally {
+      stopLockTimings();
+    }
+    assert.equal(fs.existsSync(`${file}.lock`), false, 'released by the operation that does not keep');
+  });
+
+  test('a process appending without a pause lets a waiting process in, and goes on after it', async () => {
+    const file = path.join(await tempDir('keep'), 'a.jsonl');
+    fs.writeFileSync(file, '');
+    // The other process appends one record while this one appends in a loop that never waits for
+    // anything but the lock; without the yield at the end of a quantum it would never get in.
+    const other = startFixture('append-writer', [file, 'other', '1', '10', '10000', String(Date.now() + 300)]);
+    const giveUpAt = Date.now() + 60_000;
+    let seq = 0;
+    let seen = false;
+    while (!seen && Date.now() < giveUpAt) {
+      await appendJsonl(file, { writer: 'this', seq: seq++ }, { lock: { staleMs: 10_000 } });
+      if (seq % 50 === 0) seen = fs.readFileSync(file, 'utf8').includes('"writer":"other"');
+    }
+    await appendJsonl(file, { writer: 'this', seq: seq++ });
+    await waitForExit(other);
+    assert.ok(seen, 'the other process appended while this one went on appending');
+    const records = lines(file);
+    const at = records.findIndex((r) => r.writer === 'other');
+    assert.equal(records.filter((r) => r.writer === 'other').length, 1);
+    assert.ok(at < records.length - 1, 'records of this process follow the other one');
+    assert.deepEqual(
+      records.filter((r) => r.writer === 'this').map((r) => r.seq),
+      Array.from({ length: seq }, (_, i) => i),
+      'nothing of this process lost, duplicated or reordered',
+    );
+  });
+
+  test('a process that exits right after an append leaves no lock behind', async () => {
+    const file = path.join(await tempDir('keep'), 'a.jsonl');
+    const child = startFixture('append-writer', [file, 'w', '3', '10', '10000', '0', 'exit']);
+    await waitForExit(child);
+    assert.equal(lines(file).length, 3);
+    assert.equal(fs.existsSync(`${file}.lock`), false);
+  });
+});
+
+describe('the waiting room', () => {
+  test('a waiter waits with a ticket, is woken by the release (not by its timer), and the room goes when empty', async () => {
+    const file = path.join(await tempDir('room'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    const holder = startFixture('lock-holder', [file, '10000', '1000']);
+    await waitForLine(holder, (l) => l === 'locked');
+    let ticketsWhileWaiting: string[] = [];
+    const peek = setTimeout(() => (ticketsWhileWaiting = fs.readdirSync(room)), 300);
+    startLockTimings();
+    try {
+      // First timer wake-up at 10-20 s: only the release's touch can wake it within the test.
+      await withLock(file, () => undefined, { minDelayMs: 20_000, maxDelayMs: 20_000, maxWaitMs: 60_000 });
+      const [rec] = takeLockTimings();
+      assert.equal(rec?.wakesByTimer, 0);
+      assert.ok((rec?.wakesByChange ?? 0) >= 1, 'woken by the touch of its ticket');
+    } finally {
+      clearTimeout(peek);
+      stopLockTimings();
+    }
+    await waitForExit(holder);
+    assert.equal(ticketsWhileWaiting.length, 1, `one ticket while waiting: ${ticketsWhileWaiting.join(', ')}`);
+    assert.match(ticketsWhileWaiting[0] ?? '', /^\d{15}-\d+-[0-9a-f]{8}$/);
+    assert.equal(fs.existsSync(room), false, 'the last release removes the empty room');
+  });
+
+  test('tickets of waiters that died long ago are removed by a release', async () => {
+    const file = path.join(await tempDir('room'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    fs.mkdirSync(room);
+    const abandoned = path.join(room, `${String(Date.now() - 3_600_000).padStart(15, '0')}-1-deadbeef`);
+    fs.writeFileSync(abandoned, '');
+    await withLock(file, () => undefined);
+    assert.equal(fs.existsSync(abandoned), false);
+    assert.equal(fs.existsSync(room), false);
+  });
+
+  test('a waiting room that cannot be joined leaves the waiter to its timer, and the wait still ends', async () => {
+    const file = path.join(await tempDir('room'), 'a.jsonl');
+    // Something that is not a directory where the room would be.
+    fs.writeFileSync(waitingRoomOf(file), 'not a room');
+    const holder = startFixture('lock-holder', [file, '10000', '300']);
+    await waitForLine(holder, (l) => l === 'locked');
+    await withLock(file, () => undefined, { maxWaitMs: 30_000 });
+    await waitForExit(holder);
+    assert.equal(fs.readFileSync(waitingRoomOf(file), 'utf8'), 'not a room', 'left alone');
+  });
+});
