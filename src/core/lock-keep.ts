@@ -8,6 +8,9 @@
  * to handoffs (docs/benchmarks.md, figure 3).
  *
  * The rules that keep it safe and fair:
+ * - Only a burst keeps it: an operation that began within BURST_GAP_MS of the end of this
+ *   process's previous one on the same file. A lone append (a heartbeat's journal event)
+ *   releases at once, as before, whatever the process does next.
  * - A kept lock is released as soon as this process's event loop gets a turn (setImmediate): it
  *   is kept only through an uninterrupted chain of operations, never while the process waits.
  * - A lock is held for at most KEEP_QUANTUM_MS at a time while another process waits (a ticket in
@@ -29,6 +32,24 @@ import { hasWaiters, wakeNextWaiter } from './lock-waiters';
 export const KEEP_QUANTUM_MS = 10;
 /** How long a process that released a lock to waiters stays away from it (ms). */
 export const YIELD_MS = 1;
+/** An operation that begins at most this long after the previous one on the file ended is a burst (ms). */
+export const BURST_GAP_MS = 1;
+
+/** When this process's last keepable operation on each file ended (performance.now()). */
+const lastEnded = new Map<string, number>();
+/** A process that appends to many files once each must not grow the map without end. */
+const MAX_REMEMBERED = 256;
+
+/**
+ * At the end of a keepable operation on `file` that began at `startedAt`: whether it is part of a
+ * burst (and so may keep the lock). Remembers its end for the next operation.
+ */
+export function inBurst(file: string, startedAt: number): boolean {
+  const previous = lastEnded.get(file);
+  if (lastEnded.size >= MAX_REMEMBERED && previous === undefined) lastEnded.clear();
+  lastEnded.set(file, performance.now());
+  return previous !== undefined && startedAt - previous <= BURST_GAP_MS;
+}
 
 interface Kept {
   held: Held;

@@ -40,7 +40,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LockCompromisedError, LockTimeoutError } from './lock-errors';
-import { keepLock, releaseLock, takeKeptLock, yieldTurn } from './lock-keep';
+import { inBurst, keepLock, releaseLock, takeKeptLock, yieldTurn } from './lock-keep';
 import { assertHeld, verifyStillHeld, type LockLease } from './lock-lease';
 import { acquireLocal, markHeldInProcess, releaseLocal } from './lock-local-queue';
 import { deadHolderExtraMs, resolveLockOptions, type LockOptions } from './lock-options';
@@ -126,7 +126,7 @@ export async function withLock<T>(
     markHeldInProcess(file, false);
     const releasing = timings ? preciseNow() : 0;
     let reason: string | null;
-    if (keepForNext && outcome.ok) {
+    if (keepForNext && outcome.ok && inBurst(file, startedAt)) {
       // Checked as at a release, so an operation that overlapped a takeover is reported alike.
       reason = verifyStillHeld(held);
       if (reason === null) keepLock(file, held, kept.since);
