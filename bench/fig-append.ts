@@ -194,6 +194,8 @@ interface PhaseSummary {
   /** Share of appends that used the lock kept from the same process's previous append. */
   kept: number | null;
   waitP99: number | null;
+  /** p99 wait of the appends that had to take the lock directory (not kept), ms. */
+  acquisitionWaitP99: number | null;
 }
 
 function summarisePhases(processes: number, perWriter: PhaseRecord[][]): PhaseSummary {
@@ -220,6 +222,7 @@ function summarisePhases(processes: number, perWriter: PhaseRecord[][]): PhaseSu
     sameHolder: acquisitions > 0 ? same / acquisitions : null,
     kept: all.length > 0 ? all.filter((r) => r.kept).length / all.length : null,
     waitP99: percentile(all.map((r) => r.acquiredAt - r.calledAt), 99),
+    acquisitionWaitP99: percentile(all.filter((r) => !r.kept).map((r) => r.acquiredAt - r.calledAt), 99),
   };
 }
 
@@ -401,7 +404,7 @@ export async function figureAppend(ctx: BenchContext): Promise<FigureResult> {
       'Where the lock\'s time goes (one extra appendJsonl run per level with src/core/lock-timings.ts on; means per append in ms, ' +
       'kept = share of appends that used the lock kept from the same process\'s previous append (src/core/lock-keep.ts); ' +
       'handoff = from the end of the append before to the next acquisition of the lock directory by any process (it includes the release); same holder = share of those acquisitions by the process that appended just before)',
-    headers: ['processes', 'appends', 'kept', 'resolve', 'in-process wait', 'attempts', 'peeks', 'attempt ms', 'stale check', 'asleep', 'wakes by change', 'wakes by timer', 'hold', 'release', 'handoff p50', 'handoff p99', 'same holder', 'wait p99'],
+    headers: ['processes', 'appends', 'kept', 'resolve', 'in-process wait', 'attempts', 'peeks', 'attempt ms', 'stale check', 'asleep', 'wakes by change', 'wakes by timer', 'hold', 'release', 'handoff p50', 'handoff p99', 'same holder', 'wait p99', 'wait p99, acquisitions'],
     rows: phases.map((p) => [
       String(p.processes),
       String(p.ops),
@@ -421,6 +424,7 @@ export async function figureAppend(ctx: BenchContext): Promise<FigureResult> {
       fmt(p.handoffP99),
       p.sameHolder === null ? '—' : `${Math.round(p.sameHolder * 100)} %`,
       fmt(p.waitP99),
+      fmt(p.acquisitionWaitP99),
     ]),
   };
   const notes = [
