@@ -112,6 +112,7 @@ function attempt(file: string, o: ResolvedLockOptions, first: boolean): Held | n
  * Takes the lock directory of `file` (a canonical path), waiting within `bounds`. Rejects with
  * LockTimeoutError at the end of the wait, ForeignLockPathError when `file.lock` is not a lock
  * directory, and with the fs error of an attempt that failed for another reason than "busy".
+ * While it waits it has a ticket in the lock's waiting room (lock-waiters.ts), removed at the end.
  */
 export async function acquireFileLock(
   file: string,
