@@ -10,24 +10,24 @@
  * The rules that keep it safe and fair:
  * - A kept lock is released as soon as this process's event loop gets a turn (setImmediate): it
  *   is kept only through an uninterrupted chain of operations, never while the process waits.
- * - A lock is held for at most KEEP_QUANTUM_MS at a time while another process waits (a ticket in
- *   the waiting room, lock-waiters.ts): then it is released to the longest waiter, and this
- *   process lets YIELD_MS pass before it tries again, so that the waiter gets it.
- * - Without waiters the lock is renewed (its mtime refreshed, after checking it is still ours) at
- *   every quantum, so a long chain never lets it go stale.
+ * - A lock is held for at most KEEP_QUANTUM_MS at a time: then it is released (waking the longest
+ *   waiter, lock-waiters.ts), and this process lets YIELD_MS pass before it tries again, so that
+ *   a waiter gets it. Also when the waiting room is empty: a waiter may hold no ticket (a writer
+ *   in another language that only retries mkdir, a room it could not join), and a chain that kept
+ *   the lock while it saw no ticket starved such a waiter for as long as the chain went on. A
+ *   lock held for one quantum at most never needs renewing either.
  * - The operations that keep it are all-synchronous critical sections (appendJsonl): nothing runs
  *   between an operation's end and the decision to keep the lock, and each ends with the check a
  *   release makes (the lock directory is still ours), so a takeover is reported as before.
  */
 import { performance } from 'node:perf_hooks';
 import type { Held } from './lock-directory';
-import { assertHeld, verifyAndRelease } from './lock-lease';
-import type { ResolvedLockOptions } from './lock-options';
-import { hasWaiters, wakeNextWaiter } from './lock-waiters';
+import { verifyAndRelease } from './lock-lease';
+import { wakeNextWaiter } from './lock-waiters';
 
-/** The longest a lock is held for a chain of operations while others wait (ms). */
+/** The longest a lock is held at a time for a chain of operations (ms). */
 export const KEEP_QUANTUM_MS = 10;
-/** How long a process that released a lock to waiters stays away from it (ms). */
+/** How long a process whose quantum ended stays away from the lock it released (ms). */
 export const YIELD_MS = 1;
 
 interface Kept {
@@ -65,9 +65,9 @@ export function keepLock(file: string, held: Held, since: number): void {
 
 /**
  * The lock of `file` if this process kept it and may go on holding it, with the start of its
- * quantum; else null (released to waiters, or lost).
+ * quantum; else null (its quantum is over and it was released, or it was lost).
  */
-export function takeKeptLock(file: string, o: ResolvedLockOptions): Kept | null {
+export function takeKeptLock(file: string): Kept | null {
   const entry = kept.get(file);
   if (!entry) return null;
   kept.delete(file);
@@ -78,19 +78,10 @@ export function takeKeptLock(file: string, o: ResolvedLockOptions): Kept | null 
   }
   const now = performance.now();
   if (now - entry.since <= KEEP_QUANTUM_MS) return entry;
-  if (hasWaiters(file)) {
-    releaseLock(held);
-    yieldUntil.set(file, now + YIELD_MS);
-    return null;
-  }
-  try {
-    assertHeld(held, o); // still ours, not stale; renewed
-  } catch {
-    releaseLock(held);
-    return null;
-  }
-  entry.since = now;
-  return entry;
+  // Verified as at any release: a lock taken over meanwhile (this process was stopped) is left alone.
+  releaseLock(held);
+  yieldUntil.set(file, now + YIELD_MS);
+  return null;
 }
 
 /** Waits out this process's yield of `file`'s lock to a waiter, if one is on. */

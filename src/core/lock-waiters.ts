@@ -7,8 +7,8 @@
  * Only a hint, never the arbiter: mkdir of the lock directory still decides who holds the lock,
  * and every waiter keeps its own timer, so a lost touch (a writer that does not know the waiting
  * room, a ticket removed by hand, a network file system without change notification) costs a
- * retry delay, not correctness. Tickets of waiters that died are removed once they are older than
- * any live wait can be.
+ * retry delay, not correctness (a waiter whose ticket was removed joins again, lock-wait.ts).
+ * Tickets of waiters that are gone are removed by the next release that comes across them.
  *
  * A ticket's name is `<epoch ms, 15 digits>-<pid>-<random>`: name order is arrival order.
  */
@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from './lock-directory';
+import { isProcessAlive } from './process-info';
 
 /** The waiting room of the lock of `file` (a canonical lock target). */
 export function waitingRoomOf(file: string): string {
@@ -29,9 +30,26 @@ export interface Ticket {
 
 /**
  * Tickets older than this belong to waiters that died (no wait lasts this long with the default
- * options: 15 s); they are removed when a release comes across them.
+ * options: 15 s); they are removed when a release comes across them. So are tickets dated this
+ * far in the future (planted, or from a clock far off), which would otherwise never age.
  */
 const ABANDONED_TICKET_MS = 10 * 60_000;
+
+/**
+ * Whether the ticket `name` was left by a waiter that is gone: unreadable, dated more than
+ * ABANDONED_TICKET_MS away from `now`, or naming a process that no longer exists. The pid check
+ * matters most: a waiter ended by a signal or process.exit (or SIGKILL) never removes its ticket,
+ * and until it aged, every release woke that dead ticket instead of a live waiter, who then waited
+ * for its timer. A pid from another pid namespace (a container sharing the folder) may look gone
+ * here: removing its ticket wakes it (its watch fires) and it joins again, so nothing is lost.
+ */
+function isAbandoned(name: string, now: number): boolean {
+  const [joinedText, pidText] = name.split('-');
+  const joined = Number(joinedText);
+  if (!Number.isFinite(joined) || Math.abs(now - joined) > ABANDONED_TICKET_MS) return true;
+  const pid = Number(pidText);
+  return !Number.isInteger(pid) || !isProcessAlive(pid);
+}
 
 /**
  * Joins the waiting room of `file`'s lock (creating it, mode 0700, if needed). Returns null when
@@ -82,12 +100,6 @@ function tickets(file: string): string[] | null {
   }
 }
 
-/** Whether anyone waits for `file`'s lock (a ticket in its waiting room). */
-export function hasWaiters(file: string): boolean {
-  const names = tickets(file);
-  return names !== null && names.length > 0;
-}
-
 /**
  * After releasing `file`'s lock: wakes the longest waiter by touching its ticket, removing
  * abandoned tickets on the way, and removes the waiting room when nobody is left in it.
@@ -100,9 +112,8 @@ export function wakeNextWaiter(file: string): void {
   const now = Date.now();
   for (const name of names) {
     const ticket = path.join(dir, name);
-    const joined = Number(name.slice(0, 15));
     try {
-      if (!Number.isFinite(joined) || now - joined > ABANDONED_TICKET_MS) {
+      if (isAbandoned(name, now)) {
         unlinkSync(ticket);
         continue;
       }

@@ -103,7 +103,7 @@ export async function withLock<T>(
   if (timings) timings.localWaitMs = performance.now() - startedAt;
 
   try {
-    let kept = takeKeptLock(file, o);
+    let kept = takeKeptLock(file);
     if (kept && timings) timings.kept = true;
     if (!kept) {
       await yieldTurn(file);

@@ -1,0 +1,171 @@
+// Attempts to break the lock kept through a chain of appends (src/core/lock-keep.ts) and the
+// waiting room (src/core/lock-waiters.ts): waiters that hold no ticket, tickets that vanish, and
+// tickets of waiters that are gone. Real child processes, real lock directories, real signals.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { withLock } from '../../src/core/lock';
+import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
+import { waitingRoomOf } from '../../src/core/lock-waiters';
+import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function records(file: string): Array<{ writer: string; seq: number }> {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { writer: string; seq: number });
+}
+
+/** Starts an append-loop child on `file` and resolves once it is appending (keeping the lock). */
+async function startLoop(file: string, stopFile: string): Promise<ChildProcess> {
+  const child = startFixture('append-loop', [file, 'loop', stopFile]);
+  await waitForLine(child, (l) => l === 'appending');
+  return child;
+}
+
+/** Stops an append-loop child and checks that its records are all there, once each, in order. */
+async function stopLoop(child: ChildProcess, file: string, stopFile: string): Promise<void> {
+  fs.writeFileSync(stopFile, '');
+  const stopped = waitForLine(child, (l) => l.startsWith('stopped '));
+  const count = Number((await stopped).slice('stopped '.length));
+  const exit = await waitForExit(child);
+  assert.equal(exit.code, 0, exit.stderr);
+  assert.deepEqual(
+    records(file)
+      .filter((r) => r.writer === 'loop')
+      .map((r) => r.seq),
+    Array.from({ length: count }, (_, i) => i),
+    'nothing of the looping writer lost, duplicated or reordered',
+  );
+  assert.equal(fs.existsSync(`${file}.lock`), false, 'no lock left behind');
+}
+
+/**
+ * Takes the lock of `file` the way a writer in another language may (docs/format.md): mkdir,
+ * retry every 20 ms on EEXIST, never join the waiting room. Returns how long it took, or null
+ * when it did not get the lock within `maxMs`.
+ */
+async function rawMkdirLock(file: string, maxMs: number): Promise<number | null> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      fs.mkdirSync(`${file}.lock`);
+      fs.appendFileSync(file, `${JSON.stringify({ writer: 'raw', seq: 0 })}\n`);
+      fs.rmdirSync(`${file}.lock`);
+      return Date.now() - started;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (Date.now() - started > maxMs) return null;
+    await sleep(20);
+  }
+}
+
+const isRoot = process.getuid?.() === 0;
+
+describe('a waiter without a ticket and a process appending without a pause', () => {
+  // Each way a waiter can be without a ticket; the kept lock must still be let go of regularly.
+  const cases: Array<{ name: string; skip?: boolean; setUp(file: string): void; take(file: string): Promise<number | null> }> = [
+    {
+      name: 'a file where the waiting room should be',
+      setUp: (file) => fs.writeFileSync(waitingRoomOf(file), 'not a room'),
+      take: async (file) => {
+        const started = Date.now();
+        await withLock(file, () => fs.appendFileSync(file, `${JSON.stringify({ writer: 'raw', seq: 0 })}\n`), { maxWaitMs: 10_000 });
+        return Date.now() - started;
+      },
+    },
+    {
+      name: 'a read-only waiting room',
+      skip: isRoot, // root writes into a read-only directory anyway
+      setUp: (file) => fs.mkdirSync(waitingRoomOf(file), { mode: 0o500 }),
+      take: async (file) => {
+        const started = Date.now();
+        await withLock(file, () => fs.appendFileSync(file, `${JSON.stringify({ writer: 'raw', seq: 0 })}\n`), { maxWaitMs: 10_000 });
+        return Date.now() - started;
+      },
+    },
+    {
+      name: 'a writer that does not know the waiting room (mkdir and retry, as docs/format.md allows)',
+      setUp: () => undefined,
+      take: (file) => rawMkdirLock(file, 10_000),
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, { skip: c.skip === true }, async () => {
+      const dir = await tempDir('keep-break');
+      const file = path.join(dir, 'a.jsonl');
+      const stopFile = path.join(dir, 'stop');
+      c.setUp(file);
+      const loop = await startLoop(file, stopFile);
+      let tookMs: number | null;
+      try {
+        tookMs = await c.take(file).catch((err: unknown) => {
+          assert.fail(`the waiter did not get the lock: ${(err as Error).message}`);
+        });
+      } finally {
+        await stopLoop(loop, file, stopFile);
+      }
+      assert.notEqual(tookMs, null, 'the waiter got the lock while the other process went on appending');
+      assert.equal(records(file).filter((r) => r.writer === 'raw').length, 1);
+    });
+  }
+});
+
+describe('tickets that vanish or outlive their waiter', () => {
+  test('a waiter whose ticket is removed (by hand, or as abandoned) sleeps between attempts instead of spinning', async () => {
+    const file = path.join(await tempDir('room-break'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    const holder = startFixture('lock-holder', [file, '10000', '1500']);
+    await waitForLine(holder, (l) => l === 'locked');
+    const remove = setTimeout(() => {
+      for (const name of fs.readdirSync(room)) fs.unlinkSync(path.join(room, name));
+    }, 300);
+    startLockTimings();
+    try {
+      await withLock(file, () => undefined, { maxWaitMs: 30_000 });
+      const [rec] = takeLockTimings();
+      // About 1.2 s of waiting after the removal, attempts at most 50 ms apart: a few dozen.
+      const looks = (rec?.peeks ?? 0) + (rec?.attempts ?? 0);
+      assert.ok(looks < 300, `${looks} looks at the lock in 1.5 s: the waiter spun`);
+    } finally {
+      clearTimeout(remove);
+      stopLockTimings();
+    }
+    await waitForExit(holder);
+  });
+
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    test(`the ticket of a waiter ended by ${signal} does not take the next waiter's wake-up`, async () => {
+      const file = path.join(await tempDir('room-break'), 'a.jsonl');
+      const room = waitingRoomOf(file);
+      const holder = startFixture('lock-holder', [file, '10000', '2000']);
+      await waitForLine(holder, (l) => l === 'locked');
+      // A second lock-holder waits for the lock (with a ticket) and is ended while it waits.
+      const doomed = startFixture('lock-holder', [file, '10000', '0']);
+      const deadline = Date.now() + 10_000;
+      while (!(fs.existsSync(room) && fs.readdirSync(room).length === 1) && Date.now() < deadline) await sleep(10);
+      const deadTicket = fs.readdirSync(room)[0] ?? '';
+      assert.ok(deadTicket?.includes(`-${doomed.pid}-`), 'the doomed waiter has a ticket');
+      doomed.kill(signal);
+      await waitForExit(doomed);
+      assert.ok(fs.existsSync(path.join(room, deadTicket)), 'its ticket outlives it');
+      startLockTimings();
+      try {
+        // First timer wake-up at 10-20 s: only the release's touch wakes it within the test.
+        await withLock(file, () => undefined, { minDelayMs: 20_000, maxDelayMs: 20_000, maxWaitMs: 60_000 });
+        const [rec] = takeLockTimings();
+        assert.equal(rec?.wakesByTimer, 0, 'woken by the release, not by its timer');
+      } finally {
+        stopLockTimings();
+      }
+      await waitForExit(holder);
+      assert.equal(fs.existsSync(path.join(room, deadTicket)), false, 'the dead waiter\'s ticket is removed');
+    });
+  }
+});
