@@ -1,14 +1,17 @@
 // Attempts to break the lock kept through a chain of appends (src/core/lock-keep.ts) and the
 // waiting room (src/core/lock-waiters.ts): waiters that hold no ticket, tickets that vanish, and
-// tickets of waiters that are gone. Real child processes, real lock directories, real signals.
+// tickets of waiters that are gone; what the sessions-folder watcher makes of the room. Real child
+// processes, real lock directories, real signals.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { appendJsonl } from '../../src/core/jsonl-append';
 import { withLock } from '../../src/core/lock';
 import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
 import { waitingRoomOf } from '../../src/core/lock-waiters';
+import { isRoutineChange } from '../../src/ui/watch-events';
 import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -140,6 +143,18 @@ describe('tickets that vanish or outlive their waiter', () => {
     await waitForExit(holder);
   });
 
+  test('a ticket dated far in the future (planted, or a clock far off) is removed by a release, not kept for ever', async () => {
+    const file = path.join(await tempDir('room-break'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    fs.mkdirSync(room);
+    // A live pid (this process), so only the date can tell that nobody waits with it.
+    const planted = path.join(room, `${String(Date.now() + 365 * 86_400_000).padStart(15, '0')}-${process.pid}-0badc0de`);
+    fs.writeFileSync(planted, '');
+    await withLock(file, () => undefined);
+    assert.equal(fs.existsSync(planted), false);
+    assert.equal(fs.existsSync(room), false, 'the empty room goes with it');
+  });
+
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     test(`the ticket of a waiter ended by ${signal} does not take the next waiter's wake-up`, async () => {
       const file = path.join(await tempDir('room-break'), 'a.jsonl');
@@ -168,4 +183,25 @@ describe('tickets that vanish or outlive their waiter', () => {
       assert.equal(fs.existsSync(path.join(room, deadTicket)), false, 'the dead waiter\'s ticket is removed');
     });
   }
+});
+
+describe('the sessions-folder watcher and the waiting room', () => {
+  test('every event a contended append causes in a sessions folder (lock, room, ticket, journal) is routine', async () => {
+    const dir = await tempDir('room-watch');
+    const journal = path.join(dir, '01890a5d-ac96-774b-bcce-b302099a8057.jsonl');
+    const seen: Array<string | null> = [];
+    const watcher = fs.watch(dir, { persistent: false }, (_event, filename) => seen.push(filename));
+    try {
+      const holder = startFixture('lock-holder', [journal, '10000', '300']);
+      await waitForLine(holder, (l) => l === 'locked');
+      await appendJsonl(journal, { n: 1 }); // waits in the room, then appends
+      await waitForExit(holder);
+      await sleep(200); // let the last events arrive
+    } finally {
+      watcher.close();
+    }
+    assert.ok(seen.some((name) => name?.endsWith('.lock-waiters')), `the room showed up in the events: ${seen.join(', ')}`);
+    const notRoutine = seen.filter((name) => !isRoutineChange(dir, name, new Set()));
+    assert.deepEqual(notRoutine, [], 'no event of the lock or its room reloads the tree');
+  });
 });
