@@ -84,6 +84,20 @@ export function takeKeptLock(file: string): Kept | null {
   return null;
 }
 
+/**
+ * Releases every lock this process keeps, now. For code that is about to block this process
+ * synchronously on another process that may need one of these locks (start-session.ts closes a
+ * session at exit in a child process with spawnSync): a kept lock is otherwise released only when
+ * the event loop turns, which a blocked process never reaches, so the other process would wait
+ * for it to go stale.
+ */
+export function releaseKeptLocks(): void {
+  for (const [file, entry] of kept) {
+    kept.delete(file);
+    releaseLock(entry.held);
+  }
+}
+
 /** Waits out this process's yield of `file`'s lock to a waiter, if one is on. */
 export async function yieldTurn(file: string): Promise<void> {
   const until = yieldUntil.get(file);

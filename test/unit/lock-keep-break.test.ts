@@ -205,3 +205,23 @@ describe('the sessions-folder watcher and the waiting room', () => {
     assert.deepEqual(notRoutine, [], 'no event of the lock or its room reloads the tree');
   });
 });
+
+describe('a kept lock and a process that blocks at exit', () => {
+  test('process.exit right after startSession (same turn): the exit-time close is not blocked by the kept journal lock', async () => {
+    const dir = await tempDir('keep-exit');
+    const child = startFixture('start-session-child', [dir, 'exit-at-once']);
+    const line = await waitForLine(child, (l) => l.startsWith('{'));
+    const { id } = JSON.parse(line) as { id: string };
+    const exit = await waitForExit(child);
+    assert.equal(exit.code, 3, exit.stderr);
+    assert.doesNotMatch(exit.stderr, /ECLOSEATEXIT|closing session/, 'the close at exit succeeded');
+    const events = fs
+      .readFileSync(path.join(dir, `${id}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { event: string }).event);
+    assert.deepEqual(events, ['created', 'closed']);
+    const left = fs.readdirSync(dir).filter((name) => name.includes('.lock'));
+    assert.deepEqual(left, [], 'no lock or waiting room left behind');
+  });
+});
