@@ -13,7 +13,7 @@
  * A ticket's name is `<epoch ms, 15 digits>-<pid>-<random>`: name order is arrival order.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
+import { closeSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from './lock-directory';
 import { isProcessAlive } from './process-info';
@@ -43,12 +43,23 @@ const ABANDONED_TICKET_MS = 10 * 60_000;
  * for its timer. A pid from another pid namespace (a container sharing the folder) may look gone
  * here: removing its ticket wakes it (its watch fires) and it joins again, so nothing is lost.
  */
-function isAbandoned(name: string, now: number): boolean {
-  const [joinedText, pidText] = name.split('-');
-  const joined = Number(joinedText);
-  if (!Number.isFinite(joined) || Math.abs(now - joined) > ABANDONED_TICKET_MS) return true;
-  const pid = Number(pidText);
-  return !Number.isInteger(pid) || !isProcessAlive(pid);
+function isAbandoned(joined: number, pid: number, now: number): boolean {
+  return Math.abs(now - joined) > ABANDONED_TICKET_MS || !isProcessAlive(pid);
+}
+
+/** A ticket's name: `<epoch ms, 15 digits>-<pid>-<random hex>`. Anything else is not a ticket. */
+const TICKET_NAME = /^(\d{15})-(\d{1,10})-[0-9a-f]{1,64}$/;
+
+/**
+ * The waiting room of `file`'s lock if it is a directory, else null. lstat, not stat: a symlink
+ * planted at the room's name must not lead a waiter to write, or a release to remove and touch
+ * files, in the directory it points to (a release used to delete every file there).
+ */
+function roomDir(file: string): string | null {
+  const dir = waitingRoomOf(file);
+  // No exception for the usual "nobody waits": it would cost more than the lstat.
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  return st?.isDirectory() ? dir : null;
 }
 
 /**
@@ -57,6 +68,8 @@ function isAbandoned(name: string, now: number): boolean {
  */
 export function joinWaitingRoom(file: string): Ticket | null {
   const dir = waitingRoomOf(file);
+  // Something else than a directory at the room's name (a symlink, a file): do not go through it.
+  if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return null;
   const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const ticket = path.join(dir, name);
   try {
@@ -88,11 +101,8 @@ export function leaveWaitingRoom(ticket: Ticket | null): void {
   }
 }
 
-/** The tickets waiting for `file`'s lock, oldest first; [] when there is no waiting room. */
-function tickets(file: string): string[] | null {
-  const dir = waitingRoomOf(file);
-  // No exception for the usual "nobody waits": it would cost more than the lstat.
-  if (!lstatSync(dir, { throwIfNoEntry: false })) return null;
+/** The names in `dir` (a waiting room), in name order (oldest ticket first); null when unreadable. */
+function tickets(dir: string): string[] | null {
   try {
     return readdirSync(dir).sort();
   } catch {
@@ -106,19 +116,23 @@ function tickets(file: string): string[] | null {
  * Best effort: a failure here only leaves waiters to their timers.
  */
 export function wakeNextWaiter(file: string): void {
-  const names = tickets(file);
-  if (names === null) return;
-  const dir = waitingRoomOf(file);
+  const dir = roomDir(file);
+  const names = dir === null ? null : tickets(dir);
+  if (dir === null || names === null) return;
   const now = Date.now();
   for (const name of names) {
+    // What is not a ticket was not put there by a waiter: neither touched nor removed.
+    const parts = TICKET_NAME.exec(name);
+    if (!parts) continue;
     const ticket = path.join(dir, name);
     try {
-      if (isAbandoned(name, now)) {
+      if (isAbandoned(Number(parts[1]), Number(parts[2]), now)) {
         unlinkSync(ticket);
         continue;
       }
       const at = new Date(now);
-      utimesSync(ticket, at, at);
+      // lutimes: a symlink planted as a ticket is touched itself, not the file it points to.
+      lutimesSync(ticket, at, at);
       return;
     } catch {
       // Left meanwhile (it got the lock or gave up): try the next one.

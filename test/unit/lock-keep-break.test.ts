@@ -225,3 +225,46 @@ describe('a kept lock and a process that blocks at exit', () => {
     assert.deepEqual(left, [], 'no lock or waiting room left behind');
   });
 });
+
+describe('a waiting room that is not a directory of tickets', () => {
+  test('a symlink where the room should be: a release deletes nothing where it points, a waiter writes nothing there', async () => {
+    const dir = await tempDir('room-link');
+    const file = path.join(dir, 'a.jsonl');
+    const elsewhere = await tempDir('room-link-target');
+    // Names that look like tickets and names that do not: none of them is the lock's to remove.
+    const stamp = String(Date.now() - 3_600_000).padStart(15, '0');
+    const names = ['thesis.txt', `${stamp}-1-deadbeef`];
+    for (const name of names) fs.writeFileSync(path.join(elsewhere, name), 'kept');
+    fs.symlinkSync(elsewhere, waitingRoomOf(file));
+    await withLock(file, () => undefined); // a release with nobody waiting
+    const holder = startFixture('lock-holder', [file, '10000', '300']);
+    await waitForLine(holder, (l) => l === 'locked');
+    await withLock(file, () => undefined, { maxWaitMs: 30_000 }); // a wait, then releases
+    await waitForExit(holder);
+    assert.deepEqual(fs.readdirSync(elsewhere).sort(), names.sort(), 'nothing removed or added where the link points');
+    assert.ok(fs.lstatSync(waitingRoomOf(file)).isSymbolicLink(), 'the link itself left alone');
+  });
+
+  test('a release touches no file through a symlink planted as a ticket', async () => {
+    const file = path.join(await tempDir('room-link'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    fs.mkdirSync(room);
+    const target = path.join(await tempDir('room-link-target'), 'precious');
+    fs.writeFileSync(target, 'kept');
+    const old = new Date(Math.floor(Date.now() / 1000) * 1000 - 86_400_000); // whole seconds: exact in any mtime
+    fs.utimesSync(target, old, old);
+    fs.symlinkSync(target, path.join(room, `${String(Date.now()).padStart(15, '0')}-${process.pid}-0badc0de`));
+    await withLock(file, () => undefined);
+    assert.equal(fs.statSync(target).mtime.getTime(), old.getTime(), 'the file the planted link points to was not touched');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'kept');
+  });
+
+  test('files in the room that are not tickets are left alone', async () => {
+    const file = path.join(await tempDir('room-junk'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    fs.mkdirSync(room);
+    fs.writeFileSync(path.join(room, 'README'), 'someone put this here');
+    await withLock(file, () => undefined);
+    assert.equal(fs.readFileSync(path.join(room, 'README'), 'utf8'), 'someone put this here');
+  });
+});
