@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { appendJsonl } from '../../src/core/jsonl-append';
 import { withLock } from '../../src/core/lock';
 import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
@@ -206,7 +207,20 @@ describe('the sessions-folder watcher and the waiting room', () => {
   });
 });
 
-describe('a kept lock and a process that blocks at exit', () => {
+describe('a kept lock and a thread or process that ends or blocks', () => {
+  test('a worker thread terminated right after an append (same turn) leaves no lock behind', async () => {
+    const file = path.join(await tempDir('keep-worker'), 'a.jsonl');
+    const worker = new Worker(path.join(__dirname, '..', 'fixtures', 'append-block-worker.js'), { workerData: { file } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(fs.existsSync(`${file}.lock`), false, 'a terminated thread runs nothing: a lock it kept would stay until stale');
+    assert.deepEqual(records(file), [{ writer: 'worker', seq: 0 }]);
+  });
+
+
   test('process.exit right after startSession (same turn): the exit-time close is not blocked by the kept journal lock', async () => {
     const dir = await tempDir('keep-exit');
     const child = startFixture('start-session-child', [dir, 'exit-at-once']);
