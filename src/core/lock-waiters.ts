@@ -47,8 +47,11 @@ function isAbandoned(joined: number, pid: number, now: number): boolean {
   return Math.abs(now - joined) > ABANDONED_TICKET_MS || !isProcessAlive(pid);
 }
 
-/** A ticket's name: `<epoch ms, 15 digits>-<pid>-<random hex>`. Anything else is not a ticket. */
-const TICKET_NAME = /^(\d{15})-(\d{1,10})-[0-9a-f]{1,64}$/;
+/**
+ * A ticket's name: `<epoch ms, 15 digits>-<pid>-<random>` (writers in other languages choose their
+ * own random part). Anything else is not a ticket.
+ */
+const TICKET_NAME = /^(\d{15})-(\d{1,10})-./;
 
 /**
  * The waiting room of `file`'s lock if it is a directory, else null. lstat, not stat: a symlink
