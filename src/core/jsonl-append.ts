@@ -6,6 +6,7 @@
  * repair replaces the file by rename, which must not lose an append made meanwhile.
  */
 import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { FileReplacedError } from './file-errors';
 import { notRegularFile } from './jsonl-reader';
 import { LockCompromisedError, withLock, type LockOptions } from './lock';
@@ -123,7 +124,9 @@ async function appendLine(file: string, line: string, options: AppendOptions): P
     await withLock(file, (_signal, lease) => {
       wroteAt = appendLocked(lease.target, data, options.fsync === true, options.expectFile);
       // All synchronous: the lock can be kept for this process's next append (lock-keep.ts).
-    }, options.lock, true);
+      // Not in a worker thread: Worker.terminate() ends a thread without running any more of its
+      // code, so a lock it kept would stay behind until stale (and block writers meanwhile).
+    }, options.lock, isMainThread);
   } catch (err) {
     // The write completed, and only then was the lock found lost (this process was stopped or
     // starved past the stale threshold during it): say what is known, so that nobody retries

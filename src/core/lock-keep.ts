@@ -13,24 +13,24 @@
  *   releases at once, as before, whatever the process does next.
  * - A kept lock is released as soon as this process's event loop gets a turn (setImmediate): it
  *   is kept only through an uninterrupted chain of operations, never while the process waits.
- * - A lock is held for at most KEEP_QUANTUM_MS at a time while another process waits (a ticket in
- *   the waiting room, lock-waiters.ts): then it is released to the longest waiter, and this
- *   process lets YIELD_MS pass before it tries again, so that the waiter gets it.
- * - Without waiters the lock is renewed (its mtime refreshed, after checking it is still ours) at
- *   every quantum, so a long chain never lets it go stale.
+ * - A lock is held for at most KEEP_QUANTUM_MS at a time: then it is released (waking the longest
+ *   waiter, lock-waiters.ts), and this process lets YIELD_MS pass before it tries again, so that
+ *   a waiter gets it. Also when the waiting room is empty: a waiter may hold no ticket (a writer
+ *   in another language that only retries mkdir, a room it could not join), and a chain that kept
+ *   the lock while it saw no ticket starved such a waiter for as long as the chain went on. A
+ *   lock held for one quantum at most never needs renewing either.
  * - The operations that keep it are all-synchronous critical sections (appendJsonl): nothing runs
  *   between an operation's end and the decision to keep the lock, and each ends with the check a
  *   release makes (the lock directory is still ours), so a takeover is reported as before.
  */
 import { performance } from 'node:perf_hooks';
 import type { Held } from './lock-directory';
-import { assertHeld, verifyAndRelease } from './lock-lease';
-import type { ResolvedLockOptions } from './lock-options';
-import { hasWaiters, wakeNextWaiter } from './lock-waiters';
+import { verifyAndRelease } from './lock-lease';
+import { wakeNextWaiter } from './lock-waiters';
 
-/** The longest a lock is held for a chain of operations while others wait (ms). */
+/** The longest a lock is held at a time for a chain of operations (ms). */
 export const KEEP_QUANTUM_MS = 10;
-/** How long a process that released a lock to waiters stays away from it (ms). */
+/** How long a process whose quantum ended stays away from the lock it released (ms). */
 export const YIELD_MS = 1;
 /** An operation that begins at most this long after the previous one on the file ended is a burst (ms). */
 export const BURST_GAP_MS = 1;
@@ -51,10 +51,17 @@ export function inBurst(file: string, startedAt: number): boolean {
   return previous !== undefined && startedAt - previous <= BURST_GAP_MS;
 }
 
-interface Kept {
+/** A lock held for a chain of operations, and when its quantum began. */
+export interface Kept {
   held: Held;
   /** performance.now() at the start of the current quantum. */
   since: number;
+  /**
+   * Date.now() then: the monotonic clock stops while the machine sleeps, the wall clock does not,
+   * so a chain resumed after a suspend sees its quantum is over (another process may have taken
+   * the lock over meanwhile) instead of writing before it notices.
+   */
+  sinceWall: number;
 }
 
 const kept = new Map<string, Kept>();
@@ -70,12 +77,18 @@ export function releaseLock(held: Held): string | null {
   return reason;
 }
 
+/** A lock just taken: its quantum begins now. */
+export function freshlyTaken(held: Held): Kept {
+  return { held, since: performance.now(), sinceWall: Date.now() };
+}
+
 /**
- * Keeps `held` (the lock of `file`, whose quantum started at `since`) for this process's next
+ * Keeps `held` (the lock of `file`, with its quantum as it began) for this process's next
  * operation on `file`, until the event loop gets a turn.
  */
-export function keepLock(file: string, held: Held, since: number): void {
-  const entry: Kept = { held, since };
+export function keepLock(file: string, quantum: Kept): void {
+  const entry: Kept = { ...quantum };
+  const { held } = entry;
   kept.set(file, entry);
   setImmediate(() => {
     if (kept.get(file) !== entry) return; // taken by the next operation
@@ -86,9 +99,9 @@ export function keepLock(file: string, held: Held, since: number): void {
 
 /**
  * The lock of `file` if this process kept it and may go on holding it, with the start of its
- * quantum; else null (released to waiters, or lost).
+ * quantum; else null (its quantum is over and it was released, or it was lost).
  */
-export function takeKeptLock(file: string, o: ResolvedLockOptions): Kept | null {
+export function takeKeptLock(file: string): Kept | null {
   const entry = kept.get(file);
   if (!entry) return null;
   kept.delete(file);
@@ -98,20 +111,25 @@ export function takeKeptLock(file: string, o: ResolvedLockOptions): Kept | null 
     return null;
   }
   const now = performance.now();
-  if (now - entry.since <= KEEP_QUANTUM_MS) return entry;
-  if (hasWaiters(file)) {
-    releaseLock(held);
-    yieldUntil.set(file, now + YIELD_MS);
-    return null;
+  if (now - entry.since <= KEEP_QUANTUM_MS && Date.now() - entry.sinceWall <= KEEP_QUANTUM_MS) return entry;
+  // Verified as at any release: a lock taken over meanwhile (this process was stopped) is left alone.
+  releaseLock(held);
+  yieldUntil.set(file, now + YIELD_MS);
+  return null;
+}
+
+/**
+ * Releases every lock this process keeps, now. For code that is about to block this process
+ * synchronously on another process that may need one of these locks (start-session.ts closes a
+ * session at exit in a child process with spawnSync): a kept lock is otherwise released only when
+ * the event loop turns, which a blocked process never reaches, so the other process would wait
+ * for it to go stale.
+ */
+export function releaseKeptLocks(): void {
+  for (const [file, entry] of kept) {
+    kept.delete(file);
+    releaseLock(entry.held);
   }
-  try {
-    assertHeld(held, o); // still ours, not stale; renewed
-  } catch {
-    releaseLock(held);
-    return null;
-  }
-  entry.since = now;
-  return entry;
 }
 
 /** Waits out this process's yield of `file`'s lock to a waiter, if one is on. */

@@ -4,7 +4,7 @@
  * end of the wait (the deadline, and past it with the default options, the hard cap while the
  * holder shows no sign of life).
  */
-import { lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { errorCode, tryLockOnce, type Held } from './lock-directory';
 import { LockTimeoutError } from './lock-errors';
@@ -181,6 +181,9 @@ async function waitForLock(
       watched = verdict.watched;
       remaining = (bounds.hardCap ?? now) - now;
     }
+    // A ticket removed meanwhile (by hand, or as abandoned): join again. Watching the missing
+    // ticket would fail with ENOENT, which means "retry at once", and the waiter would spin.
+    if (room.ticket && !existsSync(room.ticket.path)) room.ticket = joinWaitingRoom(file);
     // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
     const jittered = delay / 2 + (Math.random() * delay) / 2;
     t = timings ? performance.now() : 0;

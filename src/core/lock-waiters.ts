@@ -7,15 +7,16 @@
  * Only a hint, never the arbiter: mkdir of the lock directory still decides who holds the lock,
  * and every waiter keeps its own timer, so a lost touch (a writer that does not know the waiting
  * room, a ticket removed by hand, a network file system without change notification) costs a
- * retry delay, not correctness. Tickets of waiters that died are removed once they are older than
- * any live wait can be.
+ * retry delay, not correctness (a waiter whose ticket was removed joins again, lock-wait.ts).
+ * Tickets of waiters that are gone are removed by the next release that comes across them.
  *
  * A ticket's name is `<epoch ms, 15 digits>-<pid>-<random>`: name order is arrival order.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
+import { closeSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from './lock-directory';
+import { isProcessAlive } from './process-info';
 
 /** The waiting room of the lock of `file` (a canonical lock target). */
 export function waitingRoomOf(file: string): string {
@@ -29,9 +30,40 @@ export interface Ticket {
 
 /**
  * Tickets older than this belong to waiters that died (no wait lasts this long with the default
- * options: 15 s); they are removed when a release comes across them.
+ * options: 15 s); they are removed when a release comes across them. So are tickets dated this
+ * far in the future (planted, or from a clock far off), which would otherwise never age.
  */
 const ABANDONED_TICKET_MS = 10 * 60_000;
+
+/**
+ * Whether the ticket `name` was left by a waiter that is gone: unreadable, dated more than
+ * ABANDONED_TICKET_MS away from `now`, or naming a process that no longer exists. The pid check
+ * matters most: a waiter ended by a signal or process.exit (or SIGKILL) never removes its ticket,
+ * and until it aged, every release woke that dead ticket instead of a live waiter, who then waited
+ * for its timer. A pid from another pid namespace (a container sharing the folder) may look gone
+ * here: removing its ticket wakes it (its watch fires) and it joins again, so nothing is lost.
+ */
+function isAbandoned(joined: number, pid: number, now: number): boolean {
+  return Math.abs(now - joined) > ABANDONED_TICKET_MS || !isProcessAlive(pid);
+}
+
+/**
+ * A ticket's name: `<epoch ms, 15 digits>-<pid>-<random>` (writers in other languages choose their
+ * own random part). Anything else is not a ticket.
+ */
+const TICKET_NAME = /^(\d{15})-(\d{1,10})-./;
+
+/**
+ * The waiting room of `file`'s lock if it is a directory, else null. lstat, not stat: a symlink
+ * planted at the room's name must not lead a waiter to write, or a release to remove and touch
+ * files, in the directory it points to (a release used to delete every file there).
+ */
+function roomDir(file: string): string | null {
+  const dir = waitingRoomOf(file);
+  // No exception for the usual "nobody waits": it would cost more than the lstat.
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  return st?.isDirectory() ? dir : null;
+}
 
 /**
  * Joins the waiting room of `file`'s lock (creating it, mode 0700, if needed). Returns null when
@@ -39,6 +71,8 @@ const ABANDONED_TICKET_MS = 10 * 60_000;
  */
 export function joinWaitingRoom(file: string): Ticket | null {
   const dir = waitingRoomOf(file);
+  // Something else than a directory at the room's name (a symlink, a file): do not go through it.
+  if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return null;
   const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const ticket = path.join(dir, name);
   try {
@@ -70,22 +104,13 @@ export function leaveWaitingRoom(ticket: Ticket | null): void {
   }
 }
 
-/** The tickets waiting for `file`'s lock, oldest first; [] when there is no waiting room. */
-function tickets(file: string): string[] | null {
-  const dir = waitingRoomOf(file);
-  // No exception for the usual "nobody waits": it would cost more than the lstat.
-  if (!lstatSync(dir, { throwIfNoEntry: false })) return null;
+/** The names in `dir` (a waiting room), in name order (oldest ticket first); null when unreadable. */
+function tickets(dir: string): string[] | null {
   try {
     return readdirSync(dir).sort();
   } catch {
     return null;
   }
-}
-
-/** Whether anyone waits for `file`'s lock (a ticket in its waiting room). */
-export function hasWaiters(file: string): boolean {
-  const names = tickets(file);
-  return names !== null && names.length > 0;
 }
 
 /**
@@ -94,20 +119,23 @@ export function hasWaiters(file: string): boolean {
  * Best effort: a failure here only leaves waiters to their timers.
  */
 export function wakeNextWaiter(file: string): void {
-  const names = tickets(file);
-  if (names === null) return;
-  const dir = waitingRoomOf(file);
+  const dir = roomDir(file);
+  const names = dir === null ? null : tickets(dir);
+  if (dir === null || names === null) return;
   const now = Date.now();
   for (const name of names) {
+    // What is not a ticket was not put there by a waiter: neither touched nor removed.
+    const parts = TICKET_NAME.exec(name);
+    if (!parts) continue;
     const ticket = path.join(dir, name);
-    const joined = Number(name.slice(0, 15));
     try {
-      if (!Number.isFinite(joined) || now - joined > ABANDONED_TICKET_MS) {
+      if (isAbandoned(Number(parts[1]), Number(parts[2]), now)) {
         unlinkSync(ticket);
         continue;
       }
       const at = new Date(now);
-      utimesSync(ticket, at, at);
+      // lutimes: a symlink planted as a ticket is touched itself, not the file it points to.
+      lutimesSync(ticket, at, at);
       return;
     } catch {
       // Left meanwhile (it got the lock or gave up): try the next one.

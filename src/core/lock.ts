@@ -40,7 +40,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LockCompromisedError, LockTimeoutError } from './lock-errors';
-import { inBurst, keepLock, releaseLock, takeKeptLock, yieldTurn } from './lock-keep';
+import { freshlyTaken, inBurst, keepLock, releaseLock, takeKeptLock, yieldTurn } from './lock-keep';
 import { assertHeld, verifyStillHeld, type LockLease } from './lock-lease';
 import { acquireLocal, markHeldInProcess, releaseLocal } from './lock-local-queue';
 import { deadHolderExtraMs, resolveLockOptions, type LockOptions } from './lock-options';
@@ -103,11 +103,11 @@ export async function withLock<T>(
   if (timings) timings.localWaitMs = performance.now() - startedAt;
 
   try {
-    let kept = takeKeptLock(file, o);
+    let kept = takeKeptLock(file);
     if (kept && timings) timings.kept = true;
     if (!kept) {
       await yieldTurn(file);
-      kept = { held: await acquireFileLock(file, o, bounds, timings), since: performance.now() };
+      kept = freshlyTaken(await acquireFileLock(file, o, bounds, timings));
     }
     const held = kept.held;
     markHeldInProcess(file, true);
@@ -129,7 +129,7 @@ export async function withLock<T>(
     if (keepForNext && outcome.ok && inBurst(file, startedAt)) {
       // Checked as at a release, so an operation that overlapped a takeover is reported alike.
       reason = verifyStillHeld(held);
-      if (reason === null) keepLock(file, held, kept.since);
+      if (reason === null) keepLock(file, kept);
     } else {
       reason = releaseLock(held);
     }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
 import { SessionKeeperError } from './errors';
 import { HeartbeatLoop } from './heartbeat-loop';
+import { releaseKeptLocks } from './lock-keep';
 import { defaultSessionsDir } from './paths';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type SessionRecord } from './session-record';
 import { SessionStore, type SessionUpdate, type StoreOptions } from './session-store';
@@ -173,6 +174,9 @@ export async function startSession(options: StartSessionOptions): Promise<Sessio
       onError(new SessionKeeperError('ECLOSEATEXIT', 'no standalone copy of the library to close it with; it will turn stale'), `closing session ${id} at exit`);
       return;
     }
+    // The journal's lock may still be kept from this process's last append (lock-keep.ts): the
+    // child would wait for it while this process is blocked and cannot let it go.
+    releaseKeptLocks();
     closeInChildProcess(exitModule, store.location, id, onError);
   };
   if (handleExit) {
