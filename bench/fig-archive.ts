@@ -190,8 +190,10 @@ export async function figureArchive(ctx: BenchContext): Promise<FigureResult> {
         're-renders in 12 listings in one run); a beat due up to half an interval ago now reads as on time ' +
         '(shownHeartbeatAge, src/ui/session-text.ts). The rest of the gap with an archive (node --cpu-prof of the idle ' +
         'window) was the signature itself building the 364 collapsed day rows, with their tooltips, at every listing; the ' +
-        'day names now stand for them (treeSignature, src/ui/session-tree-model.ts). The idle agents beat first at their ' +
-        'own phase, as independent agents do, not one interval later.',
+        'day names now stand for them (treeSignature, src/ui/session-tree-model.ts); and the idle process wrote the 20,000 ' +
+        'archived files itself, so V8\'s memory reducer ran two full GCs inside the measured window (--trace-gc): a child ' +
+        'process writes them now. The idle agents beat first at their own phase, as independent agents do, not one ' +
+        'interval later.',
       'list --all --json: the real CLI main() in a fresh process each run, stdout counted and dropped; time is the ' +
         'whole process (start-up included); peak RSS is that process\'s maxRSS.',
       'Memory is judged against the next smaller archive (10x fewer sessions in a full run): a listing that held the ' +
