@@ -12,8 +12,12 @@ async function main(): Promise<void> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push((await store.create({ label: `agent ${i}`, tool: 'bench-agent', workspaceFolders: [`/work/repo-${i % 7}`] })).id);
   ids.forEach((id, i) => {
+    const beat = (): void => void store.heartbeat(id).catch(() => undefined);
+    // The first beat at the agent's own phase, not one interval later: otherwise the last agents
+    // went nearly two intervals without a beat after start, and their rows read "10 s ago" once.
     setTimeout(() => {
-      setInterval(() => void store.heartbeat(id).catch(() => undefined), interval);
+      beat();
+      setInterval(beat, interval);
     }, Math.round((i * interval) / Math.max(1, count)));
   });
   process.stdout.write('ready\n');

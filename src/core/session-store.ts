@@ -18,6 +18,7 @@ import { staleGraceMs } from './liveness';
 import type { RecordTimingUpdate, SessionRecord } from './session-record';
 import { pruneArchive } from './store/archive-retention';
 import { archiveSession, runCleanup } from './store/archiving';
+import { ArchiveDayList } from './store/archive-day-list';
 import { StoreContext } from './store/context';
 import { ArchiveDayCache, listArchivedOn, listArchiveDays, listSessions } from './store/listing';
 import { closeSession, createSession, heartbeatSession, updateSession } from './store/record-writes';
@@ -50,6 +51,7 @@ export class SessionStore {
   /** Running cleanups by grace period (ms): concurrent calls with the same grace share one run. */
   private readonly cleanupRuns = new Map<number, Promise<ArchiveResult[]>>();
   private readonly archiveDays: ArchiveDayCache;
+  private readonly archiveDayList = new ArchiveDayList();
 
   constructor(dir: string, options: StoreOptions = {}) {
     this.ctx = new StoreContext(dir, options);
@@ -110,11 +112,13 @@ export class SessionStore {
 
   /**
    * The archive's day folders (`YYYY-MM-DD`, UTC), newest first. Reads only the archive
-   * directory, never a record: a collapsed "Archived" group costs one readdir however large the
-   * archive is. [] when there is no archive (or no sessions directory).
+   * directory, never a record, and keeps the names: while the archive directory's inode, mtime
+   * and ctime stay as they were (and were over 2 s old when read), a call costs one stat however
+   * large the archive is (store/archive-day-list.ts). [] when there is no archive (or no
+   * sessions directory).
    */
   listArchiveDays(): Promise<string[]> {
-    return listArchiveDays(this.ctx);
+    return listArchiveDays(this.ctx, this.archiveDayList);
   }
 
   /**

@@ -84,7 +84,7 @@ export function describeSession(info: SessionInfo, opts: DescribeOptions): Sessi
   const parts: string[] = [];
   const closedAge = ageOf(r.closedAt, now);
   if (info.state === 'closed' && closedAge !== null) parts.push(l10n.t('closed {0}', formatAge(closedAge)));
-  else parts.push(formatAge(info.heartbeatAgeMs));
+  else parts.push(formatAge(shownHeartbeatAge(info)));
   if (opts.self) parts.push(l10n.t('this window'));
   parts.push(l10n.t('pid {0}', Number.isSafeInteger(r.pid) ? r.pid : '?'));
   const host = sanitizeText(r.hostname, 40);
@@ -104,6 +104,26 @@ export function describeSession(info: SessionInfo, opts: DescribeOptions): Sessi
       return sessionTooltip(info, opts.self, now);
     },
   };
+}
+
+/** The most a heartbeat may lag its interval and still count as on time in a row (ms); see shownHeartbeatAge. */
+export const HEARTBEAT_SLACK_MAX_MS = 10_000;
+
+/**
+ * The heartbeat age a row shows (ms): the measured one, except that a heartbeat that is due but
+ * not written yet (its timer fired a moment ago, its write waits for the lock) is not late: an
+ * age from the session's own interval up to half an interval past it (at most
+ * HEARTBEAT_SLACK_MAX_MS) shows as just under the interval. Without this, a session
+ * heartbeating every 10 s read "just now" or "10 s ago" depending on whether a listing came a
+ * few ms before or after a beat, and a tree polled every 5 s changed (re-rendered, closing any
+ * open hover) at every poll. The tooltip keeps the exact time.
+ */
+export function shownHeartbeatAge(info: SessionInfo): number {
+  const age = info.heartbeatAgeMs;
+  const interval = info.record.heartbeatIntervalMs;
+  if (!Number.isFinite(age) || !Number.isFinite(interval) || interval <= 0) return age;
+  const slack = Math.min(interval / 2, HEARTBEAT_SLACK_MAX_MS);
+  return age >= interval && age < interval + slack ? interval - 1 : age;
 }
 
 /** "3 min ago", "5 s from now" (a clock ahead of ours): the same words as the liveness reasons. */

@@ -395,6 +395,7 @@ export function rowSignature(row: Row): string {
  * benchmark pays exactly this per refresh.
  */
 export function treeSignature(input: TreeInput): string {
-  const walk = (nodes: SessionNode[]): string => nodes.map((n) => `${rowSignature(rowOf(n))}[${walk(childNodes(n, input))}]`).join(',');
+  // An unread day's row is its name (the folder is in the Archived row's id): no year of day rows per poll.
+  const walk = (nodes: SessionNode[]): string => nodes.map((n) => `${rowSignature(rowOf(n))}[${n.kind === 'archived' ? n.days.join(',') : walk(childNodes(n, input))}]`).join(',');
   return walk(rootNodes(input));
 }

@@ -110,15 +110,16 @@ describe('grouping and ordering', () => {
 });
 
 describe('session rows', () => {
-  test('at the default width the age comes first: "10 s ago · pid 4242"; the host only when it is another machine', () => {
-    const here = sessionInfo({ hostname: 'laptop', label: 'agent: nightly refactor' });
-    const there = sessionInfo({ hostname: 'build-01', label: 'agent: nightly refactor' });
+  test('at the default width the age comes first: "20 s ago · pid 4242"; the host only when it is another machine', () => {
+    // 22 s after a heartbeat due every 10 s: late (see shownHeartbeatAge), so the age shows.
+    const here = sessionInfo({ hostname: 'laptop', label: 'agent: nightly refactor' }, { heartbeatAgeMs: 22_000 });
+    const there = sessionInfo({ hostname: 'build-01', label: 'agent: nightly refactor' }, { heartbeatAgeMs: 22_000 });
     const tree = input(dir([here, there]));
     const rows = childNodes(rootNodes(tree)[0] as SessionNode, tree).map(rowOf);
-    assert.deepEqual(rows.map((r) => r.description), ['10 s ago · pid 4242', '10 s ago · pid 4242 · build-01']);
+    assert.deepEqual(rows.map((r) => r.description), ['20 s ago · pid 4242', '20 s ago · pid 4242 · build-01']);
     // What a default-width side bar (~300 px, about 40 characters after the icon) shows of a
     // row: the label, then the description from its start. The age is in it.
-    for (const row of rows) assert.match(`${row.label}  ${row.description}`.slice(0, 40), /10 s ago/);
+    for (const row of rows) assert.match(`${row.label}  ${row.description}`.slice(0, 40), /20 s ago/);
   });
 
   test('every state: its icon (theme icon and colour ids) and context value; this window has its own glyph', () => {
@@ -136,12 +137,12 @@ describe('session rows', () => {
       assert.equal(row.contextValue, `session.${state}`);
       assert.match(row.accessibilityLabel ?? '', new RegExp(`, ${state}, `));
     }
-    const self = sessionInfo({ hostname: 'laptop' });
+    const self = sessionInfo({ hostname: 'laptop' }, { heartbeatAgeMs: 22_000 });
     const tree = input(dir([self]), self.record.id);
     const row = rowOf(childNodes(rootNodes(tree)[0] as SessionNode, tree)[0] as SessionNode);
     assert.deepEqual(row.icon, { id: 'window', color: 'testing.iconPassed' });
     assert.equal(row.contextValue, 'session.active.self');
-    assert.equal(row.description, '10 s ago · this window · pid 4242');
+    assert.equal(row.description, '20 s ago · this window · pid 4242');
   });
 
   test('a click opens the journal of a session and reveals the record of an archived one (the node is the argument)', () => {

@@ -66,9 +66,11 @@ describe('formatAge', () => {
 
 describe('describeSession', () => {
   test('description is age · pid · host, "this window" after the age on our own row, the host left out when it is this machine', () => {
-    assert.equal(describeSession(sessionInfo(), { self: false, localHost: 'laptop' }).description, '10 s ago · pid 4242 · build-01');
-    assert.equal(describeSession(sessionInfo(), { self: true, localHost: 'laptop' }).description, '10 s ago · this window · pid 4242 · build-01');
-    assert.equal(describeSession(sessionInfo(), { self: false, localHost: 'build-01' }).description, '10 s ago · pid 4242');
+    // 22 s after a heartbeat due every 10 s: late (see shownHeartbeatAge), so the age shows.
+    const late = sessionInfo({}, { heartbeatAgeMs: 22_000 });
+    assert.equal(describeSession(late, { self: false, localHost: 'laptop' }).description, '20 s ago · pid 4242 · build-01');
+    assert.equal(describeSession(late, { self: true, localHost: 'laptop' }).description, '20 s ago · this window · pid 4242 · build-01');
+    assert.equal(describeSession(late, { self: false, localHost: 'build-01' }).description, '20 s ago · pid 4242');
   });
 
   test('a closed session says when it closed', () => {

@@ -4,6 +4,7 @@ import type * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { isArchiveDayName } from '../archive-files';
+import type { ArchiveDayList } from './archive-day-list';
 import { oneLine } from '../one-line';
 import { ARCHIVE_DIR_NAME } from '../paths';
 import type { StoreContext } from './context';
@@ -86,9 +87,9 @@ export async function listSessions(ctx: StoreContext, options: ListOptions, cach
 }
 
 /** See SessionStore.listArchiveDays(). */
-export async function listArchiveDays(ctx: StoreContext): Promise<string[]> {
+export async function listArchiveDays(ctx: StoreContext, list: ArchiveDayList): Promise<string[]> {
   if (!(await checkSessionsDir(ctx.dir))) return [];
-  return archiveDays(ctx.dir);
+  return list.days(ctx.dir);
 }
 
 /** See SessionStore.listArchivedOn(). */
