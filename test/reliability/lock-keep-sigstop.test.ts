@@ -18,6 +18,27 @@ import { recordFigures } from './lib/figures';
 
 const STALE_MS = 2000;
 
+/**
+ * Takes `file`'s lock over from the stopped `child`, continues it, and returns how many bytes
+ * reached the file during `ms` while this process held the lock; then appends this test's own
+ * record under it.
+ */
+async function growthWhileHolding(file: string, child: { kill(signal: NodeJS.Signals): unknown }, ms: number): Promise<number> {
+  let grew = -1;
+  await withLock(
+    file,
+    async () => {
+      const before = statSync(file).size;
+      child.kill('SIGCONT');
+      await sleep(ms);
+      grew = statSync(file).size - before;
+      writeFileSync(file, `${JSON.stringify({ writer: 'this', seq: 0 })}\n`, { flag: 'a' });
+    },
+    { staleMs: STALE_MS, maxWaitMs: 30_000 },
+  );
+  return grew;
+}
+
 function records(file: string): Array<{ writer: string; seq: number }> {
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -36,18 +57,7 @@ test('a chain of appends stopped past the stale threshold writes nothing under i
       await loop.waitForLine((l) => l === 'appending', 30_000);
       await randomDelay(100);
       loop.proc.kill('SIGSTOP');
-      let grewWhileHeld = -1;
-      await withLock(
-        file,
-        async () => {
-          const before = statSync(file).size;
-          loop.proc.kill('SIGCONT');
-          await sleep(300);
-          grewWhileHeld = statSync(file).size - before;
-          writeFileSync(file, `${JSON.stringify({ writer: 'this', seq: 0 })}\n`, { flag: 'a' });
-        },
-        { staleMs: STALE_MS, maxWaitMs: 30_000 },
-      );
+      const grewWhileHeld = await growthWhileHolding(file, loop.proc, 300);
       // Unless it failed (below), it goes on appending after us.
       const after = statSync(file).size;
       const deadline = Date.now() + 30_000;
@@ -86,18 +96,8 @@ test('a process stopped between two appends of its chain, past the stale thresho
     await loop.waitForLine((l) => l === 'kept', 30_000);
     loop.proc.kill('SIGSTOP');
     assert.ok(existsSync(`${file}.lock`), 'stopped while keeping the lock');
-    let grewWhileHeld = -1;
-    await withLock(
-      file,
-      async () => {
-        const before = statSync(file).size;
-        loop.proc.kill('SIGCONT');
-        await sleep(1000); // past its 500 ms block: its next append comes while we hold the lock
-        grewWhileHeld = statSync(file).size - before;
-        writeFileSync(file, `${JSON.stringify({ writer: 'this', seq: 0 })}\n`, { flag: 'a' });
-      },
-      { staleMs: STALE_MS, maxWaitMs: 30_000 },
-    );
+    // 1000 ms: past its 500 ms block, so its next append comes while we hold the lock.
+    const grewWhileHeld = await growthWhileHolding(file, loop.proc, 1000);
     assert.equal(grewWhileHeld, 0, 'the continued process wrote under the lock it had kept, which was ours');
     writeFileSync(stopFile, '');
     const exit = await exitWithin(loop, 60_000);

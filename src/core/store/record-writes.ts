@@ -65,6 +65,10 @@ export async function createSession(ctx: StoreContext, input: CreateInput): Prom
       async (_signal, lease) => {
         await writeRecord(file, record, lease);
         written = true;
+        // Under the record's lock (then the journal's: the documented order), so that no archiving
+        // can move the journal between the record's write and its event, and the event then
+        // create a second journal where the first one was.
+        await ctx.journal(record.id, 'created', now);
       },
       ctx.lock,
     );
@@ -76,7 +80,6 @@ export async function createSession(ctx: StoreContext, input: CreateInput): Prom
     ctx.report(err, `lock of new session ${record.id} (the record was written)`);
   }
   ctx.known.set(record.id, record);
-  await ctx.journal(record.id, 'created', now);
   return record;
 }
 
@@ -129,12 +132,13 @@ export async function heartbeatSession(ctx: StoreContext, id: string, update: Re
       const checked = checkSessionRecord(next);
       if (!checked.ok) throw new InvalidRecordError(`record ${file}: ${checked.error}`);
       await writeRecord(file, next, lease);
+      // Under the record's lock, as at creation.
+      if (reregistered) await ctx.journal(id, 're-registered', now, `${reregistered} at heartbeat`);
       return checked.record;
     },
     ctx.lock,
   );
   ctx.known.set(id, record);
-  if (reregistered) await ctx.journal(id, 're-registered', now, `${reregistered} at heartbeat`);
   return record;
 }
 
@@ -177,7 +181,7 @@ export async function closeSession(ctx: StoreContext, id: string): Promise<void>
   const file = recordPath(ctx.dir, id);
   await checkSessionsDir(ctx.dir);
   const now = ctx.now();
-  const closed = await withLock(
+  await withLock(
     file,
     async (_signal, lease) => {
       const current = await loadRecord(file, id);
@@ -187,12 +191,15 @@ export async function closeSession(ctx: StoreContext, id: string): Promise<void>
       }
       if (current.record.closedAt !== null) return false;
       await writeRecord(file, { ...current.raw, closedAt: new Date(now).toISOString() }, lease);
+      // Under the record's lock: a closed session is archivable at once, and a cleanup in another
+      // process that archived it between the write and this event made the event create a
+      // second journal in the sessions folder (test/reliability/crash-sessions.test.ts).
+      await ctx.journal(id, 'closed', now);
       return true;
     },
     ctx.lock,
   );
   ctx.known.delete(id);
-  if (closed) await ctx.journal(id, 'closed', now);
 }
 
 function currentUser(): string {
