@@ -82,18 +82,26 @@ export function freshlyTaken(held: Held): Kept {
   return { held, since: performance.now(), sinceWall: Date.now() };
 }
 
+/** Files whose kept lock has a release check queued for the next turn of the event loop. */
+const releaseQueued = new Set<string>();
+
 /**
  * Keeps `held` (the lock of `file`, with its quantum as it began) for this process's next
  * operation on `file`, until the event loop gets a turn.
  */
 export function keepLock(file: string, quantum: Kept): void {
-  const entry: Kept = { ...quantum };
-  const { held } = entry;
-  kept.set(file, entry);
+  kept.set(file, quantum);
+  // One check per turn, not one per operation: a chain keeps the lock hundreds of times in a
+  // quantum without the loop turning, and the check only has to run once it does.
+  if (releaseQueued.has(file)) return;
+  releaseQueued.add(file);
   setImmediate(() => {
-    if (kept.get(file) !== entry) return; // taken by the next operation
+    releaseQueued.delete(file);
+    const entry = kept.get(file);
+    // Gone: taken by an operation still running (it keeps or releases it when it ends).
+    if (!entry) return;
     kept.delete(file);
-    releaseLock(held);
+    releaseLock(entry.held);
   });
 }
 

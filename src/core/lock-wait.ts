@@ -11,7 +11,7 @@ import { LockTimeoutError } from './lock-errors';
 import type { ResolvedLockOptions } from './lock-options';
 import { checkLockPath, lockAgeMs, takeOverIfStale } from './lock-stale';
 import type { LockPhaseRecord } from './lock-timings';
-import { joinWaitingRoom, leaveWaitingRoom, type Ticket } from './lock-waiters';
+import { joinWaitingRoom, leaveWaitingRoom, TicketWatch, type Ticket } from './lock-waiters';
 
 /**
  * The end of a wait, in performance.now() milliseconds: `deadline` is when the wait would
@@ -25,12 +25,12 @@ export interface WaitBounds {
 }
 
 /**
- * Sleeps up to `ms`, waking early when `watched` changes or goes away: the waiter's ticket
- * (touched when the lock is released to it, lock-waiters.ts), or without one the lock directory.
- * The timer stays the fallback (stale takeover, writers that do not know the waiting room, file
- * systems without change notification).
+ * Sleeps up to `ms`, waking early when the lock directory changes or goes away: for a waiter
+ * without a ticket (the room could not be joined). The timer stays the fallback (stale takeover,
+ * file systems without change notification). A new watch each time: the lock directory is a new
+ * one after every handoff.
  */
-function waitForChange(watched: string, ms: number): Promise<'change' | 'timer'> {
+function waitForLockDirChange(lockDir: string, ms: number): Promise<'change' | 'timer'> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | undefined;
     const done = (): void => {
@@ -45,7 +45,7 @@ function waitForChange(watched: string, ms: number): Promise<'change' | 'timer'>
     // On Windows an open watch handle can keep the holder from removing the directory.
     if (process.platform === 'win32') return;
     try {
-      watcher = watch(watched, { persistent: false }, done);
+      watcher = watch(lockDir, { persistent: false }, done);
       watcher.on('error', done);
     } catch (err) {
       // ENOENT: released between our attempt and now, so retry at once. Anything else (e.g. the
@@ -120,10 +120,11 @@ export async function acquireFileLock(
   bounds: WaitBounds,
   timings: LockPhaseRecord | null = null,
 ): Promise<Held> {
-  const room: WaitingRoomPlace = { joined: false, ticket: null };
+  const room: WaitingRoomPlace = { joined: false, ticket: null, watch: null };
   try {
     return await waitForLock(file, o, bounds, timings, room);
   } finally {
+    room.watch?.close();
     leaveWaitingRoom(room.ticket);
   }
 }
@@ -133,6 +134,16 @@ interface WaitingRoomPlace {
   joined: boolean;
   /** Null when not joined, or when the room could not be joined (then the timer alone wakes). */
   ticket: Ticket | null;
+  /** The watch on the ticket, for the whole wait (null without a ticket, or on Windows). */
+  watch: TicketWatch | null;
+}
+
+/** Joins (or joins again) the waiting room of `file` and watches the new ticket. */
+function takeTicket(file: string, room: WaitingRoomPlace): void {
+  room.watch?.close();
+  room.ticket = joinWaitingRoom(file);
+  // On Windows an open watch handle can keep a directory from being removed: timer only there.
+  room.watch = room.ticket && process.platform !== 'win32' ? new TicketWatch(room.ticket) : null;
 }
 
 async function waitForLock(
@@ -161,7 +172,8 @@ async function waitForLock(
     if (held) return held;
     if (!room.joined) {
       room.joined = true;
-      room.ticket = joinWaitingRoom(file);
+      // Watched from here on: a release between now and the first sleep is not missed.
+      takeTicket(file, room);
       // Look again at once: a release just before the ticket existed woke nobody.
       continue;
     }
@@ -183,11 +195,12 @@ async function waitForLock(
     }
     // A ticket removed meanwhile (by hand, or as abandoned): join again. Watching the missing
     // ticket would fail with ENOENT, which means "retry at once", and the waiter would spin.
-    if (room.ticket && !existsSync(room.ticket.path)) room.ticket = joinWaitingRoom(file);
+    if (room.ticket && !existsSync(room.ticket.path)) takeTicket(file, room);
     // "Equal jitter": half fixed, half random, so contenders spread out but never spin.
     const jittered = delay / 2 + (Math.random() * delay) / 2;
     t = timings ? performance.now() : 0;
-    const woken = await waitForChange(room.ticket ? room.ticket.path : `${file}.lock`, Math.min(remaining, jittered));
+    const sleepMs = Math.min(remaining, jittered);
+    const woken = room.watch?.watching ? await room.watch.sleep(sleepMs) : await waitForLockDirChange(`${file}.lock`, sleepMs);
     if (timings) {
       timings.sleepMs += performance.now() - t;
       if (woken === 'change') timings.wakesByChange++;

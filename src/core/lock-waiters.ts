@@ -13,7 +13,7 @@
  * A ticket's name is `<epoch ms, 15 digits>-<pid>-<random>`: name order is arrival order.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from './lock-directory';
 import { isProcessAlive } from './process-info';
@@ -26,6 +26,68 @@ export function waitingRoomOf(file: string): string {
 /** A waiter's ticket: the path it watches. */
 export interface Ticket {
   readonly path: string;
+}
+
+/**
+ * A waiter's watch on its ticket, for its whole wait: one watch per wait rather than one per
+ * sleep (each costs a watch and an unwatch on the ticket), and a touch that lands between two
+ * sleeps (while the waiter is trying the lock) is remembered, not lost.
+ */
+export class TicketWatch {
+  private readonly watcher: FSWatcher | null;
+  private touched = false;
+  private wake: (() => void) | null = null;
+
+  /** Watches `ticket`. `watching` is false when that was not possible (then sleeps end by timer). */
+  constructor(readonly ticket: Ticket) {
+    let watcher: FSWatcher | null = null;
+    try {
+      watcher = watch(ticket.path, { persistent: false }, () => this.fire());
+      // An error (the ticket removed, the watch lost) ends the current sleep: the waiter looks
+      // again, and joins again if its ticket is gone.
+      watcher.on('error', () => this.fire());
+    } catch {
+      // ENOENT (removed already: the waiter joins again), or the system's watch limit: timer only.
+    }
+    this.watcher = watcher;
+  }
+
+  get watching(): boolean {
+    return this.watcher !== null;
+  }
+
+  private fire(): void {
+    const wake = this.wake;
+    if (wake) {
+      this.wake = null;
+      wake();
+    } else {
+      this.touched = true;
+    }
+  }
+
+  /** Sleeps up to `ms`, or less if the ticket is touched (or was since the last sleep). */
+  sleep(ms: number): Promise<'change' | 'timer'> {
+    if (this.touched) {
+      this.touched = false;
+      return Promise.resolve('change');
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve('timer');
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve('change');
+      };
+    });
+  }
+
+  close(): void {
+    this.wake = null;
+    this.watcher?.close();
+  }
 }
 
 /**

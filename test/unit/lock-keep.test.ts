@@ -3,15 +3,32 @@
 // processes and real lock directories.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl } from '../../src/core/jsonl-append';
 import { withLock } from '../../src/core/lock';
 import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
-import { waitingRoomOf } from '../../src/core/lock-waiters';
+import { joinWaitingRoom, leaveWaitingRoom, TicketWatch, waitingRoomOf } from '../../src/core/lock-waiters';
 import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Counts the async resources of `type` (Immediate, FSEVENTWRAP...) created while `fn` runs. */
+async function countCreated(type: string, fn: () => Promise<void>): Promise<number> {
+  let n = 0;
+  const hook = createHook({
+    init: (_asyncId, t) => {
+      if (t === type) n++;
+    },
+  }).enable();
+  try {
+    await fn();
+  } finally {
+    hook.disable();
+  }
+  return n;
+}
 
 function lines(file: string): Array<Record<string, unknown>> {
   return fs
@@ -86,6 +103,29 @@ describe('keeping a lock through a chain of appends', () => {
     );
   });
 
+  test('a chain of appends queues one release check per turn of the event loop, not one per append', async () => {
+    const file = path.join(await tempDir('keep'), 'a.jsonl');
+    let kept = 0;
+    const immediates = await countCreated('Immediate', async () => {
+      // 200 appends without a turn of the loop: that is 2 or 3 quanta of 10 ms on a slow machine.
+      for (let n = 0; n < 200; n++) {
+        await appendJsonl(file, { n });
+        if (fs.existsSync(`${file}.lock`)) kept++;
+      }
+    });
+    assert.ok(kept >= 100, `the lock was kept through the chain (${kept} of 200)`);
+    // One check queued by the first kept append; the end of a quantum releases without one.
+    assert.ok(immediates <= 3, `${immediates} immediates for 200 appends`);
+    await turn();
+    assert.equal(fs.existsSync(`${file}.lock`), false, 'the one check released the lock when the loop turned');
+    // And the next chain queues its own check.
+    await appendJsonl(file, { n: 200 });
+    await appendJsonl(file, { n: 201 });
+    await turn();
+    assert.equal(fs.existsSync(`${file}.lock`), false);
+    assert.equal(lines(file).length, 202);
+  });
+
   test('a process that exits right after an append leaves no lock behind', async () => {
     const file = path.join(await tempDir('keep'), 'a.jsonl');
     const child = startFixture('append-writer', [file, 'w', '3', '10', '10000', '0', 'exit']);
@@ -118,6 +158,48 @@ describe('the waiting room', () => {
     assert.equal(ticketsWhileWaiting.length, 1, `one ticket while waiting: ${ticketsWhileWaiting.join(', ')}`);
     assert.match(ticketsWhileWaiting[0] ?? '', /^\d{15}-\d+-[0-9a-f]{8}$/);
     assert.equal(fs.existsSync(room), false, 'the last release removes the empty room');
+  });
+
+  test('a waiter watches its ticket once for its whole wait, however often its timer wakes it', async () => {
+    const file = path.join(await tempDir('room'), 'a.jsonl');
+    const holder = startFixture('lock-holder', [file, '10000', '400']);
+    await waitForLine(holder, (l) => l === 'locked');
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+    startLockTimings();
+    let rec: ReturnType<typeof takeLockTimings>[number] | undefined;
+    const watches = await countCreated('FSEVENTWRAP', async () => {
+      // Timer wake-ups every few ms while the holder keeps the lock for 400 ms.
+      await withLock(file, () => undefined, { minDelayMs: 2, maxDelayMs: 8, maxWaitMs: 30_000 });
+      [rec] = takeLockTimings();
+    }).finally(stopLockTimings);
+    await waitForExit(holder);
+    assert.ok((rec?.wakesByTimer ?? 0) >= 10, `woken often by its timer (${rec?.wakesByTimer})`);
+    assert.equal(watches, 1, 'one watch: on its ticket, for the whole wait');
+    assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length, before, 'closed at the end of the wait');
+  });
+
+  test('a touch of the ticket between two sleeps is remembered: the next sleep ends at once', async () => {
+    const file = path.join(await tempDir('room'), 'a.jsonl');
+    const ticket = joinWaitingRoom(file);
+    assert.ok(ticket);
+    const watch = new TicketWatch(ticket);
+    try {
+      assert.equal(watch.watching, true);
+      // Touched while the waiter is not asleep (it is trying the lock): the event arrives meanwhile.
+      fs.utimesSync(ticket.path, new Date(), new Date());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const t0 = Date.now();
+      assert.equal(await watch.sleep(10_000), 'change');
+      assert.ok(Date.now() - t0 < 1000);
+      // Once only: the sleep after it runs to its timer.
+      assert.equal(await watch.sleep(50), 'timer');
+      // A touch during a sleep ends it.
+      setTimeout(() => fs.utimesSync(ticket.path, new Date(), new Date()), 50);
+      assert.equal(await watch.sleep(10_000), 'change');
+    } finally {
+      watch.close();
+      leaveWaitingRoom(ticket);
+    }
   });
 
   test('tickets of waiters that died long ago are removed by a release', async () => {
