@@ -122,9 +122,17 @@ const TICKET_NAME = /^(\d{15})-(\d{1,10})-./;
  */
 function roomDir(file: string): string | null {
   const dir = waitingRoomOf(file);
-  // No exception for the usual "nobody waits": it would cost more than the lstat.
-  const st = lstatSync(dir, { throwIfNoEntry: false });
-  return st?.isDirectory() ? dir : null;
+  try {
+    // No exception for the usual "nobody waits": it would cost more than the lstat.
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    return st?.isDirectory() ? dir : null;
+  } catch {
+    // ENAMETOOLONG (the room's name is 8 bytes longer than the lock's, so a file name near the
+    // limit has a lock but no room), EACCES...: no room. Why not throw: a release calls this
+    // after the lock is gone, so a throw reported a written record as failed, or crashed the
+    // process from a kept lock's release check (lock-keep.ts).
+    return null;
+  }
 }
 
 /**
@@ -134,7 +142,12 @@ function roomDir(file: string): string | null {
 export function joinWaitingRoom(file: string): Ticket | null {
   const dir = waitingRoomOf(file);
   // Something else than a directory at the room's name (a symlink, a file): do not go through it.
-  if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return null;
+  // No room at all (its name too long, roomDir): the waiter relies on its timer, as documented.
+  try {
+    if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return null;
+  } catch {
+    return null;
+  }
   const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const ticket = path.join(dir, name);
   try {

@@ -1,0 +1,72 @@
+// More attempts to break the lock kept through a chain of appends (src/core/lock-keep.ts) and the
+// waiting room (src/core/lock-waiters.ts, lock-wait.ts): names the room cannot have, and the
+// watch a waiter keeps on its ticket for its whole wait. Real child processes, real lock
+// directories.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { withLock } from '../../src/core/lock';
+import { waitingRoomOf } from '../../src/core/lock-waiters';
+import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
+
+function records(file: string): Array<{ writer: string; seq: number }> {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { writer: string; seq: number });
+}
+
+/** The longest name a file in `dir` may have (NAME_MAX; 255 on the usual Linux file systems). */
+function nameMax(dir: string): number {
+  for (let n = 300; n > 0; n--) {
+    try {
+      fs.lstatSync(path.join(dir, 'x'.repeat(n)), { throwIfNoEntry: false });
+      return n;
+    } catch {
+      // ENAMETOOLONG: shorter.
+    }
+  }
+  return 0;
+}
+
+describe('a file whose name leaves no room for the waiting room', () => {
+  // The lock is `X.lock` (5 bytes more), the room `X.lock-waiters` (13 more): from NAME_MAX - 12
+  // to NAME_MAX - 5 a file has a lock but no room. Swept across that band and its edges.
+  test('appends in a burst are written once each and acknowledged; the release check does not crash; no lock is left', async () => {
+    const dir = await tempDir('longname');
+    const max = nameMax(dir);
+    assert.ok(max > 20);
+    for (const len of [max - 14, max - 13, max - 12, max - 9, max - 6, max - 5]) {
+      const file = path.join(dir, 'n'.repeat(len));
+      const child = startFixture('append-writer', [file, 'w', '30', '10', '10000', '0']);
+      const exit = await waitForExit(child);
+      assert.equal(exit.code, 0, `name of ${len} bytes: ${exit.stderr}`);
+      assert.deepEqual(
+        records(file).map((r) => r.seq),
+        Array.from({ length: 30 }, (_, i) => i),
+        `name of ${len} bytes: every record once, in order`,
+      );
+      assert.equal(fs.existsSync(`${file}.lock`), false, `name of ${len} bytes: no lock left behind`);
+    }
+  });
+
+  test('a waiter for such a file waits (on its timer) and gets the lock once it is released', async () => {
+    const dir = await tempDir('longname');
+    const max = nameMax(dir);
+    for (const len of [max - 12, max - 5]) {
+      const file = path.join(dir, 'w'.repeat(len));
+      const holder = startFixture('lock-holder', [file, '10000', '300']);
+      await waitForLine(holder, (l) => l === 'locked');
+      let ran = false;
+      await withLock(file, () => {
+        ran = true;
+      }, { maxWaitMs: 30_000 });
+      assert.equal(ran, true);
+      assert.equal((await waitForExit(holder)).code, 0);
+      assert.equal(fs.existsSync(`${file}.lock`), false);
+      assert.throws(() => fs.lstatSync(waitingRoomOf(file)), /ENAMETOOLONG/);
+    }
+  });
+});
