@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withLock } from '../../src/core/lock';
+import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
 import { waitingRoomOf } from '../../src/core/lock-waiters';
 import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
 
@@ -68,5 +69,40 @@ describe('a file whose name leaves no room for the waiting room', () => {
       assert.equal(fs.existsSync(`${file}.lock`), false);
       assert.throws(() => fs.lstatSync(waitingRoomOf(file)), /ENAMETOOLONG/);
     }
+  });
+});
+
+describe('the watch a waiter keeps on its ticket', () => {
+  const watches = (): number => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+
+  test('a ticket removed again and again during one wait: each new ticket is watched (the release wakes the waiter, not its timer), and no watch outlives the wait', async () => {
+    const file = path.join(await tempDir('retake'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    const holder = startFixture('lock-holder', [file, '10000', '2000']);
+    await waitForLine(holder, (l) => l === 'locked');
+    const before = watches();
+    let removals = 0;
+    const remover = setInterval(() => {
+      if (removals >= 5 || !fs.existsSync(room)) return;
+      for (const name of fs.readdirSync(room)) {
+        fs.unlinkSync(path.join(room, name));
+        removals++;
+      }
+    }, 150);
+    startLockTimings();
+    try {
+      // Timer sleeps of 4 to 8 s: the holder's release (after 2 s) comes long before any timer.
+      await withLock(file, () => undefined, { minDelayMs: 8000, maxDelayMs: 8000, maxWaitMs: 60_000 });
+      const [rec] = takeLockTimings();
+      assert.equal(removals, 5, 'the ticket was removed five times while the waiter waited');
+      assert.equal(rec?.wakesByTimer, 0, 'every sleep ended by a change: the last by the release touching the re-taken ticket');
+      assert.ok((rec?.wakesByChange ?? 0) >= 6);
+    } finally {
+      clearInterval(remover);
+      stopLockTimings();
+    }
+    assert.equal(watches(), before, 'every ticket watch closed (the replaced ones and the last)');
+    assert.equal((await waitForExit(holder)).code, 0);
+    assert.equal(fs.existsSync(room), false, 'no ticket left behind');
   });
 });
