@@ -3,7 +3,9 @@
  * may be taken over (under the takeover guard), and whether it is a lock directory at all.
  * Synchronous, like the lock attempts (see lock-directory.ts), except lockAgeMs.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, promises as fsp, rmdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import { errorCode } from './lock-directory';
 import { ForeignLockPathError } from './lock-errors';
 import { lockTargetFor } from './lock-target';
@@ -49,21 +51,51 @@ function rmdirIfPresent(dir: string): void {
  */
 export function takeOverIfStale(file: string, staleMs: number): boolean {
   const lockDir = `${file}.lock`;
-  const guard = `${lockDir}.takeover`;
+  let guard = `${lockDir}.takeover`;
   if (!isStale(lockDir, staleMs)) return false;
+  let made: boolean;
   try {
-    mkdirSync(guard);
+    made = makeGuard(guard, staleMs);
   } catch (err) {
-    if (errorCode(err) !== 'EEXIST') throw err;
-    if (isStale(guard, staleMs)) rmdirIfPresent(guard);
-    return false;
+    if (errorCode(err) !== 'ENAMETOOLONG') throw err;
+    // X's name is within 14 bytes of the file system's limit: X.lock fits, X.lock.takeover does
+    // not, and without a guard a stale lock was never taken over (every writer failed at once).
+    // Every process meets the same limit, so all of them agree on the short name.
+    guard = shortGuardOf(lockDir);
+    made = makeGuard(guard, staleMs);
   }
+  if (!made) return false;
   try {
     if (!isStale(lockDir, staleMs)) return false;
     rmdirIfPresent(lockDir);
     return true;
   } finally {
     rmdirIfPresent(guard);
+  }
+}
+
+/**
+ * The takeover guard used where `X.lock.takeover` is too long a name: `.<32 hex digits>.takeover`
+ * beside it, the digits the start of the SHA-256 of `X.lock`'s name (UTF-8), so that it names one
+ * lock (docs/format.md).
+ */
+export function shortGuardOf(lockDir: string): string {
+  const digest = createHash('sha256').update(path.basename(lockDir), 'utf8').digest('hex');
+  return path.join(path.dirname(lockDir), `.${digest.slice(0, 32)}.takeover`);
+}
+
+/**
+ * Creates the guard directory `guard`: true when created (ours), false when another process holds
+ * it (and then removes it if stale: its holder was killed while holding it). Throws other errors.
+ */
+function makeGuard(guard: string, staleMs: number): boolean {
+  try {
+    mkdirSync(guard);
+    return true;
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') throw err;
+    if (isStale(guard, staleMs)) rmdirIfPresent(guard);
+    return false;
   }
 }
 

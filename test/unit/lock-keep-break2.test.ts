@@ -72,6 +72,28 @@ describe('a file whose name leaves no room for the waiting room', () => {
   });
 });
 
+describe('a file whose name leaves no room for the takeover guard', () => {
+  // The guard is `X.lock.takeover` (14 bytes more than X): from NAME_MAX - 13 to NAME_MAX - 5 a
+  // file has a lock but the guard's usual name is too long. Swept across that band and its edge.
+  test('a stale lock of such a file is taken over, and no guard is left behind', async () => {
+    const dir = await tempDir('longguard');
+    const max = nameMax(dir);
+    for (const len of [max - 14, max - 13, max - 12, max - 9, max - 5]) {
+      const file = path.join(dir, 'g'.repeat(len));
+      const holder = startFixture('lock-holder', [file, '1000']);
+      await waitForLine(holder, (l) => l === 'locked');
+      holder.kill('SIGKILL');
+      await waitForExit(holder);
+      let ran = false;
+      await withLock(file, () => {
+        ran = true;
+      }, { staleMs: 1000, maxWaitMs: 20_000 });
+      assert.equal(ran, true, `name of ${len} bytes: the stale lock was taken over`);
+      assert.deepEqual(fs.readdirSync(dir), [], `name of ${len} bytes: no lock, guard or room left behind`);
+    }
+  });
+});
+
 describe('the watch a waiter keeps on its ticket', () => {
   const watches = (): number => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
 
