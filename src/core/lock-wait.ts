@@ -6,6 +6,7 @@
  */
 import { existsSync, lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 import { errorCode, tryLockOnce, type Held } from './lock-directory';
 import { LockTimeoutError } from './lock-errors';
 import type { ResolvedLockOptions } from './lock-options';
@@ -141,7 +142,11 @@ interface WaitingRoomPlace {
 /** Joins (or joins again) the waiting room of `file` and watches the new ticket. */
 function takeTicket(file: string, room: WaitingRoomPlace): void {
   room.watch?.close();
-  room.ticket = joinWaitingRoom(file);
+  // Not from a worker thread: Worker.terminate() ends a thread without running its finally
+  // blocks, so its ticket stayed, and with its pid alive no release saw it as abandoned: each one
+  // woke that ticket instead of a live waiter, for ABANDONED_TICKET_MS. Such a waiter watches the
+  // lock directory instead, as one without a ticket does.
+  room.ticket = isMainThread ? joinWaitingRoom(file) : null;
   // On Windows an open watch handle can keep a directory from being removed: timer only there.
   room.watch = room.ticket && process.platform !== 'win32' ? new TicketWatch(room.ticket) : null;
 }

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { withLock } from '../../src/core/lock';
 import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
 import { waitingRoomOf } from '../../src/core/lock-waiters';
@@ -124,6 +125,40 @@ describe('the watch a waiter keeps on its ticket', () => {
       stopLockTimings();
     }
     assert.equal(watches(), before, 'every ticket watch closed (the replaced ones and the last)');
+    assert.equal((await waitForExit(holder)).code, 0);
+    assert.equal(fs.existsSync(room), false, 'no ticket left behind');
+  });
+});
+
+describe('a waiter in a worker thread that is terminated while it waits', () => {
+  test('leaves no ticket that takes the next release\'s wake-up from a live waiter', async () => {
+    const file = path.join(await tempDir('worker-wait'), 'a.jsonl');
+    const room = waitingRoomOf(file);
+    const holder = startFixture('lock-holder', [file, '10000', '2000']);
+    await waitForLine(holder, (l) => l === 'locked');
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const { withLock } = require(workerData.lock);
+       parentPort.postMessage('waiting');
+       withLock(workerData.file, () => undefined, { maxWaitMs: 60000 });`,
+      { eval: true, workerData: { file, lock: path.join(__dirname, '../../src/core/lock.js') } },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
+    // Its wait has begun (a ticket, if it takes one, within a few ms): give it that time.
+    for (let i = 0; i < 50 && !(fs.existsSync(room) && fs.readdirSync(room).length > 0); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await worker.terminate();
+    startLockTimings();
+    try {
+      // Timer sleeps of 4 to 8 s: only the holder's release (after 2 s) can end them sooner.
+      await withLock(file, () => undefined, { minDelayMs: 8000, maxDelayMs: 8000, maxWaitMs: 60_000 });
+      const [rec] = takeLockTimings();
+      assert.equal(rec?.wakesByTimer, 0, 'the release woke the live waiter, not a ticket left by the terminated thread');
+    } finally {
+      stopLockTimings();
+    }
     assert.equal((await waitForExit(holder)).code, 0);
     assert.equal(fs.existsSync(room), false, 'no ticket left behind');
   });
