@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { appendJsonl } from '../../src/core/jsonl-append';
 import { withLock } from '../../src/core/lock';
+import { releaseKeptLocks } from '../../src/core/lock-keep';
 import { startLockTimings, stopLockTimings, takeLockTimings } from '../../src/core/lock-timings';
 import { waitingRoomOf } from '../../src/core/lock-waiters';
 import { startFixture, tempDir, waitForExit, waitForLine } from '../fixtures/lock-helpers';
@@ -161,5 +163,36 @@ describe('a waiter in a worker thread that is terminated while it waits', () => 
     }
     assert.equal((await waitForExit(holder)).code, 0);
     assert.equal(fs.existsSync(room), false, 'no ticket left behind');
+  });
+});
+
+describe('the one release check per turn and releaseKeptLocks', () => {
+  test('locks kept on several files, released by releaseKeptLocks and kept again in the same turn, are all released when the loop turns', async () => {
+    const dir = await tempDir('keep-many');
+    const files = ['a', 'b', 'c'].map((n) => path.join(dir, `${n}.jsonl`));
+    const locked = (): boolean[] => files.map((f) => fs.existsSync(`${f}.lock`));
+    // A burst on each file (no turn of the loop from here to the end of the second round).
+    for (const f of files) {
+      await appendJsonl(f, { writer: 'w', seq: 0 });
+      await appendJsonl(f, { writer: 'w', seq: 1 });
+    }
+    // The release checks queued by the first round are still pending: releaseKeptLocks releases
+    // the locks, and the next round keeps new ones without queueing checks of its own.
+    releaseKeptLocks();
+    assert.deepEqual(locked(), [false, false, false], 'releaseKeptLocks released every kept lock');
+    for (const f of files) {
+      await appendJsonl(f, { writer: 'w', seq: 2 });
+      await appendJsonl(f, { writer: 'w', seq: 3 });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(locked(), [false, false, false], 'the pending checks released the locks kept after releaseKeptLocks');
+    for (const f of files) assert.deepEqual(records(f).map((r) => r.seq), [0, 1, 2, 3]);
+    // And the next burst queues checks of its own.
+    for (const f of files) {
+      await appendJsonl(f, { writer: 'w', seq: 4 });
+      await appendJsonl(f, { writer: 'w', seq: 5 });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(locked(), [false, false, false]);
   });
 });
