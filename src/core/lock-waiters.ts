@@ -34,7 +34,7 @@ export interface Ticket {
  * sleeps (while the waiter is trying the lock) is remembered, not lost.
  */
 export class TicketWatch {
-  private readonly watcher: FSWatcher | null;
+  private watcher: FSWatcher | null;
   private touched = false;
   private wake: (() => void) | null = null;
 
@@ -44,8 +44,14 @@ export class TicketWatch {
     try {
       watcher = watch(ticket.path, { persistent: false }, () => this.fire());
       // An error (the ticket removed, the watch lost) ends the current sleep: the waiter looks
-      // again, and joins again if its ticket is gone.
-      watcher.on('error', () => this.fire());
+      // again, and joins again if its ticket is gone. A watch that failed is no watch: the rest
+      // of the wait watches the lock directory, as a waiter without a ticket does, instead of
+      // waiting for events that will not come (libuv reports such errors on macOS, not Linux).
+      watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+        this.fire();
+      });
     } catch {
       // ENOENT (removed already: the waiter joins again), or the system's watch limit: timer only.
     }

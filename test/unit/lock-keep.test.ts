@@ -202,6 +202,25 @@ describe('the waiting room', () => {
     }
   });
 
+  test('a ticket watch that fails is no watch any more, so the waiter stops relying on it', async () => {
+    const file = path.join(await tempDir('room'), 'a.jsonl');
+    const ticket = joinWaitingRoom(file);
+    assert.ok(ticket);
+    const watch = new TicketWatch(ticket);
+    try {
+      assert.equal(watch.watching, true);
+      // libuv reports watch errors on some systems only (not for files on Linux): the error event
+      // is raised on the real watcher here, as the system would.
+      const sleeping = watch.sleep(10_000);
+      (watch as unknown as { watcher: import('node:fs').FSWatcher }).watcher.emit('error', new Error('watch lost'));
+      assert.equal(await sleeping, 'change', 'the sleep in progress ends, so the waiter looks again');
+      assert.equal(watch.watching, false);
+    } finally {
+      watch.close();
+      leaveWaitingRoom(ticket);
+    }
+  });
+
   test('tickets of waiters that died long ago are removed by a release', async () => {
     const file = path.join(await tempDir('room'), 'a.jsonl');
     const room = waitingRoomOf(file);
