@@ -82,6 +82,11 @@ export async function* parseFileChunks(
   file: string,
   parser: JsonlParser,
   options: ReadOptions,
+  /**
+   * The most bytes fed to the parser between two yields (default: a whole chunk). The record
+   * iterator feeds less, so fewer records wait in its batch at a time (see RecordIterator).
+   */
+  pieceBytes = Infinity,
 ): AsyncGenerator<void, JsonlStats> {
   const chunkBytes = checkChunkBytes(options.chunkBytes);
   const { signal, onProgress } = options;
@@ -104,9 +109,18 @@ export async function* parseFileChunks(
         const got = readSync(fh.fd, buffer, 0, Math.min(buffer.length, total - position), position);
         if (got === 0) break;
         position += got;
-        parser.push(got === buffer.length ? buffer : buffer.subarray(0, got));
-        onProgress?.(position, total);
-        yield;
+        const chunk = got === buffer.length ? buffer : buffer.subarray(0, got);
+        if (got <= pieceBytes) {
+          parser.push(chunk);
+          onProgress?.(position, total);
+          yield;
+        } else {
+          for (let from = 0; from < got; from += pieceBytes) {
+            parser.push(chunk.subarray(from, Math.min(got, from + pieceBytes)));
+            onProgress?.(position - got + Math.min(got, from + pieceBytes), total);
+            yield;
+          }
+        }
         // A yield only reaches the consumer (microtasks); the event loop itself gets a turn every
         // few milliseconds, so that a long scan in the extension host never blocks it for long.
         if (performance.now() - turned > EVENT_LOOP_TURN_MS) {
@@ -123,6 +137,14 @@ export async function* parseFileChunks(
     await fh.close();
   }
 }
+
+/**
+ * How much of a chunk the record iterator parses at a time. Its batch holds the records of one
+ * piece until the caller takes them: with whole 1 MiB chunks that was about a thousand records
+ * alive at every young-generation collection, copied and promoted, which cost about 5 MB of peak
+ * RSS on a 1 GB file (docs/benchmarks.md, figure 1); reads stay one chunk each.
+ */
+const ITERATOR_PIECE_BYTES = 128 * 1024;
 
 /**
  * The iterator behind readJsonl. Hand-written rather than an async generator function: records
@@ -149,7 +171,7 @@ class RecordIterator implements AsyncGenerator<JsonlRecord, JsonlStats> {
       },
       options,
     );
-    this.chunks = parseFileChunks(file, parser, options);
+    this.chunks = parseFileChunks(file, parser, options, ITERATOR_PIECE_BYTES);
   }
 
   [Symbol.asyncIterator](): this {

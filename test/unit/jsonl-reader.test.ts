@@ -498,3 +498,38 @@ describe('readJsonl / scanJsonl', () => {
     );
   });
 });
+
+describe('readJsonl parses a chunk in pieces', () => {
+  test('records, offsets and statistics are those of scanJsonl, with lines and UTF-8 sequences across piece boundaries', async () => {
+    // Records of many sizes, multi-byte characters, damaged and fused lines, so that piece
+    // boundaries (every 128 KiB of a chunk) fall inside every kind of line and inside characters.
+    const lines: string[] = [];
+    let n = 0;
+    while (lines.join('\n').length < 900_000) {
+      const k = n++;
+      if (k % 97 === 0) lines.push('{"broken": ' + 'x'.repeat(k % 500));
+      else if (k % 89 === 0) lines.push(`{"a":${k}}{"b":${k}}`);
+      else lines.push(JSON.stringify({ k, text: 'é€😀ß'.repeat(k % 300) + 'y'.repeat((k * 37) % 4000) }));
+    }
+    const file = await writeTemp(lines.join('\n') + '\n');
+    for (const chunkBytes of [undefined, 200_000, 131_072 * 3 + 5]) {
+      const options = chunkBytes === undefined ? {} : { chunkBytes };
+      const scanned: unknown[] = [];
+      const scanStats = await scanJsonl(file, { ...options, onRecord: (r) => void scanned.push(r) });
+      const read: unknown[] = [];
+      const it = readJsonl(file, options);
+      let step = await it.next();
+      while (!step.done) {
+        read.push(step.value);
+        step = await it.next();
+      }
+      assert.equal(read.length, scanned.length);
+      assert.deepEqual(read, scanned, `chunkBytes ${chunkBytes ?? 'default'}`);
+      // The iterator skips problems (scanJsonl lists them), but counts them alike.
+      const { problems: listed, ...scanRest } = scanStats;
+      const { problems: _none, ...readRest } = step.value as JsonlStats & { problems?: unknown };
+      assert.ok(listed.length > 0, 'the file has damaged lines');
+      assert.deepEqual(readRest, scanRest);
+    }
+  });
+});
